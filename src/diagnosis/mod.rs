@@ -1,0 +1,3 @@
+//! The diagnosis core: pure domain logic, no I/O.
+
+pub mod evaluate;

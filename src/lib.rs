@@ -1,0 +1,4 @@
+//! restore-doctor: diagnose and fix AWS Backup restore jobs that fail with an encoded
+//! authorization failure message.
+
+pub mod diagnosis;
