@@ -1,4 +1,6 @@
 //! restore-doctor: diagnose and fix AWS Backup restore jobs that fail with an encoded
 //! authorization failure message.
 
+pub mod cli;
 pub mod diagnosis;
+pub mod error;

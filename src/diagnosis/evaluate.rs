@@ -130,14 +130,13 @@ pub fn evaluate(
     let mut any_allow = false;
     let mut any_deny = false;
     for (named, policy) in &parsed {
-        let evaluator = PolicyEvaluator::with_policies(vec![policy.clone()]).with_options(
-            EvaluationOptions {
+        let evaluator =
+            PolicyEvaluator::with_policies(vec![policy.clone()]).with_options(EvaluationOptions {
                 stop_on_explicit_deny: false,
                 collect_match_details: true,
                 max_statements: usize::MAX,
                 ignore_resource_constraints: false,
-            },
-        );
+            });
         let result = evaluator
             .evaluate(&iam_request)
             .map_err(|e| EvaluateError::InvalidRequest(e.to_string()))?;
@@ -286,7 +285,10 @@ pub fn action_matches(pattern: &str, action: &str) -> bool {
     Arn::wildcard_match(&action.to_ascii_lowercase(), &pattern.to_ascii_lowercase())
 }
 
-fn to_iam_request(request: &RequestContext, key_types: &HashMap<String, KeyType>) -> iam_rs::IAMRequest {
+fn to_iam_request(
+    request: &RequestContext,
+    key_types: &HashMap<String, KeyType>,
+) -> iam_rs::IAMRequest {
     let mut context = Context::new();
     for (key, values) in &request.conditions {
         let kind = key_types
@@ -311,13 +313,16 @@ fn to_iam_request(request: &RequestContext, key_types: &HashMap<String, KeyType>
     }
     // A resource that is not an ARN (e.g. `*`) still has to be an `Arn` for iam-rs; wrap it so
     // that only statements whose Resource is `*` (or a pattern that matches anything) apply.
-    let resource = Arn::parse(&request.resource).unwrap_or(Arn {
-        partition: "aws".into(),
-        service: "restore-doctor-unknown".into(),
-        region: String::new(),
-        account_id: String::new(),
-        resource: request.resource.clone(),
-    });
+    let resource = Arn::parse(&request.resource)
+        .ok()
+        .filter(Arn::is_valid)
+        .unwrap_or(Arn {
+            partition: "aws".into(),
+            service: "restore-doctor-unknown".into(),
+            region: String::new(),
+            account_id: String::new(),
+            resource: request.resource.clone(),
+        });
     iam_rs::IAMRequest::new_with_context(
         Principal::Aws(PrincipalId::String(request.principal_arn.clone())),
         request.action.clone(),
@@ -352,9 +357,11 @@ mod tests {
 
     #[test]
     fn passrole_with_service_condition() {
-        let p = policy(json!({"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow",
+        let p = policy(
+            json!({"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow",
             "Action":"iam:PassRole","Resource":"arn:aws:iam::111122223333:role/X",
-            "Condition":{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}));
+            "Condition":{"StringEquals":{"iam:PassedToService":"ec2.amazonaws.com"}}}]}),
+        );
         let ok = request(
             "iam:PassRole",
             "arn:aws:iam::111122223333:role/X",
@@ -375,7 +382,10 @@ mod tests {
             "arn:aws:iam::111122223333:role/Y",
             &[("iam:PassedToService", "ec2.amazonaws.com")],
         );
-        assert_eq!(evaluate(&p, &other_role).unwrap().decision, Decision::ImplicitDeny);
+        assert_eq!(
+            evaluate(&p, &other_role).unwrap().decision,
+            Decision::ImplicitDeny
+        );
         let missing = request("iam:PassRole", "arn:aws:iam::111122223333:role/X", &[]);
         let eval = evaluate(&p, &missing).unwrap();
         assert_eq!(eval.decision, Decision::ImplicitDeny);
@@ -384,9 +394,11 @@ mod tests {
 
     #[test]
     fn bool_condition_matches_string_true() {
-        let p = policy(json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow",
+        let p = policy(
+            json!({"Version":"2012-10-17","Statement":[{"Effect":"Allow",
             "Action":"kms:CreateGrant","Resource":"arn:aws:kms:us-east-1:111122223333:key/k",
-            "Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}));
+            "Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}),
+        );
         let r = request(
             "kms:CreateGrant",
             "arn:aws:kms:us-east-1:111122223333:key/k",
@@ -420,9 +432,13 @@ mod tests {
         );
         let eval = evaluate(&p, &r).unwrap();
         assert_eq!(eval.decision, Decision::ExplicitDeny);
-        assert!(eval.matched.iter().any(|m| m.sid.as_deref() == Some("NoRun")
-            && m.effect == Effect::Deny
-            && m.policy == "guardrail"));
+        assert!(
+            eval.matched
+                .iter()
+                .any(|m| m.sid.as_deref() == Some("NoRun")
+                    && m.effect == Effect::Deny
+                    && m.policy == "guardrail")
+        );
         let tags = request(
             "ec2:CreateTags",
             "arn:aws:ec2:us-east-1:111122223333:instance/*",
@@ -438,20 +454,30 @@ mod tests {
              "Condition":{"StringLikeIfExists":{"ec2:InstanceType":"t3.*"}}},
             {"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*",
              "Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["forbidden"]}}}]}));
-        let absent = request("ec2:RunInstances", "arn:aws:ec2:us-east-1:1:instance/*", &[]);
+        let absent = request(
+            "ec2:RunInstances",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            &[],
+        );
         assert_eq!(evaluate(&p, &absent).unwrap().decision, Decision::Allowed);
         let wrong = request(
             "ec2:RunInstances",
-            "arn:aws:ec2:us-east-1:1:instance/*",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
             &[("ec2:InstanceType", "m5.large")],
         );
-        assert_eq!(evaluate(&p, &wrong).unwrap().decision, Decision::ImplicitDeny);
+        assert_eq!(
+            evaluate(&p, &wrong).unwrap().decision,
+            Decision::ImplicitDeny
+        );
         let tagged = request(
             "ec2:RunInstances",
-            "arn:aws:ec2:us-east-1:1:instance/*",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
             &[("aws:TagKeys", "forbidden")],
         );
-        assert_eq!(evaluate(&p, &tagged).unwrap().decision, Decision::ExplicitDeny);
+        assert_eq!(
+            evaluate(&p, &tagged).unwrap().decision,
+            Decision::ExplicitDeny
+        );
     }
 
     #[test]
@@ -462,16 +488,25 @@ mod tests {
                           "StringNotEquals":{"aws:Region":"eu-west-1"}}}]}));
         let ok = request(
             "iam:PassRole",
-            "arn:aws:iam::1:role/AppServer",
-            &[("aws:ARN", "arn:aws:iam::1:role/AppServer"), ("aws:Region", "us-east-1")],
+            "arn:aws:iam::111122223333:role/AppServer",
+            &[
+                ("aws:ARN", "arn:aws:iam::111122223333:role/AppServer"),
+                ("aws:Region", "us-east-1"),
+            ],
         );
         assert_eq!(evaluate(&p, &ok).unwrap().decision, Decision::Allowed);
         let region = request(
             "iam:PassRole",
-            "arn:aws:iam::1:role/AppServer",
-            &[("aws:ARN", "arn:aws:iam::1:role/AppServer"), ("aws:Region", "eu-west-1")],
+            "arn:aws:iam::111122223333:role/AppServer",
+            &[
+                ("aws:ARN", "arn:aws:iam::111122223333:role/AppServer"),
+                ("aws:Region", "eu-west-1"),
+            ],
         );
-        assert_eq!(evaluate(&p, &region).unwrap().decision, Decision::ImplicitDeny);
+        assert_eq!(
+            evaluate(&p, &region).unwrap().decision,
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]

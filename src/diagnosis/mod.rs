@@ -1,3 +1,14 @@
-//! The diagnosis core: pure domain logic, no I/O.
+//! The diagnosis core: pure domain logic, no I/O. Token extraction, the decoded-message model,
+//! the verdict, the least-privilege fix, policy merge and local policy evaluation.
 
+pub mod decoded;
 pub mod evaluate;
+pub mod fix;
+pub mod merge;
+pub mod principal;
+pub mod report;
+pub mod token;
+
+pub use decoded::{DecodedMessage, ParseError};
+pub use fix::{Fix, POLICY_NAME, Scope};
+pub use report::{Diagnosis, Verdict, diagnose};

@@ -1,0 +1,436 @@
+//! The diagnosis of one decoded message: verdict, fix and a sentence a person can act on.
+//! Its JSON form is the public `explain` contract (add fields, never rename).
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::decoded::DecodedMessage;
+use super::evaluate::{self, Decision, NamedPolicy, RequestContext};
+use super::fix::{self, Fix, Scope, TargetType, service_principal};
+use super::principal::{Principal, PrincipalType};
+
+/// IAM's answer as the decoded message gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// No policy allowed the request.
+    MissingAllow,
+    /// A policy denied it.
+    ExplicitDeny,
+    /// It was allowed.
+    Allowed,
+}
+
+impl Verdict {
+    /// The JSON spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::MissingAllow => "missing_allow",
+            Verdict::ExplicitDeny => "explicit_deny",
+            Verdict::Allowed => "allowed",
+        }
+    }
+}
+
+/// A deny statement visible in the message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DenyStatement {
+    /// Its Sid, if it has one.
+    pub sid: Option<String>,
+    /// Its actions.
+    pub actions: Vec<String>,
+    /// Its resources.
+    pub resources: Vec<String>,
+}
+
+/// A proposed fix and whether local evaluation says it works.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixReport {
+    /// The fix itself.
+    #[serde(flatten)]
+    pub fix: Fix,
+    /// The decoded request would be allowed by the fixed policy.
+    pub verified: bool,
+}
+
+/// The diagnosis (the `explain --output json` contract).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Diagnosis {
+    /// missing_allow, explicit_deny or allowed.
+    pub verdict: Verdict,
+    /// Who asked.
+    pub principal: Principal,
+    /// `service:Action`.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// Condition keys and values.
+    pub conditions: Map<String, Value>,
+    /// Deny statements that matched (empty when the deny is invisible).
+    pub deny_statements: Vec<DenyStatement>,
+    /// The fix, for `missing_allow` on a role or user.
+    pub fix: Option<FixReport>,
+    /// Why there is no fix, when there is none.
+    pub no_fix_reason: Option<String>,
+    /// One sentence a person can act on.
+    pub summary: String,
+}
+
+/// Decides the verdict: allowed, explicit deny (flag or a visible deny statement), else missing allow.
+pub fn verdict(message: &DecodedMessage) -> Verdict {
+    if message.allowed == Some(true) {
+        Verdict::Allowed
+    } else if message.explicit_deny == Some(true)
+        || message.matched_statements.iter().any(|s| s.is_deny())
+    {
+        Verdict::ExplicitDeny
+    } else {
+        Verdict::MissingAllow
+    }
+}
+
+/// The request as IAM evaluates it: the decoded context plus the keys IAM sets for the action that
+/// the decoded message does not show (`iam:PassedToService` for PassRole from `aws:Service`;
+/// `kms:GrantIsForAWSResource` for a grant made through an AWS service).
+pub fn request_context(message: &DecodedMessage) -> RequestContext {
+    let mut conditions: std::collections::BTreeMap<String, Vec<String>> =
+        message.conditions.iter().cloned().collect();
+    let partition = message.principal.partition.as_deref().unwrap_or("aws");
+    let service = message.condition("aws:Service").map(str::to_string);
+    let action = message.action.to_ascii_lowercase();
+    if action == "iam:passrole"
+        && message.condition("iam:PassedToService").is_none()
+        && let Some(service) = &service
+    {
+        conditions.insert(
+            "iam:PassedToService".into(),
+            vec![service_principal(service, partition)],
+        );
+    }
+    if action == "kms:creategrant"
+        && message.condition("kms:GrantIsForAWSResource").is_none()
+        && (service.is_some() || message.condition("kms:ViaService").is_some())
+    {
+        conditions.insert("kms:GrantIsForAWSResource".into(), vec!["true".into()]);
+    }
+    RequestContext {
+        principal_arn: message.principal.arn.clone(),
+        action: message.action.clone(),
+        resource: message.resource.clone(),
+        conditions,
+    }
+}
+
+/// Whether `document` would allow the decoded request (the local verification).
+pub fn verify(message: &DecodedMessage, documents: &[NamedPolicy]) -> bool {
+    evaluate::evaluate(documents, &request_context(message))
+        .map(|e| e.decision == Decision::Allowed)
+        .unwrap_or(false)
+}
+
+/// Diagnoses a decoded message.
+pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
+    let verdict = verdict(message);
+    let deny_statements: Vec<DenyStatement> = message
+        .matched_statements
+        .iter()
+        .filter(|s| s.is_deny())
+        .map(|s| DenyStatement {
+            sid: s.sid.clone(),
+            actions: s.actions.clone(),
+            resources: s.resources.clone(),
+        })
+        .collect();
+    let (fix, no_fix_reason) = match verdict {
+        Verdict::Allowed => (None, Some(fix::NoFix::Allowed.to_string())),
+        Verdict::ExplicitDeny => (None, Some(fix::NoFix::ExplicitDeny.to_string())),
+        Verdict::MissingAllow => match fix::synthesize(message, scope) {
+            Ok(fix) => {
+                let document =
+                    json!({"Version": "2012-10-17", "Statement": [fix.statement.clone()]});
+                let verified = verify(
+                    message,
+                    &[NamedPolicy {
+                        name: fix.policy_name.clone(),
+                        document,
+                    }],
+                );
+                (Some(FixReport { fix, verified }), None)
+            }
+            Err(reason) => (None, Some(reason.to_string())),
+        },
+    };
+    let conditions = message
+        .conditions
+        .iter()
+        .map(|(k, v)| (k.clone(), json!(v)))
+        .collect();
+    let mut diagnosis = Diagnosis {
+        verdict,
+        principal: message.principal.clone(),
+        action: message.action.clone(),
+        resource: message.resource.clone(),
+        conditions,
+        deny_statements,
+        fix,
+        no_fix_reason,
+        summary: String::new(),
+    };
+    diagnosis.summary = capitalise(&summary(&diagnosis));
+    diagnosis
+}
+
+fn capitalise(sentence: &str) -> String {
+    let mut chars = sentence.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn who(principal: &Principal) -> String {
+    let name = principal.name.as_deref().unwrap_or(&principal.arn);
+    match principal.kind {
+        PrincipalType::AssumedRole | PrincipalType::Role => format!("role {name}"),
+        PrincipalType::User => format!("user {name}"),
+        PrincipalType::FederatedUser => format!("federated user {name}"),
+        PrincipalType::Root => "the account root user".to_string(),
+        PrincipalType::Service => format!("service {name}"),
+        PrincipalType::Unknown if principal.arn.is_empty() => "the caller".to_string(),
+        PrincipalType::Unknown => principal.arn.clone(),
+    }
+}
+
+fn summary(d: &Diagnosis) -> String {
+    let who = who(&d.principal);
+    let what = if d.resource.is_empty() {
+        d.action.clone()
+    } else {
+        format!("{} on {}", d.action, d.resource)
+    };
+    match d.verdict {
+        Verdict::Allowed => {
+            format!("The request by {who} for {what} was allowed; nothing needs fixing.")
+        }
+        Verdict::ExplicitDeny if d.deny_statements.is_empty() => format!(
+            "{who} is explicitly denied {what} by a policy the caller cannot see, such as a service control policy or a permissions boundary; no allow statement can fix it, so ask whoever manages that policy to change it."
+        ),
+        Verdict::ExplicitDeny => {
+            let sids: Vec<&str> = d
+                .deny_statements
+                .iter()
+                .map(|s| s.sid.as_deref().unwrap_or("(no Sid)"))
+                .collect();
+            format!(
+                "{who} is explicitly denied {what} by statement {}; no allow statement can fix it, so that deny must be changed or removed.",
+                sids.join(", ")
+            )
+        }
+        Verdict::MissingAllow => match (&d.fix, &d.no_fix_reason) {
+            (Some(report), _) => {
+                let kind = match report.fix.target.kind {
+                    TargetType::Role => "role",
+                    TargetType::User => "user",
+                };
+                let wider = if report.fix.wider {
+                    " (wider than the request: account scope)"
+                } else {
+                    ""
+                };
+                format!(
+                    "No policy allows {who} to perform {what}; add an Allow for exactly that{wider} to the {kind}'s inline policy {}.",
+                    report.fix.policy_name
+                )
+            }
+            (None, Some(reason)) => {
+                format!("No policy allows {who} to perform {what}, and {reason}.")
+            }
+            (None, None) => format!("No policy allows {who} to perform {what}."),
+        },
+    }
+}
+
+/// Readable text for a terminal.
+pub fn render_text(d: &Diagnosis) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("Verdict:   {}\n", d.verdict.as_str()));
+    let kind = serde_json::to_value(d.principal.kind).unwrap_or_default();
+    out.push_str(&format!(
+        "Principal: {} ({})\n",
+        d.principal.arn,
+        kind.as_str().unwrap_or("unknown")
+    ));
+    out.push_str(&format!("Action:    {}\n", d.action));
+    out.push_str(&format!("Resource:  {}\n", d.resource));
+    if !d.conditions.is_empty() {
+        out.push_str("Conditions:\n");
+        for (k, v) in &d.conditions {
+            let values: Vec<String> = evaluate::string_list(Some(v));
+            out.push_str(&format!("  {k} = {}\n", values.join(", ")));
+        }
+    }
+    for deny in &d.deny_statements {
+        out.push_str(&format!(
+            "Deny statement {}: {} on {}\n",
+            deny.sid.as_deref().unwrap_or("(no Sid)"),
+            deny.actions.join(", "),
+            deny.resources.join(", ")
+        ));
+    }
+    out.push('\n');
+    out.push_str(&d.summary);
+    out.push('\n');
+    if let Some(report) = &d.fix {
+        let kind = match report.fix.target.kind {
+            TargetType::Role => "role",
+            TargetType::User => "user",
+        };
+        out.push_str(&format!(
+            "\nFix ({} scope{}): add to {kind} {} inline policy {}:\n",
+            report.fix.scope.as_str(),
+            if report.fix.wider {
+                ", WIDER than the request"
+            } else {
+                ""
+            },
+            report.fix.target.name,
+            report.fix.policy_name
+        ));
+        let pretty = serde_json::to_string_pretty(&report.fix.statement).unwrap_or_default();
+        out.push_str(&pretty);
+        out.push('\n');
+        out.push_str(if report.verified {
+            "Local verification: the decoded request would be allowed.\n"
+        } else {
+            "Local verification: the decoded request would still NOT be allowed.\n"
+        });
+    } else if let Some(reason) = &d.no_fix_reason {
+        out.push_str(&format!("No fix proposed: {reason}.\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn diag(text: &str) -> Diagnosis {
+        diagnose(&DecodedMessage::parse(text).unwrap(), Scope::Exact)
+    }
+
+    fn message(allowed: bool, explicit: bool, stmts: &str, arn: &str, action: &str) -> String {
+        format!(
+            r#"{{"allowed":{allowed},"explicitDeny":{explicit},"matchedStatements":{{"items":[{stmts}]}},"context":{{"principal":{{"id":"X","arn":"{arn}"}},"action":"{action}","resource":"arn:aws:s3:::b/k","conditions":{{"items":[{{"key":"aws:Service","values":{{"items":[{{"value":"s3"}}]}}}}]}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn article_is_missing_allow_with_verified_fix() {
+        let d = diag(include_str!(
+            "../../assets/examples/backup-passrole-implicit-deny.json"
+        ));
+        assert_eq!(d.verdict, Verdict::MissingAllow);
+        let fix = d.fix.as_ref().unwrap();
+        assert!(fix.verified);
+        assert_eq!(fix.fix.target.name, "AWSBackupDefaultServiceRole");
+        assert!(d.summary.contains("iam:PassRole"), "{}", d.summary);
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["verdict"], "missing_allow");
+        assert_eq!(json["principal"]["type"], "assumed_role");
+        assert_eq!(json["fix"]["target"]["type"], "role");
+        assert_eq!(json["fix"]["scope"], "exact");
+        assert_eq!(json["fix"]["verified"], true);
+        assert_eq!(json["conditions"]["aws:Service"], json!(["ec2"]));
+    }
+
+    #[test]
+    fn explicit_deny_visible_and_invisible() {
+        let d = diag(include_str!("../../assets/examples/ec2-explicit-deny.json"));
+        assert_eq!(d.verdict, Verdict::ExplicitDeny);
+        assert_eq!(d.action, "ec2:RunInstances");
+        assert!(d.fix.is_none());
+        assert_eq!(d.deny_statements[0].sid.as_deref(), Some("VisualEditor0"));
+        assert!(d.summary.contains("VisualEditor0"));
+        let hidden = diag(&message(
+            false,
+            true,
+            "",
+            "arn:aws:sts::1:assumed-role/R/s",
+            "s3:GetObject",
+        ));
+        assert_eq!(hidden.verdict, Verdict::ExplicitDeny);
+        assert!(hidden.deny_statements.is_empty());
+        assert!(
+            hidden.summary.contains("service control policy"),
+            "{}",
+            hidden.summary
+        );
+        assert!(hidden.summary.contains("no allow statement can fix it"));
+    }
+
+    #[test]
+    fn deny_statement_without_flag_is_explicit() {
+        let d = diag(&message(
+            false,
+            false,
+            r#"{"statementId":"D","effect":"DENY","actions":{"items":[{"value":"s3:*"}]}}"#,
+            "arn:aws:iam::1:user/u",
+            "s3:GetObject",
+        ));
+        assert_eq!(d.verdict, Verdict::ExplicitDeny);
+    }
+
+    #[test]
+    fn allowed_and_no_fix_principals() {
+        let allowed = diag(&message(
+            true,
+            false,
+            "",
+            "arn:aws:iam::1:role/R",
+            "s3:GetObject",
+        ));
+        assert_eq!(allowed.verdict, Verdict::Allowed);
+        assert!(allowed.fix.is_none());
+        let root = diag(&message(
+            false,
+            false,
+            "",
+            "arn:aws:iam::1:root",
+            "s3:GetObject",
+        ));
+        assert!(root.fix.is_none());
+        assert!(root.summary.contains("root"), "{}", root.summary);
+        let fed = diag(&message(
+            false,
+            false,
+            "",
+            "arn:aws-cn:sts::1:federated-user/bob",
+            "s3:GetObject",
+        ));
+        assert!(fed.no_fix_reason.unwrap().contains("federate"));
+    }
+
+    #[test]
+    fn china_passrole_condition_and_user_with_path() {
+        let cn = r#"{"allowed":false,"explicitDeny":false,"context":{"principal":{"arn":"arn:aws-cn:iam::111122223333:user/ops/eng/alice"},"action":"iam:PassRole","resource":"arn:aws-cn:iam::111122223333:role/app/R","conditions":{"items":[{"key":"aws:Service","values":{"items":[{"value":"ec2"}]}}]}}}"#;
+        let d = diag(cn);
+        let fix = d.fix.unwrap();
+        assert_eq!(fix.fix.target.name, "alice");
+        assert_eq!(
+            fix.fix.statement["Condition"]["StringEquals"]["iam:PassedToService"],
+            "ec2.amazonaws.com.cn"
+        );
+        assert!(fix.verified);
+    }
+
+    #[test]
+    fn render_text_names_the_fix() {
+        let d = diag(include_str!(
+            "../../assets/examples/backup-passrole-implicit-deny.json"
+        ));
+        let text = render_text(&d);
+        assert!(text.contains("Verdict:   missing_allow"));
+        assert!(text.contains("\"iam:PassedToService\": \"ec2.amazonaws.com\""));
+        assert!(text.contains("would be allowed"));
+    }
+}

@@ -1,0 +1,68 @@
+//! The app's error type at the edge: a one-line message and the documented exit code.
+
+use std::fmt;
+
+/// The documented exit codes (also in `--help` and the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitKind {
+    /// 1: AWS or network failure.
+    Aws = 1,
+    /// 2: invalid input or usage.
+    BadInput = 2,
+    /// 3: nothing applied because a guard refused or the user declined.
+    Refused = 3,
+}
+
+/// The exit-code table printed in `--help`.
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (a diagnosis was printed, whatever the verdict)\n  1  AWS or network failure\n  2  invalid input or usage\n  3  nothing applied: a guard refused or the user declined";
+
+/// A failure to report to the user: one line saying what to do, and its exit code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppError {
+    /// Which exit code.
+    pub kind: ExitKind,
+    /// One line, no trailing newline.
+    pub message: String,
+}
+
+impl AppError {
+    /// Bad input or usage (exit 2).
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self {
+            kind: ExitKind::BadInput,
+            message: message.into(),
+        }
+    }
+    /// AWS or network failure (exit 1).
+    pub fn aws(message: impl Into<String>) -> Self {
+        Self {
+            kind: ExitKind::Aws,
+            message: message.into(),
+        }
+    }
+    /// A guard refused or the user declined (exit 3).
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self {
+            kind: ExitKind::Refused,
+            message: message.into(),
+        }
+    }
+    /// The process exit code.
+    pub fn exit_code(&self) -> i32 {
+        self.kind as i32
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Keep it to one line whatever the source said.
+        let one_line: String = self
+            .message
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        f.write_str(&one_line)
+    }
+}
+
+impl std::error::Error for AppError {}
