@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod diagnosis;
 pub mod error;
+pub mod workflow;

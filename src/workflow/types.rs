@@ -1,0 +1,152 @@
+//! The data the workflow steps hand to the CLI and the TUI.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::diagnosis::{Diagnosis, Scope};
+
+/// One restore job as listed (the `list --output json` contract; add fields, never rename).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobSummary {
+    /// The restore job ID.
+    pub restore_job_id: String,
+    /// `FAILED`, `COMPLETED`, `RUNNING`, …
+    pub status: String,
+    /// Creation time, RFC 3339.
+    pub created: String,
+    /// `EC2`, `EBS`, `EFS`, …
+    pub resource_type: Option<String>,
+    /// The recovery point restored from.
+    pub recovery_point_arn: Option<String>,
+    /// The role the restore ran as.
+    pub iam_role_arn: Option<String>,
+    /// AWS's status message.
+    pub status_message: Option<String>,
+    /// The encoded authorization message found in the status message, if any.
+    pub encoded_message: Option<String>,
+    /// The resource a completed restore created.
+    pub created_resource_arn: Option<String>,
+}
+
+/// The outcome of decoding one job's message (`list --decode`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DecodedJob {
+    /// The job.
+    #[serde(flatten)]
+    pub job: JobSummary,
+    /// The diagnosis (the `explain` contract), when the message decoded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnosis: Option<Diagnosis>,
+    /// One line saying why it did not decode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decode_error: Option<String>,
+}
+
+/// Everything needed to show a fix and, after confirmation, write exactly it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FixPlan {
+    /// The diagnosis the fix answers.
+    pub diagnosis: Diagnosis,
+    /// Exact or account scope.
+    pub scope: Scope,
+    /// `role` or `user`.
+    pub target_type: String,
+    /// The role or user name.
+    pub target_name: String,
+    /// The target's real ARN (from IAM, with its path).
+    pub target_arn: String,
+    /// The account the write goes to.
+    pub account: String,
+    /// The region of the session.
+    pub region: String,
+    /// The inline policy written.
+    pub policy_name: String,
+    /// The policy as it is now (None: it does not exist).
+    pub current_document: Option<Value>,
+    /// The document that will be written (pretty JSON text, exactly as it will be sent).
+    pub proposed_text: String,
+    /// Unified diff from the current document to the proposed one.
+    pub diff: String,
+    /// SHA-256 of `proposed_text`, checked again just before the write.
+    pub proposed_sha256: String,
+    /// SHA-256 of the current document's text as read (empty when absent), to detect a change
+    /// between preview and apply.
+    pub current_sha256: String,
+    /// Size of the target's inline policies after the write (non-whitespace characters).
+    pub size: usize,
+    /// IAM's quota for that size.
+    pub quota: usize,
+    /// Local evaluation: the decoded request would be allowed with the proposed document.
+    pub verified_locally: bool,
+    /// The fix is already in place: nothing to write.
+    pub already_in_place: bool,
+    /// The job the fix is for, if any.
+    pub job_id: Option<String>,
+}
+
+/// The IAM `SimulatePrincipalPolicy` check after a write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Verification {
+    /// IAM says the request is now allowed.
+    Allowed,
+    /// IAM says it is still denied, with its decision and the missing context keys.
+    Denied {
+        /// `explicitDeny` or `implicitDeny`.
+        decision: String,
+        /// Keys the simulation lacked.
+        missing_context_values: Vec<String>,
+    },
+    /// The simulation could not run (no permission, or not offered); the local check stands.
+    Unavailable {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The outcome of applying a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ApplyOutcome {
+    /// The journal entry ID of the write (None when nothing was written).
+    pub journal_entry: Option<String>,
+    /// False when the fix was already in place.
+    pub written: bool,
+    /// IAM's verdict after the write.
+    pub verification: Verification,
+}
+
+/// A restore job's progress while it is followed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobProgress {
+    /// The job ID.
+    pub restore_job_id: String,
+    /// Its status.
+    pub status: String,
+    /// Percent done, when AWS reports it.
+    pub percent_done: Option<String>,
+    /// The status message.
+    pub status_message: Option<String>,
+    /// The created resource, once completed.
+    pub created_resource_arn: Option<String>,
+}
+
+impl JobProgress {
+    /// True once the job has ended (COMPLETED, FAILED, ABORTED).
+    pub fn is_terminal(&self) -> bool {
+        matches!(self.status.as_str(), "COMPLETED" | "FAILED" | "ABORTED")
+    }
+}
+
+/// Formats a fix is exported in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// An `aws_iam_role_policy` (or `aws_iam_user_policy`) resource.
+    Terraform,
+    /// An `AWS::IAM::RolePolicy` (or `UserPolicy`) snippet.
+    Cloudformation,
+    /// The `aws iam put-role-policy` command.
+    Cli,
+    /// The policy document.
+    Json,
+}
