@@ -1,7 +1,7 @@
 //! restore-doctor: diagnose and fix AWS Backup restore jobs that fail with an encoded
 //! authorization failure message.
 
-pub mod cli;
+pub mod aws;
 pub mod diagnosis;
 pub mod error;
 pub mod workflow;

@@ -93,13 +93,44 @@ pub fn verdict(message: &DecodedMessage) -> Verdict {
 /// the decoded message does not show (`iam:PassedToService` for PassRole from `aws:Service`;
 /// `kms:GrantIsForAWSResource` for a grant made through an AWS service).
 pub fn request_context(message: &DecodedMessage) -> RequestContext {
-    let mut conditions: std::collections::BTreeMap<String, Vec<String>> =
-        message.conditions.iter().cloned().collect();
-    let partition = message.principal.partition.as_deref().unwrap_or("aws");
-    let service = message.condition("aws:Service").map(str::to_string);
-    let action = message.action.to_ascii_lowercase();
-    if action == "iam:passrole"
-        && message.condition("iam:PassedToService").is_none()
+    build_request(
+        &message.principal,
+        &message.action,
+        &message.resource,
+        message.conditions.iter().cloned().collect(),
+    )
+}
+
+/// The same request, rebuilt from a diagnosis (for IAM's simulation after a write).
+pub fn diagnosis_request_context(d: &Diagnosis) -> RequestContext {
+    let conditions = d
+        .conditions
+        .iter()
+        .map(|(k, v)| (k.clone(), evaluate::string_list(Some(v))))
+        .collect();
+    build_request(&d.principal, &d.action, &d.resource, conditions)
+}
+
+fn build_request(
+    principal: &Principal,
+    action: &str,
+    resource: &str,
+    mut conditions: std::collections::BTreeMap<String, Vec<String>>,
+) -> RequestContext {
+    let has = |conditions: &std::collections::BTreeMap<String, Vec<String>>, key: &str| {
+        conditions.keys().any(|k| k.eq_ignore_ascii_case(key))
+    };
+    let first = |conditions: &std::collections::BTreeMap<String, Vec<String>>, key: &str| {
+        conditions
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.first().cloned())
+    };
+    let partition = principal.partition.as_deref().unwrap_or("aws");
+    let service = first(&conditions, "aws:Service");
+    let lower = action.to_ascii_lowercase();
+    if lower == "iam:passrole"
+        && !has(&conditions, "iam:PassedToService")
         && let Some(service) = &service
     {
         conditions.insert(
@@ -107,16 +138,16 @@ pub fn request_context(message: &DecodedMessage) -> RequestContext {
             vec![service_principal(service, partition)],
         );
     }
-    if action == "kms:creategrant"
-        && message.condition("kms:GrantIsForAWSResource").is_none()
-        && (service.is_some() || message.condition("kms:ViaService").is_some())
+    if lower == "kms:creategrant"
+        && !has(&conditions, "kms:GrantIsForAWSResource")
+        && (service.is_some() || has(&conditions, "kms:ViaService"))
     {
         conditions.insert("kms:GrantIsForAWSResource".into(), vec!["true".into()]);
     }
     RequestContext {
-        principal_arn: message.principal.arn.clone(),
-        action: message.action.clone(),
-        resource: message.resource.clone(),
+        principal_arn: principal.arn.clone(),
+        action: action.to_string(),
+        resource: resource.to_string(),
         conditions,
     }
 }

@@ -89,6 +89,14 @@ fn bare_token(text: &str) -> Result<String, TokenError> {
     check_len(joined)
 }
 
+/// The token in a service's status message, only when AWS's marker phrase introduces it (a
+/// status message like "Insufficient capacity" holds none).
+pub fn encoded_message_in(status_message: Option<&str>) -> Option<String> {
+    let text = status_message?;
+    find_marker(text)?;
+    extract_token(text).ok()
+}
+
 /// True when the text looks like it holds an encoded token (used to tell users who pass an
 /// encoded message where a decoded one is expected).
 pub fn contains_token(text: &str) -> bool {

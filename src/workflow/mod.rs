@@ -1,6 +1,21 @@
 //! The steps shared by the CLI and the TUI: list, decode, preview, apply, verify, rerun, undo,
 //! export; and the journal.
 
-pub mod types;
+mod decode;
+mod error;
+mod export;
+mod fix;
+pub mod journal;
+mod restore;
+mod types;
+mod undo;
 
+pub use crate::diagnosis::token::encoded_message_in;
+pub use decode::{decode_jobs, decode_token, list_failed_jobs};
+pub use error::WorkflowError;
+pub use export::{export_fix, fix_document};
+pub use fix::{apply_fix, preview_fix, sha256_hex, verify};
+pub use journal::Journal;
+pub use restore::{follow_job, job_progress, rerun};
 pub use types::*;
+pub use undo::{undo, undo_target};

@@ -1,0 +1,147 @@
+//! AWS SDK errors mapped to one-line messages that name the missing permission or the remedy.
+
+use std::error::Error as StdError;
+
+use aws_sdk_backup::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+/// What went wrong, as far as the user's next step is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsErrorKind {
+    /// No credentials could be loaded.
+    NoCredentials,
+    /// The session's token has expired.
+    ExpiredToken,
+    /// No region configured.
+    NoRegion,
+    /// The caller lacks a permission.
+    AccessDenied,
+    /// STS could not decode the message.
+    InvalidAuthorizationMessage,
+    /// The role, user or policy does not exist.
+    NoSuchEntity,
+    /// IAM rejected a policy document.
+    MalformedPolicy,
+    /// An IAM quota would be exceeded.
+    LimitExceeded,
+    /// Still throttled after the SDK's retries.
+    Throttled,
+    /// The endpoint could not be reached or timed out.
+    Network,
+    /// The endpoint does not offer the operation.
+    NotImplemented,
+    /// Anything else AWS said.
+    Other,
+}
+
+/// An AWS call that failed: one line that says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct AwsError {
+    /// The classification.
+    pub kind: AwsErrorKind,
+    /// AWS's error code, when there was one.
+    pub code: Option<String>,
+    /// One line, with the remedy.
+    pub message: String,
+}
+
+impl AwsError {
+    /// An error of a kind with a message.
+    pub fn new(kind: AwsErrorKind, message: impl Into<String>) -> Self {
+        Self { kind, code: None, message: message.into() }
+    }
+}
+
+/// The IAM action each operation needs, for AccessDenied messages.
+fn permission_for(operation: &str) -> String {
+    let service = match operation {
+        "DecodeAuthorizationMessage" | "GetCallerIdentity" => "sts",
+        "ListRestoreJobs" | "DescribeRestoreJob" | "GetRestoreJobMetadata" | "StartRestoreJob" => "backup",
+        _ => "iam",
+    };
+    format!("{service}:{operation}")
+}
+
+/// Maps an SDK error of `operation` to an [`AwsError`].
+pub fn classify<E, R>(operation: &str, error: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let detail = one_line(&DisplayErrorContext(&error).to_string());
+    let code = error.code().map(str::to_string);
+    let aws_message = error.message().map(one_line).unwrap_or_default();
+    let permission = permission_for(operation);
+    let (kind, message) = match code.as_deref() {
+        Some("ExpiredToken" | "ExpiredTokenException" | "RequestExpired" | "InvalidClientTokenId" | "UnrecognizedClientException") => (
+            AwsErrorKind::ExpiredToken,
+            "your AWS credentials are expired or invalid: refresh them (for example `aws sso login`) and try again".to_string(),
+        ),
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") if operation == "DecodeAuthorizationMessage" => (
+            AwsErrorKind::AccessDenied,
+            "you are not allowed sts:DecodeAuthorizationMessage: ask for that permission (it is the one needed to decode the message)".to_string(),
+        ),
+        Some("AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation") => (
+            AwsErrorKind::AccessDenied,
+            format!("access denied: your identity needs {permission} ({operation})"),
+        ),
+        Some("InvalidAuthorizationMessageException") => (
+            AwsErrorKind::InvalidAuthorizationMessage,
+            "STS could not decode the message: it is garbled, truncated, expired, or from another account (decode it with credentials of the account where it was issued)".to_string(),
+        ),
+        Some("NoSuchEntity" | "NoSuchEntityException" | "ResourceNotFoundException") => (
+            AwsErrorKind::NoSuchEntity,
+            format!("not found ({operation}): {aws_message}"),
+        ),
+        Some("MalformedPolicyDocument" | "MalformedPolicyDocumentException") => (
+            AwsErrorKind::MalformedPolicy,
+            format!("IAM rejected the policy document: {aws_message}"),
+        ),
+        Some("LimitExceeded" | "LimitExceededException") => (
+            AwsErrorKind::LimitExceeded,
+            format!("IAM quota exceeded: {aws_message}; remove unused inline statements or use a managed policy"),
+        ),
+        Some("Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded") => (
+            AwsErrorKind::Throttled,
+            format!("AWS kept throttling {operation} after retries: wait a minute and try again, or lower --concurrency"),
+        ),
+        Some("NotImplemented" | "InvalidAction" | "UnknownOperationException" | "UnknownOperation") => (
+            AwsErrorKind::NotImplemented,
+            format!("the endpoint does not offer {operation}"),
+        ),
+        Some(other) => (AwsErrorKind::Other, format!("{operation} failed: {other}: {aws_message}")),
+        None => classify_without_code(operation, &error, &detail),
+    };
+    AwsError { kind, code, message }
+}
+
+fn classify_without_code<E, R>(operation: &str, error: &SdkError<E, R>, detail: &str) -> (AwsErrorKind, String) {
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("credentials") && (lower.contains("no credentials") || lower.contains("failed to load") || lower.contains("could not find") || lower.contains("not loaded")) {
+        return (
+            AwsErrorKind::NoCredentials,
+            "no AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE or AWS_ACCESS_KEY_ID, pass --profile, or try --demo".to_string(),
+        );
+    }
+    if lower.contains("region") && (lower.contains("no region") || lower.contains("region was not") || lower.contains("missing region")) {
+        return (
+            AwsErrorKind::NoRegion,
+            "no AWS region configured: pass --region or set AWS_REGION".to_string(),
+        );
+    }
+    match error {
+        SdkError::TimeoutError(_) => (
+            AwsErrorKind::Network,
+            format!("{operation} timed out: check your network, --endpoint-url or proxy settings"),
+        ),
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => (
+            AwsErrorKind::Network,
+            format!("cannot reach AWS for {operation}: {detail}; check your network, --endpoint-url or proxy settings"),
+        ),
+        _ => (AwsErrorKind::Other, format!("{operation} failed: {detail}")),
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,148 @@
+//! Thin adapters over the AWS SDK clients (Backup, STS, IAM), configured from the standard
+//! credential chain. Read-only is enforced by types: [`Session`] only reads; the mutating calls
+//! live on [`Writer`], which only a session opened without `--read-only` can hand out.
+
+pub mod error;
+mod reader;
+mod writer;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+
+pub use error::{AwsError, AwsErrorKind};
+pub use reader::{RoleInfo, SimulationResult};
+pub use writer::Writer;
+
+/// How to connect.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// A named profile (`--profile`).
+    pub profile: Option<String>,
+    /// The region (`--region`).
+    pub region: Option<String>,
+    /// An endpoint for every service (`--endpoint-url`); `AWS_ENDPOINT_URL` and
+    /// `AWS_ENDPOINT_URL_<SERVICE>` are honoured by the SDK itself.
+    pub endpoint_url: Option<String>,
+    /// Static credentials (the sandbox's), instead of the standard chain.
+    pub static_credentials: Option<(String, String)>,
+    /// Open read-only: no [`Writer`] can be obtained.
+    pub read_only: bool,
+    /// Label shown in the TUI header (e.g. SANDBOX).
+    pub sandbox: bool,
+}
+
+/// The SDK clients.
+#[derive(Clone, Debug)]
+pub(crate) struct Clients {
+    pub(crate) backup: aws_sdk_backup::Client,
+    pub(crate) sts: aws_sdk_sts::Client,
+    pub(crate) iam: aws_sdk_iam::Client,
+}
+
+/// A connected, read-capable session.
+#[derive(Clone, Debug)]
+pub struct Session {
+    clients: Clients,
+    region: String,
+    profile: Option<String>,
+    read_only: bool,
+    sandbox: bool,
+}
+
+/// Proof that writes are allowed; only this module can make one.
+#[derive(Clone, Debug)]
+pub(crate) struct WriteCapability(());
+
+impl Session {
+    /// Loads the configuration (standard credential chain unless static credentials are given)
+    /// and builds the clients. Fails when no region can be found.
+    pub async fn connect(options: &ConnectOptions) -> Result<Session, AwsError> {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(20))
+                    .operation_timeout(Duration::from_secs(90))
+                    .build(),
+            )
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(6)
+                    .with_initial_backoff(Duration::from_millis(50))
+                    .with_max_backoff(Duration::from_secs(5)),
+            );
+        if let Some(profile) = &options.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(region) = &options.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(url) = &options.endpoint_url {
+            loader = loader.endpoint_url(url);
+        }
+        if let Some((key, secret)) = &options.static_credentials {
+            loader = loader.credentials_provider(Credentials::new(
+                key.clone(),
+                secret.clone(),
+                None,
+                None,
+                "restore-doctor-sandbox",
+            ));
+        }
+        let config = loader.load().await;
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err(AwsError::new(
+                AwsErrorKind::NoRegion,
+                "no AWS region configured: pass --region or set AWS_REGION",
+            ));
+        };
+        Ok(Session {
+            clients: Clients {
+                backup: aws_sdk_backup::Client::new(&config),
+                sts: aws_sdk_sts::Client::new(&config),
+                iam: aws_sdk_iam::Client::new(&config),
+            },
+            region,
+            profile: options.profile.clone(),
+            read_only: options.read_only,
+            sandbox: options.sandbox,
+        })
+    }
+
+    /// The write capability, unless the session is read-only.
+    pub fn writer(&self) -> Option<Writer> {
+        if self.read_only {
+            None
+        } else {
+            Some(Writer::new(self.clients.clone(), WriteCapability(())))
+        }
+    }
+
+    /// The region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// The profile, if one was named.
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+
+    /// True when opened with `--read-only`.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// True when talking to the embedded sandbox.
+    pub fn is_sandbox(&self) -> bool {
+        self.sandbox
+    }
+
+    pub(crate) fn clients(&self) -> &Clients {
+        &self.clients
+    }
+}

@@ -1,0 +1,264 @@
+//! The read-only AWS calls restore-doctor makes.
+
+use std::collections::HashMap;
+
+use aws_sdk_backup::primitives::DateTime;
+use aws_sdk_backup::types::RestoreJobStatus;
+use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
+use aws_smithy_types::date_time::Format;
+use serde_json::Value;
+
+use super::error::{AwsError, AwsErrorKind, classify};
+use super::Session;
+use crate::diagnosis::token;
+use crate::workflow::{JobProgress, JobSummary};
+
+/// A role as IAM describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleInfo {
+    /// The role's ARN, with its path.
+    pub arn: String,
+    /// The role name.
+    pub name: String,
+}
+
+/// IAM `SimulatePrincipalPolicy`'s answer for one action and resource.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimulationResult {
+    /// `allowed`, `explicitDeny` or `implicitDeny`.
+    pub decision: String,
+    /// Context keys the simulation lacked.
+    pub missing_context_values: Vec<String>,
+}
+
+/// Everything about a restore job that a re-run needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RestoreJobDetail {
+    /// Status and progress.
+    pub progress: JobProgress,
+    /// The recovery point.
+    pub recovery_point_arn: Option<String>,
+    /// The role it ran as.
+    pub iam_role_arn: Option<String>,
+    /// EC2, EBS, …
+    pub resource_type: Option<String>,
+}
+
+fn rfc3339(date: Option<&DateTime>) -> String {
+    date.and_then(|d| d.fmt(Format::DateTime).ok()).unwrap_or_default()
+}
+
+fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
+    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
+    serde_json::from_str(&decoded)
+        .or_else(|_| serde_json::from_str(text))
+        .map_err(|e| AwsError::new(AwsErrorKind::Other, format!("IAM returned a policy document that is not JSON: {e}")))
+}
+
+impl Session {
+    /// Failed restore jobs created after `created_after`, newest first, at most `limit`.
+    pub async fn list_failed_restore_jobs(
+        &self,
+        created_after: Option<std::time::SystemTime>,
+        limit: Option<usize>,
+    ) -> Result<Vec<JobSummary>, AwsError> {
+        let mut request = self
+            .clients()
+            .backup
+            .list_restore_jobs()
+            .by_status(RestoreJobStatus::Failed)
+            .max_results(1000);
+        if let Some(after) = created_after {
+            request = request.by_created_after(DateTime::from(after));
+        }
+        let mut pages = request.into_paginator().send();
+        let mut jobs = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("ListRestoreJobs", e))?;
+            for job in page.restore_jobs() {
+                let status_message = job.status_message().map(str::to_string);
+                jobs.push((
+                    job.creation_date().map(|d| (d.secs(), d.subsec_nanos())).unwrap_or_default(),
+                    JobSummary {
+                        restore_job_id: job.restore_job_id().unwrap_or_default().to_string(),
+                        status: job.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        created: rfc3339(job.creation_date()),
+                        resource_type: job.resource_type().map(str::to_string),
+                        recovery_point_arn: job.recovery_point_arn().map(str::to_string),
+                        iam_role_arn: job.iam_role_arn().map(str::to_string),
+                        encoded_message: token::encoded_message_in(status_message.as_deref()),
+                        status_message,
+                        created_resource_arn: job.created_resource_arn().map(str::to_string),
+                    },
+                ));
+            }
+            if limit.is_some_and(|l| jobs.len() >= l * 4 + 1000) {
+                // Enough pages to pick the newest `limit` jobs from (AWS lists newest first).
+                break;
+            }
+        }
+        jobs.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
+        let mut jobs: Vec<JobSummary> = jobs.into_iter().map(|(_, j)| j).collect();
+        if let Some(limit) = limit {
+            jobs.truncate(limit);
+        }
+        Ok(jobs)
+    }
+
+    /// One restore job's details.
+    pub async fn describe_restore_job(&self, job_id: &str) -> Result<RestoreJobDetail, AwsError> {
+        let out = self
+            .clients()
+            .backup
+            .describe_restore_job()
+            .restore_job_id(job_id)
+            .send()
+            .await
+            .map_err(|e| classify("DescribeRestoreJob", e))?;
+        Ok(RestoreJobDetail {
+            progress: JobProgress {
+                restore_job_id: out.restore_job_id().unwrap_or(job_id).to_string(),
+                status: out.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                percent_done: out.percent_done().map(str::to_string),
+                status_message: out.status_message().map(str::to_string),
+                created_resource_arn: out.created_resource_arn().map(str::to_string),
+            },
+            recovery_point_arn: out.recovery_point_arn().map(str::to_string),
+            iam_role_arn: out.iam_role_arn().map(str::to_string),
+            resource_type: out.resource_type().map(str::to_string),
+        })
+    }
+
+    /// The metadata a restore job ran with.
+    pub async fn restore_job_metadata(&self, job_id: &str) -> Result<HashMap<String, String>, AwsError> {
+        let out = self
+            .clients()
+            .backup
+            .get_restore_job_metadata()
+            .restore_job_id(job_id)
+            .send()
+            .await
+            .map_err(|e| classify("GetRestoreJobMetadata", e))?;
+        Ok(out.metadata().cloned().unwrap_or_default())
+    }
+
+    /// Decodes an encoded authorization message through STS; returns the decoded JSON text.
+    pub async fn decode_authorization_message(&self, encoded: &str) -> Result<String, AwsError> {
+        let out = self
+            .clients()
+            .sts
+            .decode_authorization_message()
+            .encoded_message(encoded)
+            .send()
+            .await
+            .map_err(|e| classify("DecodeAuthorizationMessage", e))?;
+        out.decoded_message()
+            .map(str::to_string)
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "STS returned no DecodedMessage"))
+    }
+
+    /// The caller's account and ARN.
+    pub async fn caller_identity(&self) -> Result<(String, String), AwsError> {
+        let out = self
+            .clients()
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| classify("GetCallerIdentity", e))?;
+        Ok((
+            out.account().unwrap_or_default().to_string(),
+            out.arn().unwrap_or_default().to_string(),
+        ))
+    }
+
+    /// A role by name.
+    pub async fn get_role(&self, name: &str) -> Result<RoleInfo, AwsError> {
+        let out = self
+            .clients()
+            .iam
+            .get_role()
+            .role_name(name)
+            .send()
+            .await
+            .map_err(|e| classify("GetRole", e))?;
+        let role = out
+            .role()
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "IAM GetRole returned no role"))?;
+        Ok(RoleInfo { arn: role.arn().to_string(), name: role.role_name().to_string() })
+    }
+
+    /// The names of a role's inline policies.
+    pub async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self.clients().iam.list_role_policies().role_name(role).into_paginator().send();
+        let mut names = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("ListRolePolicies", e))?;
+            names.extend(page.policy_names().iter().cloned());
+        }
+        Ok(names)
+    }
+
+    /// A role's inline policy document (URL-decoded), or None when it does not exist.
+    pub async fn get_role_policy(&self, role: &str, policy: &str) -> Result<Option<Value>, AwsError> {
+        match self.clients().iam.get_role_policy().role_name(role).policy_name(policy).send().await {
+            Ok(out) => url_decoded_json(out.policy_document()).map(Some),
+            Err(e) => {
+                let error = classify("GetRolePolicy", e);
+                if error.kind == AwsErrorKind::NoSuchEntity { Ok(None) } else { Err(error) }
+            }
+        }
+    }
+
+    /// A user's inline policy document (URL-decoded), or None when it does not exist.
+    pub async fn get_user_policy(&self, user: &str, policy: &str) -> Result<Option<Value>, AwsError> {
+        match self.clients().iam.get_user_policy().user_name(user).policy_name(policy).send().await {
+            Ok(out) => url_decoded_json(out.policy_document()).map(Some),
+            Err(e) => {
+                let error = classify("GetUserPolicy", e);
+                if error.kind == AwsErrorKind::NoSuchEntity { Ok(None) } else { Err(error) }
+            }
+        }
+    }
+
+    /// IAM's simulation of one action on one resource by `source_arn`, with context keys.
+    pub async fn simulate_principal_policy(
+        &self,
+        source_arn: &str,
+        action: &str,
+        resource: &str,
+        context: &[(String, Vec<String>)],
+    ) -> Result<SimulationResult, AwsError> {
+        let mut request = self
+            .clients()
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(source_arn)
+            .action_names(action)
+            .resource_arns(resource);
+        for (key, values) in context {
+            let boolean = values.len() == 1 && (values[0] == "true" || values[0] == "false");
+            let kind = match (boolean, values.len()) {
+                (true, _) => ContextKeyTypeEnum::Boolean,
+                (false, 1) => ContextKeyTypeEnum::String,
+                _ => ContextKeyTypeEnum::StringList,
+            };
+            request = request.context_entries(
+                ContextEntry::builder()
+                    .context_key_name(key)
+                    .set_context_key_values(Some(values.clone()))
+                    .context_key_type(kind)
+                    .build(),
+            );
+        }
+        let out = request.send().await.map_err(|e| classify("SimulatePrincipalPolicy", e))?;
+        let result = out
+            .evaluation_results()
+            .first()
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "SimulatePrincipalPolicy returned no result"))?;
+        Ok(SimulationResult {
+            decision: result.eval_decision().as_str().to_string(),
+            missing_context_values: result.missing_context_values().to_vec(),
+        })
+    }
+}

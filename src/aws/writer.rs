@@ -1,0 +1,98 @@
+//! The mutating AWS calls. A [`Writer`] exists only for a session opened without `--read-only`,
+//! so read-only mode is enforced by the type system rather than by checks at each call.
+
+use std::collections::HashMap;
+
+use super::error::{AwsError, classify};
+use super::{Clients, WriteCapability};
+
+/// The write capability: the only way to change IAM or start a restore.
+#[derive(Clone, Debug)]
+pub struct Writer {
+    clients: Clients,
+    _capability: WriteCapability,
+}
+
+impl Writer {
+    pub(crate) fn new(clients: Clients, capability: WriteCapability) -> Self {
+        Self { clients, _capability: capability }
+    }
+
+    /// `iam:PutRolePolicy` with exactly `document`.
+    pub async fn put_role_policy(&self, role: &str, policy: &str, document: &str) -> Result<(), AwsError> {
+        self.clients
+            .iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| classify("PutRolePolicy", e))?;
+        Ok(())
+    }
+
+    /// `iam:DeleteRolePolicy`.
+    pub async fn delete_role_policy(&self, role: &str, policy: &str) -> Result<(), AwsError> {
+        self.clients
+            .iam
+            .delete_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteRolePolicy", e))?;
+        Ok(())
+    }
+
+    /// `iam:PutUserPolicy` with exactly `document`.
+    pub async fn put_user_policy(&self, user: &str, policy: &str, document: &str) -> Result<(), AwsError> {
+        self.clients
+            .iam
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(policy)
+            .policy_document(document)
+            .send()
+            .await
+            .map_err(|e| classify("PutUserPolicy", e))?;
+        Ok(())
+    }
+
+    /// `iam:DeleteUserPolicy`.
+    pub async fn delete_user_policy(&self, user: &str, policy: &str) -> Result<(), AwsError> {
+        self.clients
+            .iam
+            .delete_user_policy()
+            .user_name(user)
+            .policy_name(policy)
+            .send()
+            .await
+            .map_err(|e| classify("DeleteUserPolicy", e))?;
+        Ok(())
+    }
+
+    /// `backup:StartRestoreJob`; returns the new job's ID.
+    pub async fn start_restore_job(
+        &self,
+        recovery_point_arn: &str,
+        iam_role_arn: &str,
+        resource_type: Option<&str>,
+        metadata: HashMap<String, String>,
+        idempotency_token: &str,
+    ) -> Result<String, AwsError> {
+        let out = self
+            .clients
+            .backup
+            .start_restore_job()
+            .recovery_point_arn(recovery_point_arn)
+            .iam_role_arn(iam_role_arn)
+            .set_resource_type(resource_type.map(str::to_string))
+            .set_metadata(Some(metadata))
+            .idempotency_token(idempotency_token)
+            .send()
+            .await
+            .map_err(|e| classify("StartRestoreJob", e))?;
+        Ok(out.restore_job_id().unwrap_or_default().to_string())
+    }
+}

@@ -1,0 +1,230 @@
+//! Preview and apply a fix: resolve the target in IAM, merge into the canonical inline policy,
+//! show the exact document and diff; then, after confirmation, write exactly that document,
+//! journalled first, and verify with IAM's simulator.
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::journal::{Journal, JournalEntry, Phase, new_entry_id, now_rfc3339};
+use super::{ApplyOutcome, FixPlan, JobSummary, Verification, WorkflowError};
+use crate::aws::{AwsErrorKind, Session, Writer};
+use crate::diagnosis::evaluate::NamedPolicy;
+use crate::diagnosis::fix::TargetType;
+use crate::diagnosis::merge::{self, policy_size, quota_for};
+use crate::diagnosis::report::{self, diagnosis_request_context};
+use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
+
+/// SHA-256 in hex.
+pub fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The text a current document is fingerprinted by (compact, key order as IAM returned it).
+fn fingerprint(document: Option<&Value>) -> String {
+    document.map(|d| sha256_hex(&d.to_string())).unwrap_or_default()
+}
+
+/// Builds the plan for fixing `message` (no writes). Refuses explicit denies, allowed requests,
+/// federated/root principals and a principal in another account than the caller's.
+pub async fn preview_fix(
+    session: &Session,
+    message: &DecodedMessage,
+    scope: Scope,
+    job: Option<&JobSummary>,
+) -> Result<FixPlan, WorkflowError> {
+    let diagnosis = diagnose(message, scope);
+    match diagnosis.verdict {
+        Verdict::ExplicitDeny => {
+            return Err(WorkflowError::Refused(format!(
+                "not fixing: {} (an allow statement cannot override a deny)",
+                diagnosis.summary
+            )));
+        }
+        Verdict::Allowed => {
+            return Err(WorkflowError::Refused("not fixing: the decoded request was allowed".into()));
+        }
+        Verdict::MissingAllow => {}
+    }
+    let Some(report) = diagnosis.fix.clone() else {
+        return Err(WorkflowError::Refused(format!(
+            "no fix: {}",
+            diagnosis.no_fix_reason.clone().unwrap_or_default()
+        )));
+    };
+    let fix = report.fix;
+    let (caller_account, _) = session.caller_identity().await?;
+    let principal_account = diagnosis.principal.account.clone().unwrap_or_default();
+    if principal_account != caller_account {
+        return Err(WorkflowError::Refused(format!(
+            "the denied principal is in account {principal_account} but your credentials are for account {caller_account}: run restore-doctor with credentials for {principal_account}"
+        )));
+    }
+    let (target_arn, current, other_size) = match fix.target.kind {
+        TargetType::Role => {
+            let role = session.get_role(&fix.target.name).await?;
+            if let Some(job_role) = job.and_then(|j| j.iam_role_arn.as_deref())
+                && job_role.rsplit('/').next() != Some(role.name.as_str())
+            {
+                return Err(WorkflowError::Refused(format!(
+                    "the decoded principal is role {} but the job ran as {job_role}: not fixing a role the job did not use",
+                    role.name
+                )));
+            }
+            let mut other_size = 0;
+            let mut current = None;
+            for name in session.list_role_policies(&role.name).await? {
+                let document = session.get_role_policy(&role.name, &name).await?;
+                if name == fix.policy_name {
+                    current = document;
+                } else if let Some(document) = document {
+                    other_size += policy_size(&document);
+                }
+            }
+            (role.arn, current, other_size)
+        }
+        TargetType::User => {
+            // Users: the ARN (with path) is in the decoded message itself.
+            let current = session.get_user_policy(&fix.target.name, &fix.policy_name).await?;
+            (diagnosis.principal.arn.clone(), current, 0)
+        }
+    };
+    let merged = merge::merge(current.as_ref(), &fix.statement, other_size, quota_for(fix.target.kind))
+        .map_err(|e| WorkflowError::Refused(e.to_string()))?;
+    let proposed_text = serde_json::to_string_pretty(&merged.document)
+        .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;
+    let current_text = current
+        .as_ref()
+        .map(|d| serde_json::to_string_pretty(d).unwrap_or_default())
+        .unwrap_or_default();
+    let diff = similar::TextDiff::from_lines(&current_text, &proposed_text)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{}:{} (current)", fix.target.name, fix.policy_name),
+            &format!("{}:{} (proposed)", fix.target.name, fix.policy_name),
+        )
+        .to_string();
+    let verified_locally = report::verify(
+        message,
+        &[NamedPolicy { name: fix.policy_name.clone(), document: merged.document.clone() }],
+    );
+    Ok(FixPlan {
+        target_type: match fix.target.kind {
+            TargetType::Role => "role".into(),
+            TargetType::User => "user".into(),
+        },
+        target_name: fix.target.name.clone(),
+        target_arn,
+        account: caller_account,
+        region: session.region().to_string(),
+        policy_name: fix.policy_name.clone(),
+        current_sha256: fingerprint(current.as_ref()),
+        current_document: current,
+        proposed_sha256: sha256_hex(&proposed_text),
+        proposed_text,
+        diff,
+        size: merged.total_size,
+        quota: merged.quota,
+        verified_locally,
+        already_in_place: !merged.changed,
+        job_id: job.map(|j| j.restore_job_id.clone()),
+        scope,
+        diagnosis,
+    })
+}
+
+/// Applies exactly the previewed document. Nothing is written when the fix is already in
+/// place; the write aborts if the policy changed since the preview; the before-image is
+/// journalled (and fsynced) before the call.
+pub async fn apply_fix(
+    session: &Session,
+    writer: &Writer,
+    plan: &FixPlan,
+    journal: &Journal,
+    token: Option<&str>,
+) -> Result<ApplyOutcome, WorkflowError> {
+    if sha256_hex(&plan.proposed_text) != plan.proposed_sha256 {
+        return Err(WorkflowError::Refused(
+            "the document to write differs from the one previewed: nothing written".into(),
+        ));
+    }
+    if plan.already_in_place {
+        return Ok(ApplyOutcome { journal_entry: None, written: false, verification: verify(session, plan).await });
+    }
+    let is_role = plan.target_type == "role";
+    let now = if is_role {
+        session.get_role_policy(&plan.target_name, &plan.policy_name).await?
+    } else {
+        session.get_user_policy(&plan.target_name, &plan.policy_name).await?
+    };
+    if fingerprint(now.as_ref()) != plan.current_sha256 {
+        return Err(WorkflowError::Refused(format!(
+            "policy {} on {} changed since the preview: nothing written; preview again",
+            plan.policy_name, plan.target_name
+        )));
+    }
+    let after: Value = serde_json::from_str(&plan.proposed_text)
+        .map_err(|e| WorkflowError::BadInput(format!("the previewed document is not JSON: {e}")))?;
+    let mut entry = JournalEntry {
+        id: new_entry_id(),
+        time: now_rfc3339(),
+        phase: Phase::Pending,
+        operation: "fix".into(),
+        account: plan.account.clone(),
+        region: plan.region.clone(),
+        target_type: plan.target_type.clone(),
+        target_name: plan.target_name.clone(),
+        target_arn: plan.target_arn.clone(),
+        policy_name: plan.policy_name.clone(),
+        before: plan.current_document.clone(),
+        after: Some(after),
+        job_id: plan.job_id.clone(),
+        token_sha256: token.map(sha256_hex),
+        summary: Some(plan.diagnosis.summary.clone()),
+        undoes: None,
+        error: None,
+    };
+    journal.append(&entry)?;
+    let result = if is_role {
+        writer.put_role_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text).await
+    } else {
+        writer.put_user_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text).await
+    };
+    entry.time = now_rfc3339();
+    match result {
+        Ok(()) => {
+            entry.phase = Phase::Applied;
+            journal.append(&entry)?;
+        }
+        Err(error) => {
+            entry.phase = Phase::Failed;
+            entry.error = Some(error.to_string());
+            journal.append(&entry)?;
+            return Err(error.into());
+        }
+    }
+    Ok(ApplyOutcome { journal_entry: Some(entry.id), written: true, verification: verify(session, plan).await })
+}
+
+/// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).
+pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
+    let request = diagnosis_request_context(&plan.diagnosis);
+    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
+    match session
+        .simulate_principal_policy(&plan.target_arn, &request.action, &request.resource, &context)
+        .await
+    {
+        Ok(result) if result.decision == "allowed" => Verification::Allowed,
+        Ok(result) => Verification::Denied {
+            decision: result.decision,
+            missing_context_values: result.missing_context_values,
+        },
+        Err(error) => Verification::Unavailable {
+            reason: match error.kind {
+                AwsErrorKind::AccessDenied => "you lack iam:SimulatePrincipalPolicy; the local verification stands".into(),
+                AwsErrorKind::NotImplemented => "the endpoint does not offer SimulatePrincipalPolicy; the local verification stands".into(),
+                _ => format!("{error}; the local verification stands"),
+            },
+        },
+    }
+}
