@@ -2,6 +2,7 @@
 //! authorization failure message.
 
 pub mod aws;
+pub mod cli;
 pub mod diagnosis;
 pub mod error;
 pub mod workflow;
