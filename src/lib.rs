@@ -5,4 +5,6 @@ pub mod aws;
 pub mod cli;
 pub mod diagnosis;
 pub mod error;
+pub mod logging;
+pub mod sandbox;
 pub mod workflow;

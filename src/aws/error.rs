@@ -48,7 +48,11 @@ pub struct AwsError {
 impl AwsError {
     /// An error of a kind with a message.
     pub fn new(kind: AwsErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, code: None, message: message.into() }
+        Self {
+            kind,
+            code: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -56,7 +60,9 @@ impl AwsError {
 fn permission_for(operation: &str) -> String {
     let service = match operation {
         "DecodeAuthorizationMessage" | "GetCallerIdentity" => "sts",
-        "ListRestoreJobs" | "DescribeRestoreJob" | "GetRestoreJobMetadata" | "StartRestoreJob" => "backup",
+        "ListRestoreJobs" | "DescribeRestoreJob" | "GetRestoreJobMetadata" | "StartRestoreJob" => {
+            "backup"
+        }
         _ => "iam",
     };
     format!("{service}:{operation}")
@@ -112,18 +118,35 @@ where
         Some(other) => (AwsErrorKind::Other, format!("{operation} failed: {other}: {aws_message}")),
         None => classify_without_code(operation, &error, &detail),
     };
-    AwsError { kind, code, message }
+    AwsError {
+        kind,
+        code,
+        message,
+    }
 }
 
-fn classify_without_code<E, R>(operation: &str, error: &SdkError<E, R>, detail: &str) -> (AwsErrorKind, String) {
+fn classify_without_code<E, R>(
+    operation: &str,
+    error: &SdkError<E, R>,
+    detail: &str,
+) -> (AwsErrorKind, String) {
     let lower = detail.to_ascii_lowercase();
-    if lower.contains("credentials") && (lower.contains("no credentials") || lower.contains("failed to load") || lower.contains("could not find") || lower.contains("not loaded")) {
+    if lower.contains("credentials")
+        && (lower.contains("no credentials")
+            || lower.contains("failed to load")
+            || lower.contains("could not find")
+            || lower.contains("not loaded"))
+    {
         return (
             AwsErrorKind::NoCredentials,
             "no AWS credentials found: run `aws configure` or `aws sso login`, set AWS_PROFILE or AWS_ACCESS_KEY_ID, pass --profile, or try --demo".to_string(),
         );
     }
-    if lower.contains("region") && (lower.contains("no region") || lower.contains("region was not") || lower.contains("missing region")) {
+    if lower.contains("region")
+        && (lower.contains("no region")
+            || lower.contains("region was not")
+            || lower.contains("missing region"))
+    {
         return (
             AwsErrorKind::NoRegion,
             "no AWS region configured: pass --region or set AWS_REGION".to_string(),
@@ -136,7 +159,9 @@ fn classify_without_code<E, R>(operation: &str, error: &SdkError<E, R>, detail: 
         ),
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => (
             AwsErrorKind::Network,
-            format!("cannot reach AWS for {operation}: {detail}; check your network, --endpoint-url or proxy settings"),
+            format!(
+                "cannot reach AWS for {operation}: {detail}; check your network, --endpoint-url or proxy settings"
+            ),
         ),
         _ => (AwsErrorKind::Other, format!("{operation} failed: {detail}")),
     }
@@ -144,4 +169,110 @@ fn classify_without_code<E, R>(operation: &str, error: &SdkError<E, R>, detail: 
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_sts::error::ErrorMetadata;
+    use aws_sdk_sts::operation::decode_authorization_message::DecodeAuthorizationMessageError;
+    use aws_smithy_runtime_api::http::{Response, StatusCode};
+    use aws_smithy_types::body::SdkBody;
+
+    fn service_error(
+        code: &str,
+        message: &str,
+    ) -> SdkError<DecodeAuthorizationMessageError, Response> {
+        let meta = ErrorMetadata::builder().code(code).message(message).build();
+        SdkError::service_error(
+            DecodeAuthorizationMessageError::generic(meta),
+            Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+        )
+    }
+
+    #[test]
+    fn each_code_gets_its_remedy() {
+        let cases = [
+            (
+                "DecodeAuthorizationMessage",
+                "AccessDenied",
+                AwsErrorKind::AccessDenied,
+                "sts:DecodeAuthorizationMessage",
+            ),
+            (
+                "GetRole",
+                "AccessDenied",
+                AwsErrorKind::AccessDenied,
+                "iam:GetRole",
+            ),
+            (
+                "ListRestoreJobs",
+                "AccessDeniedException",
+                AwsErrorKind::AccessDenied,
+                "backup:ListRestoreJobs",
+            ),
+            (
+                "DecodeAuthorizationMessage",
+                "InvalidAuthorizationMessageException",
+                AwsErrorKind::InvalidAuthorizationMessage,
+                "garbled",
+            ),
+            (
+                "GetRole",
+                "NoSuchEntity",
+                AwsErrorKind::NoSuchEntity,
+                "not found",
+            ),
+            (
+                "PutRolePolicy",
+                "MalformedPolicyDocument",
+                AwsErrorKind::MalformedPolicy,
+                "rejected the policy",
+            ),
+            (
+                "PutRolePolicy",
+                "LimitExceeded",
+                AwsErrorKind::LimitExceeded,
+                "quota",
+            ),
+            (
+                "ListRestoreJobs",
+                "ThrottlingException",
+                AwsErrorKind::Throttled,
+                "throttling",
+            ),
+            (
+                "GetCallerIdentity",
+                "ExpiredToken",
+                AwsErrorKind::ExpiredToken,
+                "expired",
+            ),
+            (
+                "SimulatePrincipalPolicy",
+                "InvalidAction",
+                AwsErrorKind::NotImplemented,
+                "does not offer",
+            ),
+        ];
+        for (operation, code, kind, needle) in cases {
+            let error = classify(operation, service_error(code, "details here"));
+            assert_eq!(error.kind, kind, "{code}");
+            assert!(error.message.contains(needle), "{code}: {}", error.message);
+            assert!(!error.message.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn missing_credentials_are_named() {
+        let error: SdkError<DecodeAuthorizationMessageError, Response> =
+            SdkError::construction_failure("no credentials provider: failed to load credentials");
+        let mapped = classify("GetCallerIdentity", error);
+        assert_eq!(
+            mapped.kind,
+            AwsErrorKind::NoCredentials,
+            "{}",
+            mapped.message
+        );
+        assert!(mapped.message.contains("aws sso login"));
+    }
 }

@@ -8,8 +8,8 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 
-use super::error::{AwsError, AwsErrorKind, classify};
 use super::Session;
+use super::error::{AwsError, AwsErrorKind, classify};
 use crate::diagnosis::token;
 use crate::workflow::{JobProgress, JobSummary};
 
@@ -45,14 +45,20 @@ pub struct RestoreJobDetail {
 }
 
 fn rfc3339(date: Option<&DateTime>) -> String {
-    date.and_then(|d| d.fmt(Format::DateTime).ok()).unwrap_or_default()
+    date.and_then(|d| d.fmt(Format::DateTime).ok())
+        .unwrap_or_default()
 }
 
 fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(text))
-        .map_err(|e| AwsError::new(AwsErrorKind::Other, format!("IAM returned a policy document that is not JSON: {e}")))
+        .map_err(|e| {
+            AwsError::new(
+                AwsErrorKind::Other,
+                format!("IAM returned a policy document that is not JSON: {e}"),
+            )
+        })
 }
 
 impl Session {
@@ -78,10 +84,15 @@ impl Session {
             for job in page.restore_jobs() {
                 let status_message = job.status_message().map(str::to_string);
                 jobs.push((
-                    job.creation_date().map(|d| (d.secs(), d.subsec_nanos())).unwrap_or_default(),
+                    job.creation_date()
+                        .map(|d| (d.secs(), d.subsec_nanos()))
+                        .unwrap_or_default(),
                     JobSummary {
                         restore_job_id: job.restore_job_id().unwrap_or_default().to_string(),
-                        status: job.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                        status: job
+                            .status()
+                            .map(|s| s.as_str().to_string())
+                            .unwrap_or_default(),
                         created: rfc3339(job.creation_date()),
                         resource_type: job.resource_type().map(str::to_string),
                         recovery_point_arn: job.recovery_point_arn().map(str::to_string),
@@ -118,7 +129,10 @@ impl Session {
         Ok(RestoreJobDetail {
             progress: JobProgress {
                 restore_job_id: out.restore_job_id().unwrap_or(job_id).to_string(),
-                status: out.status().map(|s| s.as_str().to_string()).unwrap_or_default(),
+                status: out
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default(),
                 percent_done: out.percent_done().map(str::to_string),
                 status_message: out.status_message().map(str::to_string),
                 created_resource_arn: out.created_resource_arn().map(str::to_string),
@@ -130,7 +144,10 @@ impl Session {
     }
 
     /// The metadata a restore job ran with.
-    pub async fn restore_job_metadata(&self, job_id: &str) -> Result<HashMap<String, String>, AwsError> {
+    pub async fn restore_job_metadata(
+        &self,
+        job_id: &str,
+    ) -> Result<HashMap<String, String>, AwsError> {
         let out = self
             .clients()
             .backup
@@ -185,12 +202,21 @@ impl Session {
         let role = out
             .role()
             .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "IAM GetRole returned no role"))?;
-        Ok(RoleInfo { arn: role.arn().to_string(), name: role.role_name().to_string() })
+        Ok(RoleInfo {
+            arn: role.arn().to_string(),
+            name: role.role_name().to_string(),
+        })
     }
 
     /// The names of a role's inline policies.
     pub async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self.clients().iam.list_role_policies().role_name(role).into_paginator().send();
+        let mut pages = self
+            .clients()
+            .iam
+            .list_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
         let mut names = Vec::new();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("ListRolePolicies", e))?;
@@ -200,23 +226,55 @@ impl Session {
     }
 
     /// A role's inline policy document (URL-decoded), or None when it does not exist.
-    pub async fn get_role_policy(&self, role: &str, policy: &str) -> Result<Option<Value>, AwsError> {
-        match self.clients().iam.get_role_policy().role_name(role).policy_name(policy).send().await {
+    pub async fn get_role_policy(
+        &self,
+        role: &str,
+        policy: &str,
+    ) -> Result<Option<Value>, AwsError> {
+        match self
+            .clients()
+            .iam
+            .get_role_policy()
+            .role_name(role)
+            .policy_name(policy)
+            .send()
+            .await
+        {
             Ok(out) => url_decoded_json(out.policy_document()).map(Some),
             Err(e) => {
                 let error = classify("GetRolePolicy", e);
-                if error.kind == AwsErrorKind::NoSuchEntity { Ok(None) } else { Err(error) }
+                if error.kind == AwsErrorKind::NoSuchEntity {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
             }
         }
     }
 
     /// A user's inline policy document (URL-decoded), or None when it does not exist.
-    pub async fn get_user_policy(&self, user: &str, policy: &str) -> Result<Option<Value>, AwsError> {
-        match self.clients().iam.get_user_policy().user_name(user).policy_name(policy).send().await {
+    pub async fn get_user_policy(
+        &self,
+        user: &str,
+        policy: &str,
+    ) -> Result<Option<Value>, AwsError> {
+        match self
+            .clients()
+            .iam
+            .get_user_policy()
+            .user_name(user)
+            .policy_name(policy)
+            .send()
+            .await
+        {
             Ok(out) => url_decoded_json(out.policy_document()).map(Some),
             Err(e) => {
                 let error = classify("GetUserPolicy", e);
-                if error.kind == AwsErrorKind::NoSuchEntity { Ok(None) } else { Err(error) }
+                if error.kind == AwsErrorKind::NoSuchEntity {
+                    Ok(None)
+                } else {
+                    Err(error)
+                }
             }
         }
     }
@@ -251,11 +309,16 @@ impl Session {
                     .build(),
             );
         }
-        let out = request.send().await.map_err(|e| classify("SimulatePrincipalPolicy", e))?;
-        let result = out
-            .evaluation_results()
-            .first()
-            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "SimulatePrincipalPolicy returned no result"))?;
+        let out = request
+            .send()
+            .await
+            .map_err(|e| classify("SimulatePrincipalPolicy", e))?;
+        let result = out.evaluation_results().first().ok_or_else(|| {
+            AwsError::new(
+                AwsErrorKind::Other,
+                "SimulatePrincipalPolicy returned no result",
+            )
+        })?;
         Ok(SimulationResult {
             decision: result.eval_decision().as_str().to_string(),
             missing_context_values: result.missing_context_values().to_vec(),

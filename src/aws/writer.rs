@@ -15,11 +15,19 @@ pub struct Writer {
 
 impl Writer {
     pub(crate) fn new(clients: Clients, capability: WriteCapability) -> Self {
-        Self { clients, _capability: capability }
+        Self {
+            clients,
+            _capability: capability,
+        }
     }
 
     /// `iam:PutRolePolicy` with exactly `document`.
-    pub async fn put_role_policy(&self, role: &str, policy: &str, document: &str) -> Result<(), AwsError> {
+    pub async fn put_role_policy(
+        &self,
+        role: &str,
+        policy: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
         self.clients
             .iam
             .put_role_policy()
@@ -46,7 +54,12 @@ impl Writer {
     }
 
     /// `iam:PutUserPolicy` with exactly `document`.
-    pub async fn put_user_policy(&self, user: &str, policy: &str, document: &str) -> Result<(), AwsError> {
+    pub async fn put_user_policy(
+        &self,
+        user: &str,
+        policy: &str,
+        document: &str,
+    ) -> Result<(), AwsError> {
         self.clients
             .iam
             .put_user_policy()

@@ -1,13 +1,21 @@
 //! Command-line definitions (clap) and subcommand dispatch. Uses `aws`, `workflow` and
 //! `diagnosis`, never `tui`.
 
+mod confirm;
+mod connect;
 mod explain;
+mod fix;
+mod list;
+mod misc;
+
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{AppError, EXIT_CODES_HELP};
 
-pub use explain::ExplainArgs;
+pub use connect::{Connection, connect};
+pub use explain::{ExplainArgs, read_input};
 
 /// Output format of the subcommands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -20,7 +28,7 @@ pub enum OutputFormat {
 }
 
 /// restore-doctor: diagnose and fix AWS Backup restore jobs that fail with an encoded
-/// authorization failure message.
+/// authorization failure message. Without a subcommand it opens the terminal UI.
 #[derive(Debug, Parser)]
 #[command(name = "restore-doctor", version, about, after_help = EXIT_CODES_HELP)]
 pub struct Cli {
@@ -38,22 +46,110 @@ pub struct GlobalArgs {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+    /// Run against the embedded sandbox (no AWS account needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Never write: no IAM change, no restore started.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// AWS profile to use.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// AWS region to use.
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Endpoint for every AWS service (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> work too).
+    #[arg(long, global = true)]
+    pub endpoint_url: Option<String>,
+    /// Journal of IAM writes [default: $XDG_STATE_HOME/restore-doctor/journal.jsonl].
+    #[arg(long, global = true)]
+    pub journal: Option<PathBuf>,
+    /// Log file for the terminal UI [default: $XDG_STATE_HOME/restore-doctor/restore-doctor.log].
+    #[arg(long, global = true)]
+    pub log_file: Option<PathBuf>,
+    /// How far back to list failed restore jobs (e.g. 30d, 12h, 90m).
+    #[arg(long, global = true, default_value = "30d", value_parser = parse_since)]
+    pub since: std::time::Duration,
+}
+
+/// Parses `30d`, `12h`, `90m`, `45s`.
+pub fn parse_since(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 30d, 12h or 90m"))?;
+    let secs = match unit {
+        "d" => n.checked_mul(86_400),
+        "h" => n.checked_mul(3_600),
+        "m" => n.checked_mul(60),
+        "s" | "" => Some(n),
+        _ => None,
+    }
+    .ok_or_else(|| format!("{text:?} is not a duration like 30d, 12h or 90m"))?;
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List failed restore jobs (newest first), optionally decoding their messages.
+    List(list::ListArgs),
+    /// Decode an encoded authorization message through STS.
+    Decode(list::DecodeArgs),
     /// Diagnose a decoded authorization message (a file, or stdin) and propose the fix.
-    #[command(after_help = EXIT_CODES_HELP)]
     Explain(ExplainArgs),
+    /// Preview the least-privilege fix and, after confirmation, apply and verify it.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Fix(fix::FixArgs),
+    /// Start a failed restore job again with the same recovery point, role and metadata.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Rerun(misc::RerunArgs),
+    /// Put a policy back exactly as it was before a journalled write.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Undo(misc::UndoArgs),
+    /// Print the fix as Terraform, CloudFormation, an AWS CLI command or policy JSON.
+    Export(misc::ExportArgs),
+    /// Serve the embedded AWS emulator (Backup, STS, IAM) on 127.0.0.1 until Ctrl-C.
+    Sandbox(misc::SandboxArgs),
 }
 
-/// Runs the parsed command line; returns what to print on success.
+/// Runs a subcommand.
 pub fn run(cli: Cli) -> Result<(), AppError> {
-    match cli.command {
-        Some(Command::Explain(args)) => explain::run(&args, cli.global.output),
-        None => Err(AppError::bad_input(
-            "no subcommand given: try `restore-doctor explain FILE` (see --help)",
-        )),
+    let Some(command) = cli.command else {
+        return Err(AppError::bad_input("no subcommand given (see --help)"));
+    };
+    if let Command::Explain(args) = &command {
+        return explain::run(args, cli.global.output);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| AppError::aws(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(run_async(command, cli.global))
+}
+
+async fn run_async(command: Command, global: GlobalArgs) -> Result<(), AppError> {
+    match command {
+        Command::Sandbox(args) => misc::sandbox(args).await,
+        Command::Explain(args) => explain::run(&args, global.output),
+        Command::Export(args) if args.decoded.is_some() => misc::export(args, None, &global).await,
+        command => {
+            let connection = connect(&global).await?;
+            let result = match command {
+                Command::List(args) => list::list(args, &connection, &global).await,
+                Command::Decode(args) => list::decode(args, &connection, &global).await,
+                Command::Fix(args) => fix::fix(args, &connection, &global).await,
+                Command::Rerun(args) => misc::rerun(args, &connection, &global).await,
+                Command::Undo(args) => misc::undo(args, &connection, &global).await,
+                Command::Export(args) => misc::export(args, Some(&connection), &global).await,
+                Command::Sandbox(_) | Command::Explain(_) => Ok(()),
+            };
+            connection.close().await;
+            result
+        }
     }
 }

@@ -21,16 +21,24 @@ pub async fn list_failed_jobs(
 }
 
 /// Decodes one token through STS and diagnoses it.
-pub async fn decode_token(session: &Session, token: &str) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
+pub async fn decode_token(
+    session: &Session,
+    token: &str,
+) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
     let text = session.decode_authorization_message(token).await?;
-    let message = DecodedMessage::parse(&text)
-        .map_err(|e| WorkflowError::BadInput(format!("STS returned an unexpected decoded message: {e}")))?;
+    let message = DecodedMessage::parse(&text).map_err(|e| {
+        WorkflowError::BadInput(format!("STS returned an unexpected decoded message: {e}"))
+    })?;
     let diagnosis = diagnose(&message, Scope::Exact);
     Ok((message, diagnosis))
 }
 
 /// Decodes every job's token, each distinct token once, at most `concurrency` at a time.
-pub async fn decode_jobs(session: &Session, jobs: Vec<JobSummary>, concurrency: usize) -> Vec<DecodedJob> {
+pub async fn decode_jobs(
+    session: &Session,
+    jobs: Vec<JobSummary>,
+    concurrency: usize,
+) -> Vec<DecodedJob> {
     let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
     let mut tasks = HashMap::new();
     for token in jobs.iter().filter_map(|j| j.encoded_message.clone()) {
@@ -45,23 +53,33 @@ pub async fn decode_jobs(session: &Session, jobs: Vec<JobSummary>, concurrency: 
             tokio::spawn(async move {
                 // The semaphore is never closed, so acquire only fails if it were.
                 let _permit = semaphore.acquire_owned().await.ok();
-                decode_token(&session, &token).await.map(|(_, d)| d).map_err(|e| e.to_string())
+                decode_token(&session, &token)
+                    .await
+                    .map(|(_, d)| d)
+                    .map_err(|e| e.to_string())
             }),
         );
     }
     let mut results: HashMap<String, Result<Diagnosis, String>> = HashMap::new();
     for (token, task) in tasks {
-        let result = task.await.unwrap_or_else(|e| Err(format!("decode task failed: {e}")));
+        let result = task
+            .await
+            .unwrap_or_else(|e| Err(format!("decode task failed: {e}")));
         results.insert(token, result);
     }
     jobs.into_iter()
         .map(|job| {
-            let (diagnosis, decode_error) = match job.encoded_message.as_ref().and_then(|t| results.get(t)) {
-                Some(Ok(d)) => (Some(d.clone()), None),
-                Some(Err(e)) => (None, Some(e.clone())),
-                None => (None, None),
-            };
-            DecodedJob { job, diagnosis, decode_error }
+            let (diagnosis, decode_error) =
+                match job.encoded_message.as_ref().and_then(|t| results.get(t)) {
+                    Some(Ok(d)) => (Some(d.clone()), None),
+                    Some(Err(e)) => (None, Some(e.clone())),
+                    None => (None, None),
+                };
+            DecodedJob {
+                job,
+                diagnosis,
+                decode_error,
+            }
         })
         .collect()
 }

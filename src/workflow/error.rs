@@ -35,6 +35,9 @@ impl WorkflowError {
 
 impl From<WorkflowError> for AppError {
     fn from(error: WorkflowError) -> Self {
-        AppError { kind: error.exit_kind(), message: error.to_string() }
+        AppError {
+            kind: error.exit_kind(),
+            message: error.to_string(),
+        }
     }
 }

@@ -21,10 +21,28 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
     let document = fix_document(fix);
     let pretty = serde_json::to_string_pretty(&document).unwrap_or_default();
     let (kind, tf_resource, cfn_type, name_key, cli_verb, cli_flag) = match fix.target.kind {
-        TargetType::Role => ("role", "aws_iam_role_policy", "AWS::IAM::RolePolicy", "RoleName", "put-role-policy", "--role-name"),
-        TargetType::User => ("user", "aws_iam_user_policy", "AWS::IAM::UserPolicy", "UserName", "put-user-policy", "--user-name"),
+        TargetType::Role => (
+            "role",
+            "aws_iam_role_policy",
+            "AWS::IAM::RolePolicy",
+            "RoleName",
+            "put-role-policy",
+            "--role-name",
+        ),
+        TargetType::User => (
+            "user",
+            "aws_iam_user_policy",
+            "AWS::IAM::UserPolicy",
+            "UserName",
+            "put-user-policy",
+            "--user-name",
+        ),
     };
-    let wider = if fix.wider { "# WIDER than the failed request (account scope)\n" } else { "" };
+    let wider = if fix.wider {
+        "# WIDER than the failed request (account scope)\n"
+    } else {
+        ""
+    };
     match format {
         ExportFormat::Json => format!("{pretty}\n"),
         ExportFormat::Cli => format!(
@@ -37,7 +55,13 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
             let label: String = fix
                 .policy_name
                 .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
                 .collect();
             format!(
                 "{wider}resource \"{tf_resource}\" \"{label}\" {{\n  name   = \"{}\"\n  {kind}   = \"{}\"\n  policy = <<-EOT\n{}\n  EOT\n}}\n",
@@ -58,13 +82,19 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
                 }
             });
             // JSON has no comments: the wider scope shows in the Resource itself.
-            format!("{}\n", serde_json::to_string_pretty(&snippet).unwrap_or_default())
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&snippet).unwrap_or_default()
+            )
         }
     }
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().map(|l| format!("{prefix}{l}")).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(|l| format!("{prefix}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -73,7 +103,10 @@ mod tests {
     use crate::diagnosis::{DecodedMessage, Scope, fix};
 
     fn article_fix() -> Fix {
-        let m = DecodedMessage::parse(include_str!("../../assets/examples/backup-passrole-implicit-deny.json")).unwrap();
+        let m = DecodedMessage::parse(include_str!(
+            "../../assets/examples/backup-passrole-implicit-deny.json"
+        ))
+        .unwrap();
         fix::synthesize(&m, Scope::Exact).unwrap()
     }
 
@@ -81,11 +114,18 @@ mod tests {
     fn every_format_carries_the_statement() {
         let fix = article_fix();
         let tf = export_fix(&fix, ExportFormat::Terraform);
-        assert!(tf.starts_with("resource \"aws_iam_role_policy\" \"restoredoctorfixes\" {"), "{tf}");
+        assert!(
+            tf.starts_with("resource \"aws_iam_role_policy\" \"restoredoctorfixes\" {"),
+            "{tf}"
+        );
         assert!(tf.contains("role   = \"AWSBackupDefaultServiceRole\""));
-        let cfn: Value = serde_json::from_str(&export_fix(&fix, ExportFormat::Cloudformation)).unwrap();
+        let cfn: Value =
+            serde_json::from_str(&export_fix(&fix, ExportFormat::Cloudformation)).unwrap();
         assert_eq!(cfn["RestoreDoctorFixes"]["Type"], "AWS::IAM::RolePolicy");
-        assert_eq!(cfn["RestoreDoctorFixes"]["Properties"]["PolicyDocument"]["Statement"][0], fix.statement);
+        assert_eq!(
+            cfn["RestoreDoctorFixes"]["Properties"]["PolicyDocument"]["Statement"][0],
+            fix.statement
+        );
         let cli = export_fix(&fix, ExportFormat::Cli);
         assert!(cli.starts_with("aws iam put-role-policy --role-name 'AWSBackupDefaultServiceRole' --policy-name 'RestoreDoctorFixes' --policy-document '{"), "{cli}");
         let json: Value = serde_json::from_str(&export_fix(&fix, ExportFormat::Json)).unwrap();

@@ -16,12 +16,17 @@ use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
 
 /// SHA-256 in hex.
 pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The text a current document is fingerprinted by (compact, key order as IAM returned it).
 fn fingerprint(document: Option<&Value>) -> String {
-    document.map(|d| sha256_hex(&d.to_string())).unwrap_or_default()
+    document
+        .map(|d| sha256_hex(&d.to_string()))
+        .unwrap_or_default()
 }
 
 /// Builds the plan for fixing `message` (no writes). Refuses explicit denies, allowed requests,
@@ -41,7 +46,9 @@ pub async fn preview_fix(
             )));
         }
         Verdict::Allowed => {
-            return Err(WorkflowError::Refused("not fixing: the decoded request was allowed".into()));
+            return Err(WorkflowError::Refused(
+                "not fixing: the decoded request was allowed".into(),
+            ));
         }
         Verdict::MissingAllow => {}
     }
@@ -84,12 +91,19 @@ pub async fn preview_fix(
         }
         TargetType::User => {
             // Users: the ARN (with path) is in the decoded message itself.
-            let current = session.get_user_policy(&fix.target.name, &fix.policy_name).await?;
+            let current = session
+                .get_user_policy(&fix.target.name, &fix.policy_name)
+                .await?;
             (diagnosis.principal.arn.clone(), current, 0)
         }
     };
-    let merged = merge::merge(current.as_ref(), &fix.statement, other_size, quota_for(fix.target.kind))
-        .map_err(|e| WorkflowError::Refused(e.to_string()))?;
+    let merged = merge::merge(
+        current.as_ref(),
+        &fix.statement,
+        other_size,
+        quota_for(fix.target.kind),
+    )
+    .map_err(|e| WorkflowError::Refused(e.to_string()))?;
     let proposed_text = serde_json::to_string_pretty(&merged.document)
         .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;
     let current_text = current
@@ -106,7 +120,10 @@ pub async fn preview_fix(
         .to_string();
     let verified_locally = report::verify(
         message,
-        &[NamedPolicy { name: fix.policy_name.clone(), document: merged.document.clone() }],
+        &[NamedPolicy {
+            name: fix.policy_name.clone(),
+            document: merged.document.clone(),
+        }],
     );
     Ok(FixPlan {
         target_type: match fix.target.kind {
@@ -149,13 +166,21 @@ pub async fn apply_fix(
         ));
     }
     if plan.already_in_place {
-        return Ok(ApplyOutcome { journal_entry: None, written: false, verification: verify(session, plan).await });
+        return Ok(ApplyOutcome {
+            journal_entry: None,
+            written: false,
+            verification: verify(session, plan).await,
+        });
     }
     let is_role = plan.target_type == "role";
     let now = if is_role {
-        session.get_role_policy(&plan.target_name, &plan.policy_name).await?
+        session
+            .get_role_policy(&plan.target_name, &plan.policy_name)
+            .await?
     } else {
-        session.get_user_policy(&plan.target_name, &plan.policy_name).await?
+        session
+            .get_user_policy(&plan.target_name, &plan.policy_name)
+            .await?
     };
     if fingerprint(now.as_ref()) != plan.current_sha256 {
         return Err(WorkflowError::Refused(format!(
@@ -186,9 +211,13 @@ pub async fn apply_fix(
     };
     journal.append(&entry)?;
     let result = if is_role {
-        writer.put_role_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text).await
+        writer
+            .put_role_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text)
+            .await
     } else {
-        writer.put_user_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text).await
+        writer
+            .put_user_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text)
+            .await
     };
     entry.time = now_rfc3339();
     match result {
@@ -203,7 +232,11 @@ pub async fn apply_fix(
             return Err(error.into());
         }
     }
-    Ok(ApplyOutcome { journal_entry: Some(entry.id), written: true, verification: verify(session, plan).await })
+    Ok(ApplyOutcome {
+        journal_entry: Some(entry.id),
+        written: true,
+        verification: verify(session, plan).await,
+    })
 }
 
 /// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).

@@ -105,7 +105,10 @@ impl Journal {
     }
 
     fn io_error(&self, source: std::io::Error) -> JournalError {
-        JournalError::Io { path: self.path.display().to_string(), source }
+        JournalError::Io {
+            path: self.path.display().to_string(),
+            source,
+        }
     }
 
     /// Appends one line and fsyncs it.
@@ -120,7 +123,8 @@ impl Journal {
             .map_err(|e| self.io_error(e))?;
         let mut line = serde_json::to_string(entry).map_err(|e| self.io_error(e.into()))?;
         line.push('\n');
-        file.write_all(line.as_bytes()).map_err(|e| self.io_error(e))?;
+        file.write_all(line.as_bytes())
+            .map_err(|e| self.io_error(e))?;
         file.sync_all().map_err(|e| self.io_error(e))
     }
 
@@ -161,7 +165,11 @@ impl Journal {
         Ok(entries
             .iter()
             .rev()
-            .find(|e| e.phase == Phase::Applied && e.operation == "fix" && !undone.contains(&e.id.as_str()))
+            .find(|e| {
+                e.phase == Phase::Applied
+                    && e.operation == "fix"
+                    && !undone.contains(&e.id.as_str())
+            })
             .cloned())
     }
 
@@ -174,7 +182,11 @@ impl Journal {
 /// A new entry ID: time plus randomness, sortable.
 pub fn new_entry_id() -> String {
     let now = time::OffsetDateTime::now_utc();
-    format!("{}-{:08x}", now.unix_timestamp_nanos(), rand::random::<u32>())
+    format!(
+        "{}-{:08x}",
+        now.unix_timestamp_nanos(),
+        rand::random::<u32>()
+    )
 }
 
 /// Now, RFC 3339.
@@ -190,10 +202,23 @@ mod tests {
 
     fn entry(id: &str, phase: Phase, op: &str, undoes: Option<&str>) -> JournalEntry {
         JournalEntry {
-            id: id.into(), time: now_rfc3339(), phase, operation: op.into(), account: "1".into(), region: "us-east-1".into(),
-            target_type: "role".into(), target_name: "R".into(), target_arn: "arn".into(), policy_name: "P".into(),
-            before: None, after: Some(serde_json::json!({"a": 1})), job_id: None, token_sha256: None, summary: None,
-            undoes: undoes.map(str::to_string), error: None,
+            id: id.into(),
+            time: now_rfc3339(),
+            phase,
+            operation: op.into(),
+            account: "1".into(),
+            region: "us-east-1".into(),
+            target_type: "role".into(),
+            target_name: "R".into(),
+            target_arn: "arn".into(),
+            policy_name: "P".into(),
+            before: None,
+            after: Some(serde_json::json!({"a": 1})),
+            job_id: None,
+            token_sha256: None,
+            summary: None,
+            undoes: undoes.map(str::to_string),
+            error: None,
         }
     }
 
@@ -202,12 +227,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::at(dir.path().join("sub/journal.jsonl"));
         assert_eq!(journal.last_undoable().unwrap(), None);
-        journal.append(&entry("1", Phase::Pending, "fix", None)).unwrap();
-        journal.append(&entry("1", Phase::Applied, "fix", None)).unwrap();
-        journal.append(&entry("2", Phase::Pending, "fix", None)).unwrap();
-        journal.append(&entry("2", Phase::Failed, "fix", None)).unwrap();
+        journal
+            .append(&entry("1", Phase::Pending, "fix", None))
+            .unwrap();
+        journal
+            .append(&entry("1", Phase::Applied, "fix", None))
+            .unwrap();
+        journal
+            .append(&entry("2", Phase::Pending, "fix", None))
+            .unwrap();
+        journal
+            .append(&entry("2", Phase::Failed, "fix", None))
+            .unwrap();
         assert_eq!(journal.last_undoable().unwrap().unwrap().id, "1");
-        journal.append(&entry("3", Phase::Applied, "undo", Some("1"))).unwrap();
+        journal
+            .append(&entry("3", Phase::Applied, "undo", Some("1")))
+            .unwrap();
         assert_eq!(journal.last_undoable().unwrap(), None);
         assert_eq!(journal.entries().unwrap().len(), 3);
         assert_eq!(journal.lines().unwrap().len(), 5);

@@ -6,20 +6,34 @@ use super::{JobProgress, WorkflowError};
 use crate::aws::{Session, Writer};
 
 /// Starts a new restore with the failed job's recovery point, role, resource type and metadata.
-pub async fn rerun(session: &Session, writer: &Writer, job_id: &str) -> Result<String, WorkflowError> {
+pub async fn rerun(
+    session: &Session,
+    writer: &Writer,
+    job_id: &str,
+) -> Result<String, WorkflowError> {
     let detail = session.describe_restore_job(job_id).await?;
     let metadata = session.restore_job_metadata(job_id).await?;
     let recovery_point = detail.recovery_point_arn.ok_or_else(|| {
-        WorkflowError::BadInput(format!("restore job {job_id} names no recovery point; cannot re-run it"))
+        WorkflowError::BadInput(format!(
+            "restore job {job_id} names no recovery point; cannot re-run it"
+        ))
     })?;
-    let role = detail
-        .iam_role_arn
-        .ok_or_else(|| WorkflowError::BadInput(format!("restore job {job_id} names no IAM role; cannot re-run it")))?;
+    let role = detail.iam_role_arn.ok_or_else(|| {
+        WorkflowError::BadInput(format!(
+            "restore job {job_id} names no IAM role; cannot re-run it"
+        ))
+    })?;
     // One token per invocation: the SDK's retries of this call reuse it, so a retried request
     // never starts a second restore.
     let token = format!("restore-doctor-{job_id}-{:016x}", rand::random::<u64>());
     Ok(writer
-        .start_restore_job(&recovery_point, &role, detail.resource_type.as_deref(), metadata, &token)
+        .start_restore_job(
+            &recovery_point,
+            &role,
+            detail.resource_type.as_deref(),
+            metadata,
+            &token,
+        )
         .await?)
 }
 

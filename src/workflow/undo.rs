@@ -1,7 +1,7 @@
 //! Undo: put a journalled before-image back exactly (delete the policy when there was none).
 
-use super::journal::{Journal, JournalEntry, Phase, new_entry_id, now_rfc3339};
 use super::WorkflowError;
+use super::journal::{Journal, JournalEntry, Phase, new_entry_id, now_rfc3339};
 use crate::aws::{Session, Writer};
 
 /// Which entry to undo.
@@ -17,18 +17,30 @@ pub fn undo_target(journal: &Journal, entry: Option<&str>) -> Result<JournalEntr
         }));
     };
     if found.phase != Phase::Applied {
-        return Err(WorkflowError::Refused(format!("journal entry {} was not applied; nothing to undo", found.id)));
+        return Err(WorkflowError::Refused(format!(
+            "journal entry {} was not applied; nothing to undo",
+            found.id
+        )));
     }
     Ok(found)
 }
 
 /// Restores `entry`'s before-image; refuses if the policy was changed since that write.
-pub async fn undo(session: &Session, writer: &Writer, journal: &Journal, entry: &JournalEntry) -> Result<String, WorkflowError> {
+pub async fn undo(
+    session: &Session,
+    writer: &Writer,
+    journal: &Journal,
+    entry: &JournalEntry,
+) -> Result<String, WorkflowError> {
     let is_role = entry.target_type == "role";
     let now = if is_role {
-        session.get_role_policy(&entry.target_name, &entry.policy_name).await?
+        session
+            .get_role_policy(&entry.target_name, &entry.policy_name)
+            .await?
     } else {
-        session.get_user_policy(&entry.target_name, &entry.policy_name).await?
+        session
+            .get_user_policy(&entry.target_name, &entry.policy_name)
+            .await?
     };
     if now != entry.after {
         return Err(WorkflowError::Refused(format!(
@@ -51,14 +63,26 @@ pub async fn undo(session: &Session, writer: &Writer, journal: &Journal, entry: 
     let result = match (&entry.before, is_role) {
         (Some(before), true) => {
             let text = serde_json::to_string_pretty(before).unwrap_or_default();
-            writer.put_role_policy(&entry.target_name, &entry.policy_name, &text).await
+            writer
+                .put_role_policy(&entry.target_name, &entry.policy_name, &text)
+                .await
         }
         (Some(before), false) => {
             let text = serde_json::to_string_pretty(before).unwrap_or_default();
-            writer.put_user_policy(&entry.target_name, &entry.policy_name, &text).await
+            writer
+                .put_user_policy(&entry.target_name, &entry.policy_name, &text)
+                .await
         }
-        (None, true) => writer.delete_role_policy(&entry.target_name, &entry.policy_name).await,
-        (None, false) => writer.delete_user_policy(&entry.target_name, &entry.policy_name).await,
+        (None, true) => {
+            writer
+                .delete_role_policy(&entry.target_name, &entry.policy_name)
+                .await
+        }
+        (None, false) => {
+            writer
+                .delete_user_policy(&entry.target_name, &entry.policy_name)
+                .await
+        }
     };
     record.time = now_rfc3339();
     match result {
@@ -66,8 +90,14 @@ pub async fn undo(session: &Session, writer: &Writer, journal: &Journal, entry: 
             record.phase = Phase::Applied;
             journal.append(&record)?;
             Ok(match entry.before {
-                Some(_) => format!("restored policy {} on {} {} to its state before entry {}", entry.policy_name, entry.target_type, entry.target_name, entry.id),
-                None => format!("deleted policy {} from {} {} (it did not exist before entry {})", entry.policy_name, entry.target_type, entry.target_name, entry.id),
+                Some(_) => format!(
+                    "restored policy {} on {} {} to its state before entry {}",
+                    entry.policy_name, entry.target_type, entry.target_name, entry.id
+                ),
+                None => format!(
+                    "deleted policy {} from {} {} (it did not exist before entry {})",
+                    entry.policy_name, entry.target_type, entry.target_name, entry.id
+                ),
             })
         }
         Err(error) => {

@@ -1,0 +1,231 @@
+//! `fix`: diagnose, preview the least-privilege fix, apply it after confirmation, verify it.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::confirm::confirm;
+use super::connect::journal;
+use super::{Connection, GlobalArgs, OutputFormat, read_input};
+use crate::diagnosis::decoded::MAX_DECODED_LEN;
+use crate::diagnosis::{DecodedMessage, Scope, token};
+use crate::error::AppError;
+use crate::workflow::{self, FixPlan, JobSummary, Verification};
+
+/// Arguments of `fix`.
+#[derive(Debug, Clone, Args)]
+#[group(id = "source", required = true, multiple = false, args = ["job", "token", "decoded"])]
+pub struct FixArgs {
+    /// A failed restore job's ID: its message is decoded through STS.
+    #[arg(long)]
+    pub job: Option<String>,
+    /// An encoded message (or text containing it).
+    #[arg(long)]
+    pub token: Option<String>,
+    /// A decoded message file, or `-` for stdin.
+    #[arg(long)]
+    pub decoded: Option<PathBuf>,
+    /// `exact` (least privilege) or `account` (wider).
+    #[arg(long, value_enum, default_value_t = Scope::Exact)]
+    pub scope: Scope,
+    /// Preview only; never write.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// The message to fix and where it came from: (message, job, token).
+pub async fn resolve_message(
+    connection: &Connection,
+    job: Option<&str>,
+    token_text: Option<&str>,
+    decoded: Option<&PathBuf>,
+    since: std::time::Duration,
+) -> Result<(DecodedMessage, Option<JobSummary>, Option<String>), AppError> {
+    if let Some(path) = decoded {
+        let text = read_input(Some(path), MAX_DECODED_LEN)?;
+        let message =
+            DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
+        return Ok((message, None, None));
+    }
+    let (job, token) = match (job, token_text) {
+        (Some(id), _) => {
+            let found = find_job(connection, id, since).await?;
+            let token = found.encoded_message.clone().ok_or_else(|| {
+                AppError::refused(format!(
+                    "restore job {id} failed without an encoded authorization message ({}); it is not a permissions problem restore-doctor can fix",
+                    found.status_message.as_deref().unwrap_or("no status message")
+                ))
+            })?;
+            (Some(found), token)
+        }
+        (None, Some(text)) => (
+            None,
+            token::extract_token(text).map_err(|e| AppError::bad_input(e.to_string()))?,
+        ),
+        (None, None) => return Err(AppError::bad_input("give --job, --token or --decoded")),
+    };
+    let (message, _) = workflow::decode_token(&connection.session, &token).await?;
+    Ok((message, job, Some(token)))
+}
+
+/// Finds a job among the failed ones listed in the period (or by describing it).
+pub async fn find_job(
+    connection: &Connection,
+    id: &str,
+    since: std::time::Duration,
+) -> Result<JobSummary, AppError> {
+    let jobs = workflow::list_failed_jobs(&connection.session, since, None).await?;
+    jobs.into_iter()
+        .find(|j| j.restore_job_id == id)
+        .ok_or_else(|| {
+            AppError::bad_input(format!(
+                "no failed restore job {id} in the last {}s (try --since)",
+                since.as_secs()
+            ))
+        })
+}
+
+fn print_preview(plan: &FixPlan) {
+    println!("Target:    {} ({})", plan.target_arn, plan.target_type);
+    println!("Account:   {}  Region: {}", plan.account, plan.region);
+    println!("Policy:    {} (inline)", plan.policy_name);
+    println!(
+        "Scope:     {}{}",
+        plan.scope.as_str(),
+        if plan.diagnosis.fix.as_ref().is_some_and(|f| f.fix.wider) {
+            " (WIDER than the failed request)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "Size:      {} of {} characters (all inline policies)",
+        plan.size, plan.quota
+    );
+    println!("Diagnosis: {}", plan.diagnosis.summary);
+    println!();
+    if plan.already_in_place {
+        println!("The fix is already in place: nothing to write.");
+        return;
+    }
+    println!("Document to write:");
+    println!("{}", plan.proposed_text);
+    println!();
+    println!("Diff against the current policy:");
+    print!("{}", plan.diff);
+    println!();
+    println!(
+        "Local verification: {}",
+        if plan.verified_locally {
+            "the decoded request would be allowed"
+        } else {
+            "the decoded request would still NOT be allowed"
+        }
+    );
+}
+
+/// One line for IAM's verification.
+pub fn verification_line(verification: &Verification) -> String {
+    match verification {
+        Verification::Allowed => "IAM SimulatePrincipalPolicy: allowed".into(),
+        Verification::Denied {
+            decision,
+            missing_context_values,
+        } if missing_context_values.is_empty() => {
+            format!("IAM SimulatePrincipalPolicy: still denied ({decision})")
+        }
+        Verification::Denied {
+            decision,
+            missing_context_values,
+        } => format!(
+            "IAM SimulatePrincipalPolicy: still denied ({decision}); missing context values: {}",
+            missing_context_values.join(", ")
+        ),
+        Verification::Unavailable { reason } => {
+            format!("IAM SimulatePrincipalPolicy could not run: {reason}")
+        }
+    }
+}
+
+/// Runs `fix`.
+pub async fn fix(
+    args: FixArgs,
+    connection: &Connection,
+    global: &GlobalArgs,
+) -> Result<(), AppError> {
+    let (message, job, token) = resolve_message(
+        connection,
+        args.job.as_deref(),
+        args.token.as_deref(),
+        args.decoded.as_ref(),
+        global.since,
+    )
+    .await?;
+    let plan =
+        workflow::preview_fix(&connection.session, &message, args.scope, job.as_ref()).await?;
+    let json = global.output == OutputFormat::Json;
+    if !json {
+        print_preview(&plan);
+    }
+    let outcome = if plan.already_in_place || args.dry_run {
+        None
+    } else {
+        let Some(writer) = connection.session.writer() else {
+            emit_json(json, &plan, None)?;
+            return Err(AppError::refused(
+                "read-only mode: nothing was written (drop --read-only to apply)",
+            ));
+        };
+        let question = format!(
+            "Write policy {} to {} {} in account {}?",
+            plan.policy_name, plan.target_type, plan.target_name, plan.account
+        );
+        if let Err(refusal) = confirm(&question, args.yes) {
+            emit_json(json, &plan, None)?;
+            return Err(refusal);
+        }
+        let journal = journal(global)?;
+        let outcome = workflow::apply_fix(
+            &connection.session,
+            &writer,
+            &plan,
+            &journal,
+            token.as_deref(),
+        )
+        .await?;
+        if !json {
+            println!(
+                "Applied: policy {} written to {} (journal entry {}, {}).",
+                plan.policy_name,
+                plan.target_arn,
+                outcome.journal_entry.as_deref().unwrap_or("-"),
+                journal.path().display()
+            );
+            println!("{}", verification_line(&outcome.verification));
+        }
+        Some(outcome)
+    };
+    emit_json(json, &plan, outcome.as_ref())?;
+    if !json && args.dry_run && !plan.already_in_place {
+        println!("Dry run: nothing was written.");
+    }
+    Ok(())
+}
+
+fn emit_json(
+    json: bool,
+    plan: &FixPlan,
+    outcome: Option<&workflow::ApplyOutcome>,
+) -> Result<(), AppError> {
+    if json {
+        let value = serde_json::json!({"plan": plan, "outcome": outcome});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(|e| AppError::aws(e.to_string()))?
+        );
+    }
+    Ok(())
+}

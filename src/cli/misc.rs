@@ -1,0 +1,283 @@
+//! `rerun`, `undo`, `export` and `sandbox`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::confirm::confirm;
+use super::connect::journal;
+use super::fix::{find_job, resolve_message};
+use super::{Connection, GlobalArgs, OutputFormat};
+use crate::diagnosis::{Scope, diagnose, fix as fixes};
+use crate::error::AppError;
+use crate::sandbox::{FaultSpec, SandboxConfig, serve_forever};
+use crate::workflow::{self, ExportFormat};
+
+/// Arguments of `rerun`.
+#[derive(Debug, Clone, Args)]
+pub struct RerunArgs {
+    /// The failed restore job to start again.
+    #[arg(long)]
+    pub job: String,
+    /// Start without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the new job's ID and return without following it.
+    #[arg(long)]
+    pub no_wait: bool,
+}
+
+/// Arguments of `undo`.
+#[derive(Debug, Clone, Args)]
+#[group(id = "which", multiple = false, args = ["last", "entry"])]
+pub struct UndoArgs {
+    /// Undo the newest applied fix (the default).
+    #[arg(long)]
+    pub last: bool,
+    /// Undo this journal entry.
+    #[arg(long)]
+    pub entry: Option<String>,
+    /// Undo without asking.
+    #[arg(long)]
+    pub yes: bool,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, Clone, Args)]
+#[group(id = "source", required = true, multiple = false, args = ["job", "decoded"])]
+pub struct ExportArgs {
+    /// A failed restore job's ID.
+    #[arg(long)]
+    pub job: Option<String>,
+    /// A decoded message file, or `-` for stdin.
+    #[arg(long)]
+    pub decoded: Option<PathBuf>,
+    /// terraform, cloudformation, cli or json.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// `exact` (least privilege) or `account` (wider).
+    #[arg(long, value_enum, default_value_t = Scope::Exact)]
+    pub scope: Scope,
+}
+
+/// Arguments of `sandbox`.
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 4566)]
+    pub port: u16,
+    /// Scenario name (in assets/sandbox) or a scenario file.
+    #[arg(long, default_value = "demo")]
+    pub scenario: String,
+    /// Extra historical failed jobs to generate.
+    #[arg(long, default_value_t = 0)]
+    pub jobs: usize,
+    /// Delay every response by this many milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Inject faults, e.g. throttle=0.2,error=0.05,reset=0.01.
+    #[arg(long)]
+    pub faults: Option<FaultSpec>,
+    /// Seed for the fault injection.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Runs `rerun`.
+pub async fn rerun(
+    args: RerunArgs,
+    connection: &Connection,
+    global: &GlobalArgs,
+) -> Result<(), AppError> {
+    let Some(writer) = connection.session.writer() else {
+        return Err(AppError::refused(
+            "read-only mode: no restore started (drop --read-only to re-run)",
+        ));
+    };
+    let detail = connection
+        .session
+        .describe_restore_job(&args.job)
+        .await
+        .map_err(|e| AppError::aws(e.to_string()))?;
+    confirm(
+        &format!(
+            "Start a new restore of {} as {}?",
+            detail.recovery_point_arn.as_deref().unwrap_or("?"),
+            detail.iam_role_arn.as_deref().unwrap_or("?")
+        ),
+        args.yes,
+    )?;
+    let new_id = workflow::rerun(&connection.session, &writer, &args.job).await?;
+    let json = global.output == OutputFormat::Json;
+    if args.no_wait {
+        if json {
+            println!(
+                "{}",
+                serde_json::json!({"restore_job_id": new_id, "status": "STARTED"})
+            );
+        } else {
+            println!("Started restore job {new_id}.");
+        }
+        return Ok(());
+    }
+    if !json {
+        println!("Started restore job {new_id}; following it…");
+    }
+    let outcome = workflow::follow_job(
+        &connection.session,
+        &new_id,
+        Duration::from_millis(500),
+        Duration::from_secs(900),
+        |p| {
+            if !json {
+                eprintln!(
+                    "  {} {}{}",
+                    p.restore_job_id,
+                    p.status,
+                    p.percent_done
+                        .as_deref()
+                        .map(|d| format!(" ({d}%)"))
+                        .unwrap_or_default()
+                );
+            }
+        },
+    )
+    .await?;
+    let diagnosis = match workflow::encoded_message_in(outcome.status_message.as_deref()) {
+        Some(token) if outcome.status == "FAILED" => {
+            workflow::decode_token(&connection.session, &token)
+                .await
+                .ok()
+                .map(|(_, d)| d)
+        }
+        _ => None,
+    };
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &serde_json::json!({"job": outcome, "diagnosis": diagnosis})
+            )
+            .unwrap_or_default()
+        );
+    } else {
+        match outcome.status.as_str() {
+            "COMPLETED" => println!(
+                "Restore {new_id} COMPLETED: {}",
+                outcome.created_resource_arn.as_deref().unwrap_or("")
+            ),
+            status => {
+                println!(
+                    "Restore {new_id} {status}: {}",
+                    outcome.status_message.as_deref().unwrap_or("")
+                );
+                if let Some(d) = &diagnosis {
+                    println!("New diagnosis: {}", d.summary);
+                }
+            }
+        }
+    }
+    if outcome.status == "COMPLETED" {
+        Ok(())
+    } else {
+        Err(AppError::aws(format!(
+            "restore job {new_id} ended {}",
+            outcome.status
+        )))
+    }
+}
+
+/// Runs `undo`.
+pub async fn undo(
+    args: UndoArgs,
+    connection: &Connection,
+    global: &GlobalArgs,
+) -> Result<(), AppError> {
+    let journal = journal(global)?;
+    let entry = workflow::undo_target(&journal, args.entry.as_deref())?;
+    let Some(writer) = connection.session.writer() else {
+        return Err(AppError::refused(
+            "read-only mode: nothing undone (drop --read-only to undo)",
+        ));
+    };
+    let what = match entry.before {
+        Some(_) => format!(
+            "Restore policy {} on {} {} to its state before {}?",
+            entry.policy_name, entry.target_type, entry.target_name, entry.time
+        ),
+        None => format!(
+            "Delete policy {} from {} {} (it did not exist before {})?",
+            entry.policy_name, entry.target_type, entry.target_name, entry.time
+        ),
+    };
+    confirm(&what, args.yes)?;
+    let done = workflow::undo(&connection.session, &writer, &journal, &entry).await?;
+    if global.output == OutputFormat::Json {
+        println!(
+            "{}",
+            serde_json::json!({"undone": entry.id, "result": done})
+        );
+    } else {
+        println!("{done}.");
+    }
+    Ok(())
+}
+
+/// Runs `export`.
+pub async fn export(
+    args: ExportArgs,
+    connection: Option<&Connection>,
+    global: &GlobalArgs,
+) -> Result<(), AppError> {
+    let message = match connection {
+        None => resolve_offline(&args)?,
+        Some(connection) => {
+            let job = match &args.job {
+                Some(id) => Some(find_job(connection, id, global.since).await?.restore_job_id),
+                None => None,
+            };
+            resolve_message(
+                connection,
+                job.as_deref(),
+                None,
+                args.decoded.as_ref(),
+                global.since,
+            )
+            .await?
+            .0
+        }
+    };
+    let diagnosis = diagnose(&message, args.scope);
+    let fix = fixes::synthesize(&message, args.scope).map_err(|reason| {
+        AppError::refused(format!(
+            "nothing to export: {reason} ({})",
+            diagnosis.summary
+        ))
+    })?;
+    print!("{}", workflow::export_fix(&fix, args.format));
+    Ok(())
+}
+
+fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage, AppError> {
+    let text = super::read_input(
+        args.decoded.as_ref(),
+        crate::diagnosis::decoded::MAX_DECODED_LEN,
+    )?;
+    crate::diagnosis::DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))
+}
+
+/// Runs `sandbox` until Ctrl-C.
+pub async fn sandbox(args: SandboxArgs) -> Result<(), AppError> {
+    let config = SandboxConfig {
+        scenario: args.scenario,
+        extra_jobs: args.jobs,
+        latency_ms: args.latency_ms,
+        faults: args.faults.unwrap_or_default(),
+        seed: args.seed,
+        port: args.port,
+    };
+    serve_forever(config)
+        .await
+        .map_err(|e| AppError::aws(e.to_string()))
+}

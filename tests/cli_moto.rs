@@ -1,0 +1,227 @@
+//! `fix --decoded … --yes` against an independent IAM implementation: moto's server on loopback.
+//! The role is created there, the policy read back, the fix run twice (idempotent), and a
+//! statement that was already in the policy must survive.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_restore-doctor");
+const ACCOUNT: &str = "123456789012";
+
+fn moto_server() -> PathBuf {
+    if let Some(path) = std::env::var_os("MOTO_SERVER") {
+        return PathBuf::from(path);
+    }
+    let home = std::env::var_os("HOME").expect("HOME");
+    PathBuf::from(home).join(".cache/restore-doctor/moto-venv/bin/moto_server")
+}
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_moto() -> Moto {
+    let server = moto_server();
+    assert!(
+        server.exists(),
+        "moto's server is not installed at {} (run `bash .ci/run`, which installs it, or set MOTO_SERVER)",
+        server.display()
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(server)
+        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto_server");
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "moto_server did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Moto { child, url }
+}
+
+fn aws(moto: &Moto, args: &[&str]) -> String {
+    let out = Command::new("aws")
+        .args(args)
+        .args(["--endpoint-url", &moto.url, "--output", "json"])
+        .envs(env())
+        .output()
+        .expect("the AWS CLI must be installed (bash .ci/run installs it)");
+    assert!(
+        out.status.success(),
+        "aws {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn env() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_CONFIG_FILE", "/dev/null"),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
+        ("AWS_PAGER", ""),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+}
+
+fn decoded_message() -> String {
+    serde_json::json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AROAEXAMPLE:AWSBackup-RestoreRole",
+                          "arn": format!("arn:aws:sts::{ACCOUNT}:assumed-role/RestoreRole/AWSBackup-RestoreRole")},
+            "action": "iam:PassRole",
+            "resource": format!("arn:aws:iam::{ACCOUNT}:role/AppInstanceRole"),
+            "conditions": {"items": [{"key": "aws:Service", "values": {"items": [{"value": "ec2"}]}}]}
+        }
+    })
+    .to_string()
+}
+
+#[test]
+fn fix_against_moto_is_idempotent_and_keeps_existing_statements() {
+    let moto = start_moto();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"backup.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    aws(
+        &moto,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "RestoreRole",
+            "--path",
+            "/service-role/",
+            "--assume-role-policy-document",
+            trust,
+        ],
+    );
+    let existing = r#"{"Version":"2012-10-17","Statement":[{"Sid":"KeepMe","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::bucket/*"}]}"#;
+    aws(
+        &moto,
+        &[
+            "iam",
+            "put-role-policy",
+            "--role-name",
+            "RestoreRole",
+            "--policy-name",
+            "RestoreDoctorFixes",
+            "--policy-document",
+            existing,
+        ],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let decoded = dir.path().join("decoded.json");
+    std::fs::write(&decoded, decoded_message()).unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let fix = || {
+        Command::new(BIN)
+            .args([
+                "fix",
+                "--decoded",
+                decoded.to_str().unwrap(),
+                "--yes",
+                "--endpoint-url",
+                &moto.url,
+                "--region",
+                "us-east-1",
+            ])
+            .args(["--journal", journal.to_str().unwrap()])
+            .envs(env())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let first = fix();
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        stdout.contains("arn:aws:iam::123456789012:role/service-role/RestoreRole"),
+        "the real ARN with its path: {stdout}"
+    );
+    assert!(stdout.contains("Applied"), "{stdout}");
+
+    let read_back: serde_json::Value = serde_json::from_str(&aws(
+        &moto,
+        &[
+            "iam",
+            "get-role-policy",
+            "--role-name",
+            "RestoreRole",
+            "--policy-name",
+            "RestoreDoctorFixes",
+        ],
+    ))
+    .unwrap();
+    let statements = read_back["PolicyDocument"]["Statement"]
+        .as_array()
+        .expect("statements")
+        .clone();
+    assert_eq!(statements.len(), 2, "{read_back}");
+    assert_eq!(statements[0]["Sid"], "KeepMe");
+    assert_eq!(statements[1]["Action"], "iam:PassRole");
+    assert_eq!(
+        statements[1]["Resource"],
+        "arn:aws:iam::123456789012:role/AppInstanceRole"
+    );
+    assert_eq!(
+        statements[1]["Condition"]["StringEquals"]["iam:PassedToService"],
+        "ec2.amazonaws.com"
+    );
+
+    let second = fix();
+    let stdout = String::from_utf8_lossy(&second.stdout);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{stdout} {}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert!(stdout.contains("already in place"), "{stdout}");
+    let again: serde_json::Value = serde_json::from_str(&aws(
+        &moto,
+        &[
+            "iam",
+            "get-role-policy",
+            "--role-name",
+            "RestoreRole",
+            "--policy-name",
+            "RestoreDoctorFixes",
+        ],
+    ))
+    .unwrap();
+    assert_eq!(again["PolicyDocument"], read_back["PolicyDocument"]);
+    let lines = std::fs::read_to_string(&journal).unwrap();
+    assert_eq!(
+        lines.lines().count(),
+        2,
+        "one pending and one applied line, nothing for the no-op: {lines}"
+    );
+}
