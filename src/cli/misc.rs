@@ -101,7 +101,16 @@ pub async fn rerun(
         .session
         .describe_restore_job(&args.job)
         .await
-        .map_err(|e| AppError::aws(e.to_string()))?;
+        .map_err(|e| {
+            if e.kind == crate::aws::AwsErrorKind::NoSuchEntity {
+                AppError::bad_input(format!(
+                    "no restore job {}: check the ID (`restore-doctor list` shows the failed ones)",
+                    args.job
+                ))
+            } else {
+                AppError::aws(e.to_string())
+            }
+        })?;
     confirm(
         &format!(
             "Start a new restore of {} as {}?",
