@@ -14,7 +14,8 @@ use crate::workflow::{self, FixPlan, JobSummary, Verification};
 
 /// Arguments of `fix`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["job", "token", "decoded"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["job", "token", "decoded"])))]
 pub struct FixArgs {
     /// A failed restore job's ID: its message is decoded through STS.
     #[arg(long)]

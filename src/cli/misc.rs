@@ -30,7 +30,8 @@ pub struct RerunArgs {
 
 /// Arguments of `undo`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "which", multiple = false, args = ["last", "entry"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("which").multiple(false).args(["last", "entry"])))]
 pub struct UndoArgs {
     /// Undo the newest applied fix (the default).
     #[arg(long)]
@@ -45,7 +46,8 @@ pub struct UndoArgs {
 
 /// Arguments of `export`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["job", "decoded"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["job", "decoded"])))]
 pub struct ExportArgs {
     /// A failed restore job's ID.
     #[arg(long)]
