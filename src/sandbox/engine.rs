@@ -197,6 +197,7 @@ enum Step {
 pub struct StepCache(HashMap<String, Step>);
 
 /// Runs a restore's requests as `role`; the first denied one decides.
+#[cfg(test)]
 pub fn decide_restore(
     state: &State,
     role: &Role,
