@@ -1,5 +1,6 @@
 //! `list` and `decode`.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -60,9 +61,13 @@ pub async fn list(
     };
     match global.output {
         OutputFormat::Json => {
-            let text =
-                serde_json::to_string_pretty(&rows).map_err(|e| AppError::aws(e.to_string()))?;
-            println!("{text}");
+            // Streamed: 10,000 decoded jobs are tens of megabytes of JSON, never held twice.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            serde_json::to_writer_pretty(&mut out, &rows)
+                .map_err(|e| AppError::aws(format!("cannot write the output: {e}")))?;
+            writeln!(out)
+                .and_then(|()| out.flush())
+                .map_err(|e| AppError::aws(format!("cannot write the output: {e}")))?;
         }
         OutputFormat::Text => {
             if rows.is_empty() {

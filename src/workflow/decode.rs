@@ -1,10 +1,9 @@
 //! Listing failed restore jobs and decoding their messages through STS (never locally).
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
-use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use super::{DecodedJob, JobSummary, WorkflowError};
 use crate::aws::Session;
@@ -55,38 +54,47 @@ async fn decode_with_retries(
 }
 
 /// Decodes every job's token, each distinct token once, at most `concurrency` at a time.
+///
+/// Only `concurrency` requests exist at any moment (a task is spawned when another ends), so
+/// memory stays flat however many jobs are listed: an SDK call's future is tens of kilobytes.
 pub async fn decode_jobs(
     session: &Session,
     jobs: Vec<JobSummary>,
     concurrency: usize,
 ) -> Vec<DecodedJob> {
-    let semaphore = Arc::new(Semaphore::new(concurrency.max(1)));
-    let mut tasks = HashMap::new();
-    for token in jobs.iter().filter_map(|j| j.encoded_message.clone()) {
-        if tasks.contains_key(&token) {
-            continue;
-        }
-        let session = session.clone();
-        let semaphore = semaphore.clone();
-        let key = token.clone();
-        tasks.insert(
-            key,
-            tokio::spawn(async move {
-                // The semaphore is never closed, so acquire only fails if it were.
-                let _permit = semaphore.acquire_owned().await.ok();
-                decode_with_retries(&session, &token)
+    let concurrency = concurrency.max(1);
+    let mut seen = HashSet::new();
+    let mut pending = jobs
+        .iter()
+        .filter_map(|j| j.encoded_message.clone())
+        .filter(|token| seen.insert(token.clone()));
+    let mut running = JoinSet::new();
+    let mut results: HashMap<String, Result<Diagnosis, String>> = HashMap::new();
+    loop {
+        while running.len() < concurrency {
+            let Some(token) = pending.next() else { break };
+            let session = session.clone();
+            running.spawn(async move {
+                let result = decode_with_retries(&session, &token)
                     .await
                     .map(|(_, d)| d)
-                    .map_err(|e| e.to_string())
-            }),
-        );
+                    .map_err(|e| e.to_string());
+                (token, result)
+            });
+        }
+        match running.join_next().await {
+            Some(Ok((token, result))) => {
+                results.insert(token, result);
+            }
+            // A decode task only ends abnormally if it panicked; its job shows as not decoded.
+            Some(Err(error)) => tracing::warn!(%error, "decode task failed"),
+            None => break,
+        }
     }
-    let mut results: HashMap<String, Result<Diagnosis, String>> = HashMap::new();
-    for (token, task) in tasks {
-        let result = task
-            .await
-            .unwrap_or_else(|e| Err(format!("decode task failed: {e}")));
-        results.insert(token, result);
+    for token in seen {
+        results
+            .entry(token)
+            .or_insert_with(|| Err("decode task failed (see the log)".into()));
     }
     jobs.into_iter()
         .map(|job| {
