@@ -54,6 +54,26 @@ impl AwsError {
             message: message.into(),
         }
     }
+
+    /// Whether trying again later may succeed: throttling, network trouble or a server-side
+    /// failure that outlasted the SDK's own retries.
+    pub fn is_transient(&self) -> bool {
+        match self.kind {
+            AwsErrorKind::Throttled | AwsErrorKind::Network => true,
+            AwsErrorKind::Other => matches!(
+                self.code.as_deref(),
+                Some(
+                    "InternalFailure"
+                        | "InternalError"
+                        | "ServiceUnavailable"
+                        | "ServiceUnavailableException"
+                        | "ServiceFailure"
+                        | "InternalServerError"
+                )
+            ),
+            _ => false,
+        }
+    }
 }
 
 /// The IAM action each operation needs, for AccessDenied messages.
@@ -129,7 +149,11 @@ fn classify_without_code<E, R>(
     operation: &str,
     error: &SdkError<E, R>,
     detail: &str,
-) -> (AwsErrorKind, String) {
+) -> (AwsErrorKind, String)
+where
+    E: StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
     let lower = detail.to_ascii_lowercase();
     if lower.contains("credentials")
         && (lower.contains("no credentials")
@@ -160,11 +184,21 @@ fn classify_without_code<E, R>(
         SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => (
             AwsErrorKind::Network,
             format!(
-                "cannot reach AWS for {operation}: {detail}; check your network, --endpoint-url or proxy settings"
+                "cannot reach AWS for {operation}: {}; check your network, --endpoint-url or proxy settings",
+                root_cause(error)
             ),
         ),
         _ => (AwsErrorKind::Other, format!("{operation} failed: {detail}")),
     }
+}
+
+/// The innermost cause's message ("Connection refused (os error 111)"), not the SDK's debug dump.
+fn root_cause(error: &(dyn StdError + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    one_line(&current.to_string())
 }
 
 fn one_line(text: &str) -> String {

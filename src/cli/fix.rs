@@ -14,7 +14,8 @@ use crate::workflow::{self, FixPlan, JobSummary, Verification};
 
 /// Arguments of `fix`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["job", "token", "decoded"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["job", "token", "decoded"])))]
 pub struct FixArgs {
     /// A failed restore job's ID: its message is decoded through STS.
     #[arg(long)]
@@ -82,8 +83,8 @@ pub async fn find_job(
         .find(|j| j.restore_job_id == id)
         .ok_or_else(|| {
             AppError::bad_input(format!(
-                "no failed restore job {id} in the last {}s (try --since)",
-                since.as_secs()
+                "no failed restore job {id} in the last {} (check the ID, or widen --since)",
+                human_duration(since)
             ))
         })
 }
@@ -228,4 +229,15 @@ fn emit_json(
         );
     }
     Ok(())
+}
+
+/// `30d`, `12h`, `90m` or `45s`: how `--since` was probably written.
+fn human_duration(duration: std::time::Duration) -> String {
+    let secs = duration.as_secs();
+    match secs {
+        s if s >= 86_400 && s % 86_400 == 0 => format!("{}d", s / 86_400),
+        s if s >= 3_600 && s % 3_600 == 0 => format!("{}h", s / 3_600),
+        s if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
 }

@@ -30,7 +30,8 @@ pub struct RerunArgs {
 
 /// Arguments of `undo`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "which", multiple = false, args = ["last", "entry"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("which").args(["last", "entry"])))]
 pub struct UndoArgs {
     /// Undo the newest applied fix (the default).
     #[arg(long)]
@@ -45,7 +46,8 @@ pub struct UndoArgs {
 
 /// Arguments of `export`.
 #[derive(Debug, Clone, Args)]
-#[group(id = "source", required = true, multiple = false, args = ["job", "decoded"])]
+#[group(skip)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["job", "decoded"])))]
 pub struct ExportArgs {
     /// A failed restore job's ID.
     #[arg(long)]
@@ -99,7 +101,16 @@ pub async fn rerun(
         .session
         .describe_restore_job(&args.job)
         .await
-        .map_err(|e| AppError::aws(e.to_string()))?;
+        .map_err(|e| {
+            if e.kind == crate::aws::AwsErrorKind::NoSuchEntity {
+                AppError::bad_input(format!(
+                    "no restore job {}: check the ID (`restore-doctor list` shows the failed ones)",
+                    args.job
+                ))
+            } else {
+                AppError::aws(e.to_string())
+            }
+        })?;
     confirm(
         &format!(
             "Start a new restore of {} as {}?",

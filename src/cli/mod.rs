@@ -97,10 +97,13 @@ pub fn parse_since(text: &str) -> Result<std::time::Duration, String> {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List failed restore jobs (newest first), optionally decoding their messages.
+    #[command(after_help = EXIT_CODES_HELP)]
     List(list::ListArgs),
     /// Decode an encoded authorization message through STS.
+    #[command(after_help = EXIT_CODES_HELP)]
     Decode(list::DecodeArgs),
     /// Diagnose a decoded authorization message (a file, or stdin) and propose the fix.
+    #[command(after_help = EXIT_CODES_HELP)]
     Explain(ExplainArgs),
     /// Preview the least-privilege fix and, after confirmation, apply and verify it.
     #[command(after_help = EXIT_CODES_HELP)]
@@ -112,8 +115,10 @@ pub enum Command {
     #[command(after_help = EXIT_CODES_HELP)]
     Undo(misc::UndoArgs),
     /// Print the fix as Terraform, CloudFormation, an AWS CLI command or policy JSON.
+    #[command(after_help = EXIT_CODES_HELP)]
     Export(misc::ExportArgs),
     /// Serve the embedded AWS emulator (Backup, STS, IAM) on 127.0.0.1 until Ctrl-C.
+    #[command(after_help = EXIT_CODES_HELP)]
     Sandbox(misc::SandboxArgs),
 }
 

@@ -1,46 +1,222 @@
-//! TEMPORARY type-check shim (never committed).
-#![allow(missing_docs, dead_code)]
-pub const SANDBOX_ACCESS_KEY_ID: &str = "x";
-pub const SANDBOX_SECRET_ACCESS_KEY: &str = "x";
+//! The embedded AWS emulator ("sandbox"): Backup (restJson1), STS and IAM (awsQuery) over real
+//! HTTP on 127.0.0.1, with the diagnosis core's evaluator as its authorization engine. It backs
+//! `--demo`, `restore-doctor sandbox` and every test that talks to "AWS".
+
+mod awsquery;
+mod engine;
+mod faults;
+mod iam;
+mod jobs;
+mod restjson;
+mod scenario;
+mod server;
+mod state;
+mod tokens;
+mod xml;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use faults::FaultSpec;
+
+use faults::FaultDice;
+use state::State;
+use tokens::TokenSealer;
+
+/// The access key ID `--demo` signs with (any key other than the auditor's is the admin).
+pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASANDBOXADMIN0001";
+/// The matching secret (signatures are not verified; it only has to be present).
+pub const SANDBOX_SECRET_ACCESS_KEY: &str = "sandbox-secret-access-key-not-a-real-one";
+/// The sandbox's region.
 pub const SANDBOX_REGION: &str = "us-east-1";
-#[derive(Debug, Clone, Default)]
-pub struct FaultSpec {
-    pub throttle: f64,
-    pub error: f64,
-    pub reset: f64,
-}
-impl std::str::FromStr for FaultSpec {
-    type Err = String;
-    fn from_str(_: &str) -> Result<Self, String> {
-        Ok(Self::default())
-    }
-}
-#[derive(Debug, Clone, Default)]
+
+/// How to start a sandbox.
+#[derive(Debug, Clone)]
 pub struct SandboxConfig {
+    /// `demo` or the path of a scenario file.
     pub scenario: String,
+    /// Extra historical failed jobs (`--jobs`).
     pub extra_jobs: usize,
+    /// Delay before every response.
     pub latency_ms: u64,
+    /// Fault injection.
     pub faults: FaultSpec,
+    /// Seed of the fault injection.
     pub seed: u64,
+    /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
 }
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            scenario: "demo".into(),
+            extra_jobs: 0,
+            latency_ms: 0,
+            faults: FaultSpec::default(),
+            seed: 1,
+            port: 0,
+        }
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// The scenario could not be loaded.
+    #[error("{0}")]
+    Scenario(#[from] scenario::ScenarioError),
+    /// The engine could not evaluate the scenario's policies.
+    #[error("the scenario's policies cannot be evaluated: {0}")]
+    Engine(#[from] crate::diagnosis::evaluate::EvaluateError),
+    /// The port could not be bound.
+    #[error(
+        "cannot listen on 127.0.0.1:{port}: {reason} (pick another --port, or 0 for any free one)"
+    )]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The OS's reason.
+        reason: String,
+    },
+    /// Writing the banner or waiting for Ctrl-C failed.
+    #[error("sandbox I/O failed: {0}")]
+    Io(String),
+}
+
+/// State shared by every connection.
 #[derive(Debug)]
-pub struct SandboxError;
-impl std::fmt::Display for SandboxError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("x")
+pub(crate) struct Shared {
+    state: Mutex<State>,
+    sealer: TokenSealer,
+    dice: FaultDice,
+    latency: Duration,
+}
+
+impl Shared {
+    /// The world, locked. A poisoned lock means a handler panicked mid-request; the data is
+    /// still consistent because faults and validation happen before any mutation.
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
-pub struct Sandbox;
+
+/// Milliseconds since the epoch, now.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// A running sandbox.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    server: tokio::task::JoinHandle<()>,
+}
+
 impl Sandbox {
-    pub async fn start(_: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        Err(SandboxError)
+    /// Loads the scenario, replays its history through the engine, binds 127.0.0.1 and serves
+    /// on the current tokio runtime.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        let scenario = scenario::load(&config.scenario)?;
+        tracing::info!(scenario = %config.scenario, description = %scenario.description, "sandbox starting");
+        let mut state = State::from_scenario(&scenario);
+        let sealer = TokenSealer::new();
+        jobs::replay(
+            &mut state,
+            &sealer,
+            &scenario.jobs,
+            config.extra_jobs,
+            now_ms(),
+        )?;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", config.port))
+            .await
+            .map_err(|e| SandboxError::Bind {
+                port: config.port,
+                reason: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| SandboxError::Bind {
+            port: config.port,
+            reason: e.to_string(),
+        })?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            sealer,
+            dice: FaultDice::new(config.faults.clone(), config.seed),
+            latency: Duration::from_millis(config.latency_ms),
+        });
+        let server = tokio::spawn(server::accept_loop(listener, shared.clone()));
+        Ok(Sandbox {
+            addr,
+            shared,
+            server,
+        })
     }
+
+    /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        String::new()
+        format!("http://{}", self.addr)
     }
-    pub async fn shutdown(self) {}
+
+    /// The bound address (always on 127.0.0.1).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The sandbox account's ID.
+    pub fn account_id(&self) -> String {
+        self.shared.state().account_id.clone()
+    }
+
+    /// Every write that succeeded: `{operation, target, time, detail}`.
+    pub fn audit(&self) -> Vec<serde_json::Value> {
+        self.shared.state().audit.clone()
+    }
+
+    /// Stops serving: no new connections; open ones are closed.
+    pub async fn shutdown(self) {
+        self.server.abort();
+        let _ = self.server.await;
+    }
 }
-pub async fn serve_forever(_: SandboxConfig) -> Result<(), SandboxError> {
-    Err(SandboxError)
+
+/// `restore-doctor sandbox`: starts, prints the URL (first line) and the environment to paste,
+/// and serves until Ctrl-C or SIGTERM.
+pub async fn serve_forever(config: SandboxConfig) -> Result<(), SandboxError> {
+    let sandbox = Sandbox::start(config).await?;
+    let url = sandbox.url();
+    {
+        let mut out = std::io::stdout().lock();
+        let banner = format!(
+            "listening on {url}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_ACCESS_KEY}\nexport AWS_REGION={SANDBOX_REGION}\n"
+        );
+        out.write_all(banner.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(|e| SandboxError::Io(e.to_string()))?;
+    }
+    wait_for_termination().await?;
+    sandbox.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_termination() -> Result<(), SandboxError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).map_err(|e| SandboxError::Io(e.to_string()))?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.map_err(|e| SandboxError::Io(e.to_string())),
+        _ = term.recv() => Ok(()),
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_termination() -> Result<(), SandboxError> {
+    tokio::signal::ctrl_c()
+        .await
+        .map_err(|e| SandboxError::Io(e.to_string()))
 }

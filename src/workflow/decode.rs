@@ -33,6 +33,27 @@ pub async fn decode_token(
     Ok((message, diagnosis))
 }
 
+/// Extra rounds after the SDK's own retries, for a storm of throttling or resets.
+const DECODE_ROUNDS: u32 = 4;
+
+/// [`decode_token`], tried again (with a growing pause) while the failure is transient.
+async fn decode_with_retries(
+    session: &Session,
+    token: &str,
+) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
+    let mut round = 1;
+    loop {
+        match decode_token(session, token).await {
+            Err(WorkflowError::Aws(e)) if e.is_transient() && round < DECODE_ROUNDS => {
+                tracing::debug!(round, error = %e, "decode failed transiently; trying again");
+                tokio::time::sleep(Duration::from_millis(200 * u64::from(round))).await;
+                round += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Decodes every job's token, each distinct token once, at most `concurrency` at a time.
 pub async fn decode_jobs(
     session: &Session,
@@ -53,7 +74,7 @@ pub async fn decode_jobs(
             tokio::spawn(async move {
                 // The semaphore is never closed, so acquire only fails if it were.
                 let _permit = semaphore.acquire_owned().await.ok();
-                decode_token(&session, &token)
+                decode_with_retries(&session, &token)
                     .await
                     .map(|(_, d)| d)
                     .map_err(|e| e.to_string())

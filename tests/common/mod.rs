@@ -76,16 +76,21 @@ impl SandboxProcess {
 
     /// The sandbox's write audit (`GET /_sandbox/audit`).
     pub fn audit(&self) -> Vec<serde_json::Value> {
+        serde_json::from_value(self.get_json("/_sandbox/audit")).expect("audit is a JSON array")
+    }
+
+    /// The sandbox's request counters (`GET /_sandbox/stats`).
+    pub fn stats(&self) -> serde_json::Value {
+        self.get_json("/_sandbox/stats")
+    }
+
+    fn get_json(&self, path: &str) -> serde_json::Value {
         let mut stream = std::net::TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
-        write!(
-            stream,
-            "GET /_sandbox/audit HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
-        )
-        .unwrap();
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let body = response.split("\r\n\r\n").nth(1).expect("body");
-        serde_json::from_str(body).expect("audit is JSON")
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{path} is not JSON ({e}): {body}"))
     }
 }
 

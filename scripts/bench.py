@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Whole-process benchmarks of restore-doctor against the AWS CLI recipe, side by side in one run.
+
+Run through scripts/bench.sh (which builds the release binary first). Every figure is the median of
+several runs measured here, on this machine, in this run; ratios compare medians of the same run.
+Prints a Markdown report (the body of BENCHMARKS.md) on stdout and progress on stderr.
+"""
+
+import json
+import math
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "restore-doctor")
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RECIPE_RUNS = int(os.environ.get("BENCH_RECIPE_RUNS", "3"))
+SINCE = "3650d"
+
+
+def log(*args):
+    print(*args, file=sys.stderr, flush=True)
+
+
+class Sandbox:
+    """`restore-doctor sandbox --port 0 ARGS` as a child process."""
+
+    def __init__(self, *args):
+        self.args = list(args)
+        self.proc = subprocess.Popen(
+            [BIN, "sandbox", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        first = self.proc.stdout.readline().strip()
+        if not first.startswith("listening on "):
+            raise SystemExit(f"sandbox did not start: {first!r}")
+        self.url = first[len("listening on "):]
+        self.env = dict(os.environ)
+        self.env.update(
+            AWS_ENDPOINT_URL=self.url,
+            AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench",
+            AWS_REGION="us-east-1",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_CONFIG_FILE="/dev/null",
+            AWS_SHARED_CREDENTIALS_FILE="/dev/null",
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_PAGER="",
+        )
+
+    def command_line(self):
+        return " ".join(["restore-doctor sandbox --port 0", *self.args])
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def timed(cmd, env, shell=False, check=True):
+    """Wall seconds of one run; stdout discarded unless asked."""
+    start = time.perf_counter()
+    out = subprocess.run(cmd, env=env, shell=shell, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if check and out.returncode != 0:
+        raise SystemExit(f"command failed ({out.returncode}): {cmd}\n{out.stderr.decode()[:2000]}")
+    return elapsed, out.stdout
+
+
+def median_of(runs, fn):
+    samples = [fn() for _ in range(runs)]
+    return statistics.median(samples), samples
+
+
+def rd(*args):
+    return [BIN, *args]
+
+
+def fmt_s(seconds):
+    return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def bench_list(report):
+    log("bench: list 1,000 failed jobs")
+    sb = Sandbox("--jobs", "1000")
+    try:
+        ours_cmd = rd("list", "--output", "json", "--since", SINCE)
+        count = len(json.loads(timed(ours_cmd, sb.env)[1]))
+        theirs_cmd = ["aws", "backup", "list-restore-jobs", "--by-status", "FAILED", "--output", "json"]
+        theirs_count = len(json.loads(timed(theirs_cmd, sb.env)[1])["RestoreJobs"])
+        ours, _ = median_of(RUNS, lambda: timed(ours_cmd, sb.env)[0])
+        theirs, _ = median_of(RUNS, lambda: timed(theirs_cmd, sb.env)[0])
+    finally:
+        sb.close()
+    ratio = theirs / ours
+    report.append(("List failed restore jobs (sandbox `--jobs 1000`)",
+                   f"`restore-doctor list --output json --since {SINCE}` ({count} jobs)",
+                   fmt_s(ours),
+                   f"`aws backup list-restore-jobs --by-status FAILED` ({theirs_count} jobs)",
+                   fmt_s(theirs), f"{ratio:.1f}x", ">= 10x", ratio >= 10))
+
+
+def bench_decode(report):
+    log("bench: decode 50 distinct tokens")
+    sb = Sandbox("--jobs", "50")
+    try:
+        listed = json.loads(timed(rd("list", "--output", "json", "--since", SINCE), sb.env)[1])
+        tokens = sorted({j["encoded_message"] for j in listed if j["encoded_message"]})[:50]
+        assert len(tokens) == 50, f"only {len(tokens)} distinct tokens"
+        ours_cmd = rd("list", "--decode", "--output", "json", "--since", SINCE)
+        decoded = json.loads(timed(ours_cmd, sb.env)[1])
+        n_decoded = sum(1 for j in decoded if j.get("diagnosis"))
+
+        def recipe():
+            total = 0.0
+            for token in tokens:
+                cmd = ("aws sts decode-authorization-message --encoded-message '" + token +
+                       "' --query DecodedMessage --output text | jq .")
+                total += timed(cmd, sb.env, shell=True)[0]
+            return total
+
+        ours, _ = median_of(RUNS, lambda: timed(ours_cmd, sb.env)[0])
+        theirs, _ = median_of(RECIPE_RUNS, recipe)
+    finally:
+        sb.close()
+    ratio = theirs / ours
+    report.append(("Decode 50 distinct tokens",
+                   f"`restore-doctor list --decode --output json` ({n_decoded} jobs decoded, "
+                   f"{len({j['encoded_message'] for j in decoded if j['encoded_message']})} distinct tokens)",
+                   fmt_s(ours),
+                   "50 x `aws sts decode-authorization-message --encoded-message T --query DecodedMessage "
+                   "--output text | jq .`",
+                   fmt_s(theirs), f"{ratio:.0f}x", ">= 100x", ratio >= 100))
+
+
+def bench_network_bound(report):
+    log("bench: network bound at --latency-ms 50")
+    sb = Sandbox("--jobs", "200", "--latency-ms", "50")
+    try:
+        listed = json.loads(timed(rd("list", "--output", "json", "--since", SINCE), sb.env)[1])
+        distinct = len({j["encoded_message"] for j in listed if j["encoded_message"]})
+        list_only, _ = median_of(RUNS, lambda: timed(rd("list", "--output", "json", "--since", SINCE), sb.env)[0])
+        for concurrency in (8, 16, 32):
+            cmd = rd("list", "--decode", "--output", "json", "--since", SINCE, "--concurrency", str(concurrency))
+            total, _ = median_of(RUNS, lambda: timed(cmd, sb.env)[0])
+            decode = total - list_only
+            bound = 1.3 * math.ceil(distinct / concurrency) * 0.050
+            report.append((f"Decode {distinct} distinct tokens at 50 ms latency, concurrency {concurrency}",
+                           f"`restore-doctor list --decode --concurrency {concurrency}` minus `list` "
+                           f"({fmt_s(total)} - {fmt_s(list_only)})",
+                           fmt_s(decode), "bound: 1.3 x ceil(N/C) x 50 ms", fmt_s(bound),
+                           f"{decode / bound:.2f} of bound", "<= 1.0 of bound", decode <= bound))
+    finally:
+        sb.close()
+
+
+def peak_rss_kib(cmd, env):
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"command failed: {cmd}")
+    return usage.ru_maxrss  # KiB on Linux
+
+
+def bench_memory(report):
+    log("bench: peak RSS with 10,000 jobs listed and decoded")
+    sb = Sandbox("--jobs", "10000")
+    try:
+        cmd = rd("list", "--decode", "--output", "json", "--since", SINCE, "--concurrency", "32")
+        kib = statistics.median(peak_rss_kib(cmd, sb.env) for _ in range(3))
+    finally:
+        sb.close()
+    mib = kib / 1024
+    report.append(("Peak memory, 10,000 jobs listed and decoded", "`restore-doctor list --decode --output json` "
+                   "(max RSS from wait4)", f"{mib:.1f} MiB", "", "", "", "<= 50 MB", mib * 1.048576 <= 50))
+
+
+def bench_version(report):
+    log("bench: --version")
+    for _ in range(3):
+        timed(rd("--version"), os.environ)
+    t, _ = median_of(max(RUNS, 21), lambda: timed(rd("--version"), os.environ)[0])
+    report.append(("Start-up", "`restore-doctor --version` (wall, process spawn included)", fmt_s(t), "", "", "",
+                   "<= 10 ms", t <= 0.010))
+
+
+def tmux(*args, check=True):
+    return subprocess.run(["tmux", "-L", "rd-bench", *args], capture_output=True, text=True, check=check)
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def tui_pid(session):
+    pane_pid = int(tmux("display-message", "-p", "-t", session, "#{pane_pid}").stdout.strip())
+    return pane_pid
+
+
+def bench_tui(report):
+    if shutil.which("tmux") is None:
+        log("bench: tmux absent, TUI figures skipped")
+        return
+    log("bench: TUI first frame with 1,000 jobs, idle CPU")
+    sb = Sandbox("--jobs", "1000")
+    firsts = []
+    idle = None
+    try:
+        env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
+        for run in range(RUNS):
+            tmux("kill-server", check=False)
+            journal = tempfile.mktemp()
+            start = time.perf_counter()
+            tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
+                 f"env {env_prefix} exec {BIN} --since {SINCE} --journal {journal}")
+            first = None
+            while time.perf_counter() - start < 10:
+                screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
+                if "1005" in screen or "1,00" in screen or "of 100" in screen:
+                    first = time.perf_counter() - start
+                    break
+                time.sleep(0.002)
+            if first is None:
+                raise SystemExit("TUI never showed the listed jobs:\n" + screen)
+            firsts.append(first)
+            if run == 0:
+                time.sleep(3)  # let background decoding finish
+                pid = tui_pid("bench")
+                before = cpu_seconds(pid)
+                time.sleep(10)
+                idle = (cpu_seconds(pid) - before) / 10
+            tmux("send-keys", "-t", "bench", "q")
+            time.sleep(0.3)
+            tmux("kill-server", check=False)
+    finally:
+        tmux("kill-server", check=False)
+        sb.close()
+    first = statistics.median(firsts)
+    report.append(("TUI first frame with the jobs listed (1,000 jobs)",
+                   "`restore-doctor` in tmux 160x45, spawn until the job count is on screen (2 ms polling)",
+                   fmt_s(first), "", "", "", "<= 300 ms", first <= 0.300))
+    report.append(("TUI idle CPU over 10 s", "`/proc/PID/stat` utime+stime of the TUI process, after decoding",
+                   f"{idle * 100:.2f}% of a core", "", "", "", "< 1%", idle < 0.01))
+
+
+def machine():
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    aws = subprocess.run(["aws", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{platform.node()}: {os.cpu_count()} cores ({cpu}), Linux {platform.release()}; {aws}"
+
+
+def main():
+    if shutil.which("aws") is None or shutil.which("jq") is None:
+        raise SystemExit("bench needs the AWS CLI and jq on PATH")
+    report = []
+    which = sys.argv[1:] or ["list", "decode", "network", "memory", "version", "tui"]
+    steps = {"list": bench_list, "decode": bench_decode, "network": bench_network_bound,
+             "memory": bench_memory, "version": bench_version, "tui": bench_tui}
+    for name in which:
+        steps[name](report)
+    print(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}.")
+    print(f"Medians of {RUNS} runs (the AWS CLI recipe: {RECIPE_RUNS} runs). Command: `bash scripts/bench.sh`.\n")
+    print("| what | restore-doctor | time | reference | time | ratio | target | met |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for what, ours, t_ours, ref, t_ref, ratio, target, met in report:
+        print(f"| {what} | {ours} | {t_ours} | {ref} | {t_ref} | {ratio} | {target} | {'yes' if met else 'NO'} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+//! Restore jobs as outcomes of the engine: the scenario's history replayed at start-up, the
+//! `--jobs N` extra historical failures, and new jobs from `StartRestoreJob`. Every failed job's
+//! token is sealed from the engine's own decision, never stored in the scenario.
+
+use std::collections::BTreeMap;
+
+use super::engine::{self, AUTHORIZATION_FAILURE, RestoreDecision};
+use super::scenario::JobSpec;
+use super::state::{Job, Outcome, State, hex_id};
+use super::tokens::TokenSealer;
+use crate::diagnosis::evaluate::EvaluateError;
+
+/// How long a new restore takes to reach its outcome.
+pub const NEW_JOB_DURATION_MS: i64 = 1_500;
+/// How long a historical restore took.
+const HISTORICAL_DURATION_MS: i64 = 14 * 60 * 1_000;
+
+/// A restore to start.
+#[derive(Debug, Clone)]
+pub struct RestoreRequest {
+    /// The recovery point.
+    pub recovery_point_arn: String,
+    /// The role (ARN) to restore as.
+    pub iam_role_arn: String,
+    /// EC2, EBS…
+    pub resource_type: String,
+    /// Restore metadata.
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// A restore job ID in Backup's form (an upper-case UUID).
+pub fn job_id(seed: &str) -> String {
+    let hex = hex_id(seed, 32).to_ascii_uppercase();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+fn created_resource(state: &State, resource_type: &str, seed: &str) -> String {
+    let (account, region) = (&state.account_id, &state.region);
+    let suffix = hex_id(seed, 17);
+    match resource_type.to_ascii_uppercase().as_str() {
+        "EC2" => format!("arn:aws:ec2:{region}:{account}:instance/i-{suffix}"),
+        "EBS" => format!("arn:aws:ec2:{region}:{account}:volume/vol-{suffix}"),
+        "EFS" => format!("arn:aws:elasticfilesystem:{region}:{account}:file-system/fs-{suffix}"),
+        other => format!(
+            "arn:aws:backup:{region}:{account}:restored-resource:{}-{suffix}",
+            other.to_ascii_lowercase()
+        ),
+    }
+}
+
+/// Decides how a restore ends: the engine runs its requests as the role.
+pub fn decide(
+    state: &State,
+    sealer: &TokenSealer,
+    request: &RestoreRequest,
+    seed: &str,
+) -> Result<Outcome, EvaluateError> {
+    let Some(role) = state.role_by_arn(&request.iam_role_arn) else {
+        return Ok(Outcome::Failed {
+            status_message: format!(
+                "Backup cannot assume the role {}: it does not exist or does not trust backup.amazonaws.com",
+                request.iam_role_arn
+            ),
+        });
+    };
+    let requests = engine::restore_requests(
+        state,
+        &request.resource_type,
+        &request.recovery_point_arn,
+        &request.metadata,
+    );
+    Ok(match engine::decide_restore(state, role, &requests)? {
+        RestoreDecision::Allowed => Outcome::Completed {
+            created_resource_arn: created_resource(state, &request.resource_type, seed),
+        },
+        RestoreDecision::Denied { decoded, .. } => Outcome::Failed {
+            status_message: format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+        },
+    })
+}
+
+fn substitute(text: &str, n: usize) -> String {
+    text.replace("{n}", &format!("{n:05}"))
+}
+
+fn request_of(state: &State, spec: &JobSpec, n: Option<usize>) -> RestoreRequest {
+    let fill = |text: &str| match n {
+        Some(n) => substitute(text, n),
+        None => text.to_string(),
+    };
+    let role_arn = state
+        .roles
+        .get(&spec.role)
+        .map(|r| r.arn.clone())
+        .unwrap_or_default();
+    RestoreRequest {
+        recovery_point_arn: fill(&spec.recovery_point_arn),
+        iam_role_arn: role_arn,
+        resource_type: spec.resource_type.clone(),
+        metadata: spec
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), fill(v)))
+            .collect(),
+    }
+}
+
+fn historical(
+    state: &State,
+    sealer: &TokenSealer,
+    spec: &JobSpec,
+    n: Option<usize>,
+    created_ms: i64,
+    seed: &str,
+) -> Result<Job, EvaluateError> {
+    let request = request_of(state, spec, n);
+    let outcome = if spec.running {
+        Outcome::Running
+    } else if let Some(failure) = &spec.failure {
+        Outcome::Failed {
+            status_message: failure.clone(),
+        }
+    } else {
+        decide(state, sealer, &request, seed)?
+    };
+    Ok(Job {
+        id: job_id(seed),
+        recovery_point_arn: request.recovery_point_arn,
+        iam_role_arn: request.iam_role_arn,
+        resource_type: request.resource_type,
+        metadata: request.metadata,
+        created_ms,
+        duration_ms: HISTORICAL_DURATION_MS,
+        outcome,
+    })
+}
+
+/// Replays the scenario's jobs, then adds `extra` historical failures older than all of them.
+pub fn replay(
+    state: &mut State,
+    sealer: &TokenSealer,
+    jobs: &[JobSpec],
+    extra: usize,
+    now_ms: i64,
+) -> Result<(), EvaluateError> {
+    let hour_ms = 3_600_000.0;
+    let oldest_hours = jobs.iter().map(|j| j.hours_ago).fold(0.0, f64::max);
+    // Extra jobs spread between just before the oldest scenario job and 29 days ago.
+    let first = oldest_hours + 1.0;
+    let span = (29.0 * 24.0 - first).max(1.0);
+    let mut built = Vec::with_capacity(jobs.len() + extra);
+    for (i, spec) in jobs.iter().enumerate() {
+        let created = now_ms - (spec.hours_ago * hour_ms) as i64;
+        built.push(historical(
+            state,
+            sealer,
+            spec,
+            None,
+            created,
+            &format!("scenario-{i}"),
+        )?);
+    }
+    let templates: Vec<JobSpec> = state
+        .history
+        .iter()
+        .filter(|t| !t.running && t.failure.is_none())
+        .cloned()
+        .collect();
+    if !templates.is_empty() {
+        for n in 0..extra {
+            let spec = &templates[n % templates.len()];
+            let hours = first + span * (n as f64) / (extra as f64);
+            let created = now_ms - (hours * hour_ms) as i64;
+            let job = historical(
+                state,
+                sealer,
+                spec,
+                Some(n),
+                created,
+                &format!("history-{n}"),
+            )?;
+            built.push(job);
+        }
+    }
+    for job in built {
+        state.push_job(job);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sandbox::scenario;
+
+    fn demo(extra: usize) -> (State, TokenSealer) {
+        let spec = scenario::load("demo").unwrap();
+        let mut state = State::from_scenario(&spec);
+        let sealer = TokenSealer::new();
+        replay(&mut state, &sealer, &spec.jobs, extra, 1_800_000_000_000).unwrap();
+        (state, sealer)
+    }
+
+    #[test]
+    fn the_demo_history_has_each_kind_of_outcome() {
+        let (state, sealer) = demo(0);
+        let failed: Vec<&Job> = state
+            .jobs
+            .iter()
+            .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .collect();
+        let newest = failed.iter().max_by_key(|j| j.created_ms).unwrap();
+        let Outcome::Failed { status_message } = &newest.outcome else {
+            unreachable!()
+        };
+        let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
+        let decoded = sealer.open(token).unwrap();
+        assert!(decoded.contains("AmazonSSMRoleForInstancesQuickSetup"));
+        assert!(
+            newest
+                .iam_role_arn
+                .ends_with("role/service-role/AWSBackupDefaultServiceRole")
+        );
+        assert!(failed.iter().any(|j| matches!(&j.outcome,
+            Outcome::Failed { status_message } if !status_message.contains("Encoded authorization"))));
+        assert!(state.jobs.iter().any(|j| j.outcome == Outcome::Running));
+        assert!(
+            state
+                .jobs
+                .iter()
+                .any(|j| matches!(j.outcome, Outcome::Completed { .. }))
+        );
+    }
+
+    #[test]
+    fn extra_jobs_are_older_distinct_and_fast() {
+        let started = std::time::Instant::now();
+        let (state, sealer) = demo(3_000);
+        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
+        assert_eq!(state.jobs.len(), 8 + 3_000);
+        let scenario_oldest = state.jobs[..8].iter().map(|j| j.created_ms).min().unwrap();
+        let mut decoded = std::collections::HashSet::new();
+        for job in &state.jobs[8..] {
+            assert!(job.created_ms < scenario_oldest);
+            let Outcome::Failed { status_message } = &job.outcome else {
+                panic!("extra job not failed")
+            };
+            let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
+            assert!(token.len() < 4_000);
+            decoded.insert(sealer.open(token).unwrap());
+        }
+        assert!(decoded.len() > 2_000, "{}", decoded.len());
+        let ids: std::collections::HashSet<&str> =
+            state.jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids.len(), state.jobs.len());
+    }
+}

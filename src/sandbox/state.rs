@@ -1,0 +1,436 @@
+//! The sandbox's mutable world: IAM users, roles and policies, restore jobs, idempotency tokens
+//! and the audit of writes. Everything here is plain data behind one lock; no I/O.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::scenario::{JobSpec, Scenario};
+use crate::diagnosis::evaluate::NamedPolicy;
+
+/// An inline policy as written: the exact text, and its parsed form.
+#[derive(Debug, Clone)]
+pub struct InlinePolicy {
+    /// The document exactly as it was put.
+    pub text: String,
+    /// The parsed document.
+    pub document: Value,
+}
+
+impl InlinePolicy {
+    /// From a parsed document (scenario data).
+    pub fn from_value(document: Value) -> Self {
+        Self {
+            text: document.to_string(),
+            document,
+        }
+    }
+}
+
+/// An IAM role.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// Name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// `AROA…`.
+    pub id: String,
+    /// ARN with the path.
+    pub arn: String,
+    /// The trust policy.
+    pub trust_policy: Value,
+    /// Inline policies by name.
+    pub inline: BTreeMap<String, InlinePolicy>,
+    /// Attached managed policy ARNs.
+    pub attached: Vec<String>,
+    /// Invisible deny-only policies (SCP / permission boundary stand-ins).
+    pub guardrails: Vec<Value>,
+}
+
+/// An IAM user.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Name.
+    pub name: String,
+    /// `AIDA…`.
+    pub id: String,
+    /// ARN with the path.
+    pub arn: String,
+    /// The access key that selects this user, if any.
+    pub access_key_id: Option<String>,
+    /// Inline policies by name.
+    pub inline: BTreeMap<String, InlinePolicy>,
+}
+
+/// A customer-managed policy.
+#[derive(Debug, Clone)]
+pub struct ManagedPolicy {
+    /// Name.
+    pub name: String,
+    /// Path.
+    pub path: String,
+    /// `ANPA…`.
+    pub id: String,
+    /// ARN.
+    pub arn: String,
+    /// The default version's document.
+    pub document: Value,
+}
+
+/// How a restore job ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It completes and creates this resource.
+    Completed {
+        /// The created resource.
+        created_resource_arn: String,
+    },
+    /// It fails with this status message.
+    Failed {
+        /// `StatusMessage`.
+        status_message: String,
+    },
+    /// It keeps running.
+    Running,
+}
+
+/// A restore job: its request, its creation time and the outcome the engine decided.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// `RestoreJobId`.
+    pub id: String,
+    /// The recovery point.
+    pub recovery_point_arn: String,
+    /// The restore role.
+    pub iam_role_arn: String,
+    /// EC2, EBS, EFS…
+    pub resource_type: String,
+    /// The restore metadata.
+    pub metadata: BTreeMap<String, String>,
+    /// Creation time, epoch milliseconds.
+    pub created_ms: i64,
+    /// How long it takes from creation to its outcome.
+    pub duration_ms: i64,
+    /// Where it ends.
+    pub outcome: Outcome,
+}
+
+/// What a job looks like at a given moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobView {
+    /// PENDING, RUNNING, COMPLETED or FAILED.
+    pub status: &'static str,
+    /// The status message, once failed.
+    pub status_message: Option<String>,
+    /// Percent done, as Backup reports it.
+    pub percent_done: String,
+    /// Completion time (epoch ms), once terminal.
+    pub completed_ms: Option<i64>,
+    /// The created resource, once completed.
+    pub created_resource_arn: Option<String>,
+}
+
+impl Job {
+    /// The job's state at `now_ms`: PENDING for the first fifth of its run, then RUNNING, then
+    /// its outcome.
+    pub fn view(&self, now_ms: i64) -> JobView {
+        let elapsed = (now_ms - self.created_ms).max(0);
+        let running = |percent: i64| JobView {
+            status: if elapsed * 5 < self.duration_ms {
+                "PENDING"
+            } else {
+                "RUNNING"
+            },
+            status_message: None,
+            percent_done: format!("{percent}.0"),
+            completed_ms: None,
+            created_resource_arn: None,
+        };
+        if self.outcome == Outcome::Running {
+            return running(42);
+        }
+        if elapsed < self.duration_ms {
+            return running(elapsed * 100 / self.duration_ms.max(1));
+        }
+        let completed_ms = Some(self.created_ms + self.duration_ms);
+        match &self.outcome {
+            Outcome::Completed {
+                created_resource_arn,
+            } => JobView {
+                status: "COMPLETED",
+                status_message: None,
+                percent_done: "100.0".into(),
+                completed_ms,
+                created_resource_arn: Some(created_resource_arn.clone()),
+            },
+            Outcome::Failed { status_message } => JobView {
+                status: "FAILED",
+                status_message: Some(status_message.clone()),
+                percent_done: "0.0".into(),
+                completed_ms,
+                created_resource_arn: None,
+            },
+            Outcome::Running => running(42),
+        }
+    }
+}
+
+/// The whole mutable world.
+#[derive(Debug)]
+pub struct State {
+    /// Account ID.
+    pub account_id: String,
+    /// Region.
+    pub region: String,
+    /// Roles by name.
+    pub roles: BTreeMap<String, Role>,
+    /// Users by name.
+    pub users: BTreeMap<String, User>,
+    /// The caller for any access key no user claims.
+    pub default_user: String,
+    /// Managed policies by ARN.
+    pub managed: BTreeMap<String, ManagedPolicy>,
+    /// Instance profile name -> role name.
+    pub instance_profiles: BTreeMap<String, String>,
+    /// Jobs, in creation order.
+    pub jobs: Vec<Job>,
+    /// Job index by ID.
+    pub job_index: HashMap<String, usize>,
+    /// StartRestoreJob idempotency token -> job ID.
+    pub idempotency: HashMap<String, String>,
+    /// Successful writes.
+    pub audit: Vec<Value>,
+    /// Templates for extra historical jobs.
+    pub history: Vec<JobSpec>,
+}
+
+/// A deterministic IAM-style unique ID: `prefix` and 17 characters derived from `seed`.
+pub fn unique_id(prefix: &str, seed: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let digest = Sha256::digest(seed.as_bytes());
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|b| ALPHABET[(*b as usize) % ALPHABET.len()] as char)
+        .collect();
+    format!("{prefix}{tail}")
+}
+
+/// A deterministic lowercase hex string of `len` characters derived from `seed`.
+pub fn hex_id(seed: &str, len: usize) -> String {
+    let digest = Sha256::digest(seed.as_bytes());
+    digest
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .chars()
+        .take(len)
+        .collect()
+}
+
+impl State {
+    /// The world a scenario describes, before any job is replayed.
+    pub fn from_scenario(scenario: &Scenario) -> Self {
+        let account = &scenario.account_id;
+        let managed: BTreeMap<String, ManagedPolicy> = scenario
+            .managed_policies
+            .iter()
+            .map(|p| {
+                let arn = format!("arn:aws:iam::{account}:policy{}{}", p.path, p.name);
+                let policy = ManagedPolicy {
+                    name: p.name.clone(),
+                    path: p.path.clone(),
+                    id: unique_id("ANPA", &arn),
+                    arn: arn.clone(),
+                    document: p.document.clone(),
+                };
+                (arn, policy)
+            })
+            .collect();
+        let roles = scenario
+            .roles
+            .iter()
+            .map(|r| {
+                let arn = format!("arn:aws:iam::{account}:role{}{}", r.path, r.name);
+                let attached = r
+                    .attached_policies
+                    .iter()
+                    .filter_map(|name| managed.values().find(|p| &p.name == name))
+                    .map(|p| p.arn.clone())
+                    .collect();
+                let role = Role {
+                    name: r.name.clone(),
+                    path: r.path.clone(),
+                    id: unique_id("AROA", &arn),
+                    trust_policy: json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                        "Principal": {"Service": r.trusted_service}, "Action": "sts:AssumeRole"}]}),
+                    arn,
+                    inline: r
+                        .inline_policies
+                        .iter()
+                        .map(|(k, v)| (k.clone(), InlinePolicy::from_value(v.clone())))
+                        .collect(),
+                    attached,
+                    guardrails: r.guardrails.clone(),
+                };
+                (r.name.clone(), role)
+            })
+            .collect();
+        let users = scenario
+            .users
+            .iter()
+            .map(|u| {
+                let arn = format!("arn:aws:iam::{account}:user{}{}", u.path, u.name);
+                let user = User {
+                    name: u.name.clone(),
+                    id: unique_id("AIDA", &arn),
+                    arn,
+                    access_key_id: u.access_key_id.clone(),
+                    inline: u
+                        .inline_policies
+                        .iter()
+                        .map(|(k, v)| (k.clone(), InlinePolicy::from_value(v.clone())))
+                        .collect(),
+                };
+                (u.name.clone(), user)
+            })
+            .collect();
+        let default_user = scenario
+            .users
+            .iter()
+            .find(|u| u.access_key_id.is_none())
+            .map(|u| u.name.clone())
+            .unwrap_or_default();
+        State {
+            account_id: account.clone(),
+            region: scenario.region.clone(),
+            roles,
+            users,
+            default_user,
+            managed,
+            instance_profiles: scenario.instance_profiles.clone(),
+            jobs: Vec::new(),
+            job_index: HashMap::new(),
+            idempotency: HashMap::new(),
+            audit: Vec::new(),
+            history: scenario.history.clone(),
+        }
+    }
+
+    /// The user an access key ID selects.
+    pub fn caller(&self, access_key_id: &str) -> Option<&User> {
+        self.users
+            .values()
+            .find(|u| u.access_key_id.as_deref() == Some(access_key_id))
+            .or_else(|| self.users.get(&self.default_user))
+    }
+
+    /// The role with this ARN (path included) or name.
+    pub fn role_by_arn(&self, arn: &str) -> Option<&Role> {
+        let name = arn.rsplit('/').next().unwrap_or(arn);
+        self.roles
+            .get(name)
+            .filter(|r| r.arn == arn || !arn.starts_with("arn:"))
+    }
+
+    /// A role's identity policies: inline then attached.
+    pub fn role_policies(&self, role: &Role) -> Vec<NamedPolicy> {
+        let mut policies: Vec<NamedPolicy> = role
+            .inline
+            .iter()
+            .map(|(name, p)| NamedPolicy {
+                name: name.clone(),
+                document: p.document.clone(),
+            })
+            .collect();
+        policies.extend(role.attached.iter().filter_map(|arn| {
+            self.managed.get(arn).map(|p| NamedPolicy {
+                name: p.arn.clone(),
+                document: p.document.clone(),
+            })
+        }));
+        policies
+    }
+
+    /// A user's identity policies.
+    pub fn user_policies(&self, user: &User) -> Vec<NamedPolicy> {
+        user.inline
+            .iter()
+            .map(|(name, p)| NamedPolicy {
+                name: name.clone(),
+                document: p.document.clone(),
+            })
+            .collect()
+    }
+
+    /// Adds a job.
+    pub fn push_job(&mut self, job: Job) {
+        self.job_index.insert(job.id.clone(), self.jobs.len());
+        self.jobs.push(job);
+    }
+
+    /// A job by ID.
+    pub fn job(&self, id: &str) -> Option<&Job> {
+        self.job_index.get(id).and_then(|i| self.jobs.get(*i))
+    }
+
+    /// Records a successful write.
+    pub fn record(&mut self, operation: &str, target: &str, detail: Value) {
+        let time = time::OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.audit.push(json!({
+            "operation": operation,
+            "target": target,
+            "time": time,
+            "detail": detail,
+        }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(outcome: Outcome) -> Job {
+        Job {
+            id: "j".into(),
+            recovery_point_arn: "rp".into(),
+            iam_role_arn: "r".into(),
+            resource_type: "EC2".into(),
+            metadata: BTreeMap::new(),
+            created_ms: 1_000,
+            duration_ms: 1_000,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn jobs_move_from_pending_to_their_outcome() {
+        let done = job(Outcome::Completed {
+            created_resource_arn: "arn:x".into(),
+        });
+        assert_eq!(done.view(1_100).status, "PENDING");
+        assert_eq!(done.view(1_500).status, "RUNNING");
+        let end = done.view(2_000);
+        assert_eq!(end.status, "COMPLETED");
+        assert_eq!(end.completed_ms, Some(2_000));
+        assert_eq!(end.created_resource_arn.as_deref(), Some("arn:x"));
+        let failed = job(Outcome::Failed {
+            status_message: "nope".into(),
+        });
+        assert_eq!(failed.view(5_000).status_message.as_deref(), Some("nope"));
+        assert_eq!(job(Outcome::Running).view(9_999_999).status, "RUNNING");
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_iam_shaped() {
+        let a = unique_id("AROA", "x");
+        assert_eq!(a, unique_id("AROA", "x"));
+        assert_eq!(a.len(), 21);
+        assert_ne!(a, unique_id("AROA", "y"));
+        assert_eq!(hex_id("x", 17).len(), 17);
+    }
+}
