@@ -456,14 +456,18 @@ pub fn hints(context: Context) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-/// Help lines `(context, label, description)` matching `search` (case-insensitive).
+/// Help lines `(section, label, description)` matching `search` (case-insensitive); each
+/// binding once, under the first context it applies in.
 pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str)> {
     let search = search.to_lowercase();
     let mut lines = Vec::new();
     for context in [
         Jobs, Tree, Filter, Preview, Confirm, Export, Message, Progress, Help,
     ] {
-        for binding in BINDINGS.iter().filter(|b| b.contexts.contains(&context)) {
+        for binding in BINDINGS
+            .iter()
+            .filter(|b| b.contexts.first() == Some(&context))
+        {
             let text = format!(
                 "{} {} {}",
                 context.title(),

@@ -1,7 +1,7 @@
 //! The help overlay, generated from the keymap; `/` searches it.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
@@ -10,7 +10,7 @@ use crate::tui::keymap;
 
 /// Draws the help overlay.
 pub fn render(search: &str, editing: bool, scroll: usize, frame: &mut Frame, area: Rect) {
-    let modal = super::centered(area, 90, area.height.saturating_sub(4));
+    let modal = super::centered(area, 130, area.height.saturating_sub(4));
     let mut lines = vec![Line::from(vec![
         Span::from("search: ").bold(),
         Span::from(search.to_string()),
@@ -33,10 +33,19 @@ pub fn render(search: &str, editing: bool, scroll: usize, frame: &mut Frame, are
         .title(" Keys ")
         .title_bottom(" / search  j/k scroll  Esc close ");
     frame.render_widget(Clear, modal);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((u16::try_from(scroll).unwrap_or(0), 0))
-            .block(block),
-        modal,
-    );
+    let inner = block.inner(modal);
+    frame.render_widget(block, modal);
+    let rows = usize::from(inner.height);
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    // Two columns when one does not fit, so the whole keymap shows at 160x45.
+    if lines.len() > rows && inner.width >= 80 {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(inner);
+        let rest = lines[rows..].to_vec();
+        frame.render_widget(Paragraph::new(lines[..rows].to_vec()), left);
+        frame.render_widget(Paragraph::new(rest), right);
+    } else {
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
 }

@@ -25,7 +25,13 @@ pub fn render(message: &MessageModal, frame: &mut Frame, area: Rect) {
     }
     lines.push(Line::from(""));
     lines.push(Line::from("Esc / Enter close").dim());
-    let height = u16::try_from(lines.len()).unwrap_or(20).saturating_add(4);
+    // Wrapped lines count as many rows as they take, so the close hint always shows.
+    let inner_width = usize::from(area.width.min(100).saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner_width).max(1))
+        .sum();
+    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
     let modal = super::centered(area, 100, height);
     let block = Block::default()
         .borders(Borders::ALL)
