@@ -142,8 +142,67 @@ async fn preview_apply_verify_and_rerun_to_completed() {
         Err(screen) => panic!("the re-run did not complete:\n{screen}"),
     }
     driver.press(KeyCode::Esc);
+
+    // `c` copies the decoded JSON (OSC 52 in a real terminal; recorded here).
+    driver.type_char('c');
+    assert!(
+        driver
+            .copied()
+            .last()
+            .is_some_and(|t| t.contains("iam:PassRole")),
+        "{:?}",
+        driver.copied()
+    );
+
+    // `u` undoes the applied fix after its own confirmation.
+    let writes = sandbox.audit().len();
+    driver.type_char('u');
+    wait_for(&mut driver, &["Undo fix?", "RestoreDoctorFixes"]).await;
+    driver.press(KeyCode::Enter);
+    assert_eq!(sandbox.audit().len(), writes, "Enter cancels the undo");
+    driver.type_char('u');
+    wait_for(&mut driver, &["Undo fix?"]).await;
+    driver.type_char('y');
+    wait_for(&mut driver, &["Fix undone"]).await;
+    assert!(sandbox.audit().len() > writes, "the undo was written");
+    driver.press(KeyCode::Esc);
+
     driver.type_char('q');
     assert!(driver.app().should_quit);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_jobs_decode_in_the_background_while_keys_work() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 1_000,
+        latency_ms: 5,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    wait_for(&mut driver, &["Failed restore jobs (1"]).await;
+    // Keys are handled at once, whatever is still decoding.
+    driver.type_char('G');
+    let last = driver.app().visible.len() - 1;
+    assert_eq!(driver.app().selected, last);
+    driver.type_char('g');
+    assert_eq!(driver.app().selected, 0);
+    // Every row ends with a diagnosis badge.
+    let pending = |app: &restore_doctor::tui::app::App| {
+        app.jobs
+            .iter()
+            .filter(|row| app.badge(row) == "decoding…")
+            .count()
+    };
+    let decoded = driver
+        .settle_app(|app| pending(app) == 0, Duration::from_secs(120))
+        .await;
+    assert!(decoded, "{} rows still decoding", pending(driver.app()));
+    assert!(!driver.screen().contains("decoding…"));
     sandbox.shutdown().await;
 }
 

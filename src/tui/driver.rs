@@ -111,6 +111,26 @@ impl Driver {
         text
     }
 
+    /// Applies results as they arrive until `done(app)` holds; false after `timeout`.
+    pub async fn settle_app(&mut self, done: impl Fn(&App) -> bool, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            self.drain();
+            if done(&self.app) {
+                return true;
+            }
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            if let Ok(Some(action)) =
+                tokio::time::timeout(deadline - now, self.actions.recv()).await
+            {
+                self.dispatch(action);
+            }
+        }
+    }
+
     /// Applies results as they arrive until `done(screen)` holds; returns the screen, or the
     /// last screen as the error after `timeout`.
     pub async fn settle_until(
