@@ -166,6 +166,10 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     wait_for(&mut driver, &["Fix undone"]).await;
     assert!(sandbox.audit().len() > writes, "the undo was written");
     driver.press(KeyCode::Esc);
+    assert!(
+        !driver.app().jobs.iter().any(|row| row.fixed),
+        "the undone job is no longer marked fixed"
+    );
 
     driver.type_char('q');
     assert!(driver.app().should_quit);

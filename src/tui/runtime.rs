@@ -97,6 +97,7 @@ impl Runtime {
         let actions = self.actions.clone();
         let task = tokio::spawn(async move {
             if let Some(action) = work.await {
+                log_outcome(&action);
                 // The receiver is gone only when the app is quitting.
                 let _ = actions.send(action);
             }
@@ -271,6 +272,23 @@ impl Runtime {
                 }
             },
         }
+    }
+}
+
+/// Logs (to the log file, never the screen) what failed and what was written.
+fn log_outcome(action: &Action) {
+    match action {
+        Action::JobsLoaded { result: Err(e), .. } => tracing::warn!("listing failed: {e}"),
+        Action::TokenDecoded { result: Err(e), .. } => tracing::warn!("decode failed: {e}"),
+        Action::PreviewReady { result: Err(e), .. } => tracing::warn!("preview failed: {e}"),
+        Action::Applied(Ok(outcome)) => tracing::info!(?outcome, "fix applied"),
+        Action::Applied(Err(e)) => tracing::warn!("apply failed: {e}"),
+        Action::RerunStarted(Ok(job)) => tracing::info!("re-run started restore job {job}"),
+        Action::RerunStarted(Err(e)) => tracing::warn!("re-run failed: {e}"),
+        Action::Undone(Ok(entry)) => tracing::info!("undone, journal entry {entry}"),
+        Action::Undone(Err(e)) => tracing::warn!("undo failed: {e}"),
+        Action::Exported(Err(e)) => tracing::warn!("export failed: {e}"),
+        _ => {}
     }
 }
 

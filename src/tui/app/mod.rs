@@ -1,11 +1,13 @@
 //! The app's state. [`App::update`] (in `update.rs`) is the only place it changes; it does no
 //! I/O and returns the [`Effect`]s the runtime should run.
 
+mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod modal;
 pub mod tree;
 mod update;
+mod writes;
 
 #[cfg(test)]
 mod tests;
@@ -119,6 +121,8 @@ pub struct App {
     pub dirty: bool,
     /// Animation frame for `decoding…` spinners.
     pub frame: usize,
+    /// The job whose fix is being undone (its row loses `fixed` when the undo lands).
+    pub undoing_job: Option<String>,
 }
 
 impl App {
@@ -144,6 +148,7 @@ impl App {
             should_quit: false,
             dirty: true,
             frame: 0,
+            undoing_job: None,
         }
     }
 

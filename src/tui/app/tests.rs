@@ -285,3 +285,56 @@ fn a_failed_rerun_is_diagnosed_in_place() {
         "{effects:?}"
     );
 }
+
+#[test]
+fn a_click_selects_the_row_under_the_mouse_and_the_wheel_moves() {
+    let mut app = app(false, (160, 45));
+    // Row 3 is the first job (header line, border, column titles above it).
+    app.update(Action::Click(10, 5));
+    assert_eq!(app.selected, 2);
+    app.update(Action::Click(150, 5));
+    assert_eq!(
+        app.selected, 2,
+        "a click in the tree pane does not move the table"
+    );
+    app.update(Action::Click(10, 40));
+    assert_eq!(app.selected, 2, "below the last row");
+}
+
+#[test]
+fn undo_asks_first_and_clears_the_fixed_mark() {
+    let mut app = app(false, (160, 45));
+    app.jobs[0].fixed = true;
+    assert_eq!(app.update(Action::AskUndo), vec![Effect::FindUndo]);
+    let entry = crate::workflow::journal::JournalEntry {
+        id: "e1".into(),
+        time: "2026-11-28T09:20:00Z".into(),
+        phase: crate::workflow::journal::Phase::Applied,
+        operation: "put_role_policy".into(),
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        target_type: "role".into(),
+        target_name: "AWSBackupDefaultServiceRole".into(),
+        target_arn: "arn:aws:iam::111122223333:role/AWSBackupDefaultServiceRole".into(),
+        policy_name: "RestoreDoctorFixes".into(),
+        before: None,
+        after: None,
+        job_id: Some("4A1B2C3D-article".into()),
+        token_sha256: None,
+        summary: None,
+        undoes: None,
+        error: None,
+    };
+    app.update(Action::UndoTargetFound(Ok(Box::new(entry.clone()))));
+    assert!(matches!(app.modals.last(), Some(Modal::Confirm(c)) if c.action == "Undo fix"));
+    assert!(
+        app.update(Action::Cancel).is_empty(),
+        "cancel writes nothing"
+    );
+    assert!(app.jobs[0].fixed);
+    app.update(Action::UndoTargetFound(Ok(Box::new(entry.clone()))));
+    let effects = app.update(Action::Confirm);
+    assert_eq!(effects, vec![Effect::Undo(Box::new(entry))]);
+    app.update(Action::Undone(Ok("e2".into())));
+    assert!(!app.jobs[0].fixed);
+}
