@@ -25,16 +25,25 @@ fn badge_style(badge: &str) -> Style {
     }
 }
 
-fn row<'a>(app: &App, job: &'a JobRow) -> Row<'a> {
+fn row<'a>(app: &App, job: &'a JobRow, compact: bool) -> Row<'a> {
     let badge = app.badge(job);
     let created = job.job.created.replace('T', " ");
-    Row::new(vec![
-        Cell::from(created.chars().take(16).collect::<String>()),
+    // Compact: month-day hour:minute, and no resource column.
+    let created: String = if compact {
+        created.chars().skip(5).take(11).collect()
+    } else {
+        created.chars().take(16).collect()
+    };
+    let mut cells = vec![
+        Cell::from(created),
         Cell::from(job.job.resource_type.clone().unwrap_or_else(|| "-".into())),
-        Cell::from(short_arn(job.job.recovery_point_arn.as_deref())),
-        Cell::from(short_arn(job.job.iam_role_arn.as_deref())),
-        Cell::from(Span::styled(badge.clone(), badge_style(&badge))),
-    ])
+    ];
+    if !compact {
+        cells.push(Cell::from(short_arn(job.job.recovery_point_arn.as_deref())));
+    }
+    cells.push(Cell::from(short_arn(job.job.iam_role_arn.as_deref())));
+    cells.push(Cell::from(Span::styled(badge.clone(), badge_style(&badge))));
+    Row::new(cells)
 }
 
 /// Draws the jobs table.
@@ -69,20 +78,35 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows_fit = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = app.jobs_offset(rows_fit);
     let end = (offset + rows_fit).min(app.visible.len());
+    let compact = area.width < 80;
     let rows: Vec<Row> = app.visible[offset..end]
         .iter()
         .filter_map(|&index| app.jobs.get(index))
-        .map(|job| row(app, job))
+        .map(|job| row(app, job, compact))
         .collect();
-    let widths = [
-        Constraint::Length(16),
-        Constraint::Length(5),
-        Constraint::Fill(2),
-        Constraint::Fill(3),
-        Constraint::Length(20),
-    ];
-    let header = Row::new(["Created", "Type", "Resource", "Role", "Diagnosis"])
-        .style(Style::new().add_modifier(Modifier::BOLD));
+    let (widths, titles) = if compact {
+        (
+            vec![
+                Constraint::Length(11),
+                Constraint::Length(4),
+                Constraint::Fill(1),
+                Constraint::Length(18),
+            ],
+            vec!["Created", "Type", "Role", "Diagnosis"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Length(16),
+                Constraint::Length(5),
+                Constraint::Fill(2),
+                Constraint::Fill(3),
+                Constraint::Length(20),
+            ],
+            vec!["Created", "Type", "Resource", "Role", "Diagnosis"],
+        )
+    };
+    let header = Row::new(titles).style(Style::new().add_modifier(Modifier::BOLD));
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
