@@ -91,6 +91,12 @@ async fn preview_apply_verify_and_rerun_to_completed() {
         "local verification:\n{screen}"
     );
 
+    // `s` cycles the scope and previews again; back to exact before applying.
+    driver.type_char('s');
+    wait_for(&mut driver, &["account (s cycles"]).await;
+    driver.type_char('s');
+    wait_for(&mut driver, &["exact (s cycles", "iam:PassedToService"]).await;
+
     // Enter, Esc and n on the confirmation cancel and write nothing.
     for key in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('n')] {
         driver.type_char('a');
@@ -283,5 +289,32 @@ async fn filter_help_and_export_work_against_the_sandbox() {
         sandbox.audit().is_empty(),
         "browsing and exporting write nothing"
     );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_aws_never_blocks_the_keys() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        latency_ms: 1_500,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, false), 160, 45);
+    let screen = driver.screen();
+    assert!(screen.contains("Listing failed restore jobs"), "{screen}");
+    wait_for(&mut driver, &["decoding…"]).await;
+    // While STS is slow, keys are handled and drawn at once.
+    let started = std::time::Instant::now();
+    driver.type_char('p');
+    let screen = driver.screen();
+    assert!(screen.contains("still decoding"), "{screen}");
+    driver.type_char('?');
+    assert!(driver.screen().contains("Keys"));
+    driver.press(KeyCode::Esc);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    wait_for(&mut driver, &["iam:PassRole"]).await;
     sandbox.shutdown().await;
 }
