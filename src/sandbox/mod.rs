@@ -25,6 +25,9 @@ use faults::FaultDice;
 use state::State;
 use tokens::TokenSealer;
 
+/// An access key whose session has expired: every call gets `ExpiredToken`, for the error path.
+pub const EXPIRED_ACCESS_KEY_ID: &str = "AKIASANDBOXEXPIRED01";
+
 /// The access key ID `--demo` signs with (any key other than the auditor's is the admin).
 pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASANDBOXADMIN0001";
 /// The matching secret (signatures are not verified; it only has to be present).
@@ -93,6 +96,16 @@ pub(crate) struct Shared {
     sealer: TokenSealer,
     dice: FaultDice,
     latency: Duration,
+    stats: Mutex<Stats>,
+}
+
+/// Request counters, served at `GET /_sandbox/stats`.
+#[derive(Debug, Default, serde::Serialize)]
+pub(crate) struct Stats {
+    /// Successful responses per operation.
+    pub(crate) served: std::collections::BTreeMap<String, u64>,
+    /// Requests answered with an injected fault.
+    pub(crate) faults_injected: u64,
 }
 
 impl Shared {
@@ -100,6 +113,11 @@ impl Shared {
     /// still consistent because faults and validation happen before any mutation.
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The counters, locked (a poisoned lock only means a counter may be one short).
+    pub(crate) fn stats(&self) -> MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -149,6 +167,7 @@ impl Sandbox {
             sealer,
             dice: FaultDice::new(config.faults.clone(), config.seed),
             latency: Duration::from_millis(config.latency_ms),
+            stats: Mutex::new(Stats::default()),
         });
         let server = tokio::spawn(server::accept_loop(listener, shared.clone()));
         Ok(Sandbox {

@@ -127,6 +127,10 @@ async fn handle(
     let path = percent_encoding::percent_decode_str(parts.uri.path())
         .decode_utf8_lossy()
         .into_owned();
+    if path == "/_sandbox/stats" {
+        let stats = serde_json::to_string(&*shared.stats()).unwrap_or_default();
+        return Ok(to_http(Reply::new(200, "application/json", stats)));
+    }
     if path == "/_sandbox/audit" {
         let audit = serde_json::Value::Array(shared.state().audit.clone()).to_string();
         return Ok(to_http(Reply::new(200, "application/json", audit)));
@@ -162,8 +166,15 @@ async fn handle(
     }
     let query_protocol = call.path == "/" || call.path.is_empty();
     // The fault is drawn before any state is read or changed: a faulted write never happens.
-    let reply = match shared.dice.roll() {
+    let fault = shared.dice.roll();
+    if fault != Fault::None {
+        shared.stats().faults_injected += 1;
+    }
+    let reply = match fault {
         Fault::Reset => return Err(DropConnection),
+        _ if call.access_key_id.as_deref() == Some(super::EXPIRED_ACCESS_KEY_ID) => {
+            expired(&call, query_protocol)
+        }
         Fault::Throttle if query_protocol => awsquery::throttled(&call),
         Fault::Throttle => restjson::error(429, "ThrottlingException", "Rate exceeded", &call),
         Fault::InternalError if query_protocol => awsquery::internal_error(&call),
@@ -176,7 +187,41 @@ async fn handle(
         Fault::None if query_protocol => awsquery::dispatch(&shared, &call),
         Fault::None => restjson::dispatch(&shared, &call),
     };
+    if (200..300).contains(&reply.status) {
+        let operation = operation_of(&call, query_protocol);
+        *shared.stats().served.entry(operation).or_default() += 1;
+    }
     Ok(to_http(reply))
+}
+
+/// The error AWS gives a request signed with an expired session token.
+fn expired(call: &Call, query_protocol: bool) -> Reply {
+    let message = "The security token included in the request is expired";
+    if query_protocol {
+        let service = awsquery::service_of(&awsquery::params_of(call));
+        awsquery::error(service, 403, "ExpiredToken", message, call)
+    } else {
+        restjson::error(403, "ExpiredTokenException", message, call)
+    }
+}
+
+/// The operation a request called, for the counters: the awsQuery `Action`, or the Backup
+/// route.
+fn operation_of(call: &Call, query_protocol: bool) -> String {
+    if query_protocol {
+        return awsquery::params_of(call)
+            .get("Action")
+            .cloned()
+            .unwrap_or_default();
+    }
+    let segments = call.path.trim_matches('/').split('/').count();
+    match (call.method.as_str(), segments) {
+        ("PUT", _) => "StartRestoreJob",
+        (_, 1) => "ListRestoreJobs",
+        (_, 2) => "DescribeRestoreJob",
+        _ => "GetRestoreJobMetadata",
+    }
+    .to_string()
 }
 
 fn to_http(reply: Reply) -> Response<Full<Bytes>> {
