@@ -318,3 +318,75 @@ async fn a_slow_aws_never_blocks_the_keys() {
     wait_for(&mut driver, &["iam:PassRole"]).await;
     sandbox.shutdown().await;
 }
+
+/// How many successful responses the sandbox served for `operation` (its `/_sandbox/stats`).
+async fn served(sandbox: &Sandbox, operation: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sandbox.local_addr())
+        .await
+        .expect("connect to the sandbox");
+    stream
+        .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
+    stats["served"][operation].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_distinct_token_is_decoded_once_even_after_a_refresh() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 200,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let all_decoded = |app: &restore_doctor::tui::app::App| {
+        app.list_state == restore_doctor::tui::app::ListState::Loaded
+            && !app.jobs.is_empty()
+            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+    };
+    assert!(
+        driver
+            .settle_app(all_decoded, Duration::from_secs(60))
+            .await
+    );
+    let distinct: std::collections::HashSet<_> = driver
+        .app()
+        .jobs
+        .iter()
+        .filter_map(|row| row.job.encoded_message.clone())
+        .collect();
+    let decodes = served(&sandbox, "DecodeAuthorizationMessage").await;
+    assert_eq!(
+        decodes,
+        distinct.len() as u64,
+        "one STS call per distinct token"
+    );
+
+    driver.key(KeyCode::Char('r'), crossterm::event::KeyModifiers::CONTROL);
+    assert_eq!(
+        driver.app().list_state,
+        restore_doctor::tui::app::ListState::Loading
+    );
+    assert!(
+        driver
+            .settle_app(all_decoded, Duration::from_secs(60))
+            .await
+    );
+    assert_eq!(
+        served(&sandbox, "DecodeAuthorizationMessage").await,
+        decodes,
+        "a refresh re-lists but does not decode known tokens again"
+    );
+    sandbox.shutdown().await;
+}
