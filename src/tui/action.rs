@@ -108,7 +108,14 @@ pub enum Action {
         result: Result<Box<FixPlan>, String>,
     },
     /// The confirmed fix was applied (and verified), or failed.
-    Applied(Result<ApplyOutcome, String>),
+    Applied {
+        /// The plan that was applied.
+        plan: Box<FixPlan>,
+        /// The token it answers.
+        token: Option<String>,
+        /// The outcome, or why it failed.
+        result: Result<ApplyOutcome, String>,
+    },
     /// The re-run started a new restore job, or failed to.
     RerunStarted(Result<String, String>),
     /// The new restore job's status changed.

@@ -21,7 +21,7 @@ use super::keymap;
 use super::runtime::Runtime;
 use super::ui;
 
-/// How often the app ticks (animations only; idle ticks do not redraw).
+/// How often the app ticks (to expire the status line; idle ticks do not redraw).
 const TICK: Duration = Duration::from_secs(1);
 
 /// What a terminal event means to the app now.
@@ -89,7 +89,11 @@ pub async fn run(
             break Ok(());
         }
         let action = tokio::select! {
-            Some(event) = events.recv() => event_action(app, event),
+            event = events.recv() => match event {
+                Some(event) => event_action(app, event),
+                // Without input the user could never quit: stop rather than hang.
+                None => break Err(io::Error::other("the terminal stopped sending input")),
+            },
             Some(action) = actions.recv() => Some(action),
             _ = ticker.tick() => Some(Action::Tick),
         };

@@ -56,10 +56,18 @@ pub(crate) fn header_for(session: &Session, options: &TuiOptions) -> app::Header
 }
 
 /// Runs the TUI on the real terminal until the user quits. The terminal is restored on quit,
-/// on error and on panic (ratatui's init installs the panic hook).
+/// on error and on panic (ratatui's `try_init` installs the panic hook).
 pub async fn run(session: Session, options: TuiOptions) -> Result<(), AppError> {
     let header = header_for(&session, &options);
-    let mut terminal = ratatui::init();
+    let mut terminal = match ratatui::try_init() {
+        Ok(terminal) => terminal,
+        Err(error) => {
+            ratatui::restore();
+            return Err(AppError::bad_input(format!(
+                "cannot open the terminal UI ({error}); use a subcommand instead (see --help)"
+            )));
+        }
+    };
     if options.mouse {
         // Without mouse capture the app still works from the keyboard.
         let _ = crossterm::execute!(std::io::stdout(), EnableMouseCapture);

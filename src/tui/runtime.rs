@@ -173,16 +173,23 @@ impl Runtime {
                 let journal = self.journal.clone();
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
-                    let Some(writer) = writer else {
-                        return Some(Action::Applied(Err(
-                            "this session is read-only: nothing was written".into(),
-                        )));
+                    let result = match writer {
+                        None => Err("this session is read-only: nothing was written".into()),
+                        Some(writer) => workflow::apply_fix(
+                            &session,
+                            &writer,
+                            &plan,
+                            &journal,
+                            token.as_deref(),
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
                     };
-                    let result =
-                        workflow::apply_fix(&session, &writer, &plan, &journal, token.as_deref())
-                            .await
-                            .map_err(|e| e.to_string());
-                    Some(Action::Applied(result))
+                    Some(Action::Applied {
+                        plan,
+                        token,
+                        result,
+                    })
                 });
             }
             Effect::Rerun { job_id } => {
@@ -281,8 +288,11 @@ fn log_outcome(action: &Action) {
         Action::JobsLoaded { result: Err(e), .. } => tracing::warn!("listing failed: {e}"),
         Action::TokenDecoded { result: Err(e), .. } => tracing::warn!("decode failed: {e}"),
         Action::PreviewReady { result: Err(e), .. } => tracing::warn!("preview failed: {e}"),
-        Action::Applied(Ok(outcome)) => tracing::info!(?outcome, "fix applied"),
-        Action::Applied(Err(e)) => tracing::warn!("apply failed: {e}"),
+        Action::Applied {
+            result: Ok(outcome),
+            ..
+        } => tracing::info!(?outcome, "fix applied"),
+        Action::Applied { result: Err(e), .. } => tracing::warn!("apply failed: {e}"),
         Action::RerunStarted(Ok(job)) => tracing::info!("re-run started restore job {job}"),
         Action::RerunStarted(Err(e)) => tracing::warn!("re-run failed: {e}"),
         Action::Undone(Ok(entry)) => tracing::info!("undone, journal entry {entry}"),

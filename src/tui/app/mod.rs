@@ -121,6 +121,8 @@ pub struct App {
     pub dirty: bool,
     /// Animation frame for `decoding…` spinners.
     pub frame: usize,
+    /// Ticks since the last user action; the status line clears after a few.
+    pub status_ticks: u8,
     /// The job whose fix is being undone (its row loses `fixed` when the undo lands).
     pub undoing_job: Option<String>,
 }
@@ -149,6 +151,7 @@ impl App {
             dirty: true,
             frame: 0,
             undoing_job: None,
+            status_ticks: 0,
         }
     }
 

@@ -143,11 +143,15 @@ fn applied_marks_the_job_fixed_and_offers_rerun() {
     preview_ready(&mut app);
     app.update(Action::AskApply);
     app.update(Action::Confirm);
-    app.update(Action::Applied(Ok(crate::workflow::ApplyOutcome {
-        journal_entry: Some("j1".into()),
-        written: true,
-        verification: crate::workflow::Verification::Allowed,
-    })));
+    app.update(Action::Applied {
+        plan: Box::new(fixtures::plan()),
+        token: Some("tok-passrole".into()),
+        result: Ok(crate::workflow::ApplyOutcome {
+            journal_entry: Some("j1".into()),
+            written: true,
+            verification: crate::workflow::Verification::Allowed,
+        }),
+    });
     assert_eq!(app.badge(&app.jobs[0]), "fixed");
     let Some(Modal::Message(message)) = app.modals.last() else {
         panic!("expected the outcome message");
@@ -337,4 +341,41 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
     assert_eq!(effects, vec![Effect::Undo(Box::new(entry))]);
     app.update(Action::Undone(Ok("e2".into())));
     assert!(!app.jobs[0].fixed);
+}
+
+#[test]
+fn an_apply_that_lands_after_the_preview_closed_still_marks_the_job() {
+    let mut app = app(false, (160, 45));
+    preview_ready(&mut app);
+    app.update(Action::AskApply);
+    app.update(Action::Confirm);
+    app.update(Action::CloseModal);
+    assert!(app.modals.is_empty());
+    app.update(Action::Applied {
+        plan: Box::new(fixtures::plan()),
+        token: Some("tok-passrole".into()),
+        result: Ok(crate::workflow::ApplyOutcome {
+            journal_entry: Some("j1".into()),
+            written: true,
+            verification: crate::workflow::Verification::Allowed,
+        }),
+    });
+    assert_eq!(app.badge(&app.jobs[0]), "fixed");
+    assert!(matches!(app.modals.last(), Some(Modal::Message(m)) if m.title == "Fix applied"));
+}
+
+#[test]
+fn the_status_line_expires_on_ticks_and_idle_ticks_do_not_redraw() {
+    let mut app = app(false, (160, 45));
+    app.update(Action::Tick);
+    assert!(!app.dirty, "an idle tick does not redraw");
+    app.update(Action::Copy);
+    assert!(app.status.is_some());
+    for _ in 0..4 {
+        app.update(Action::Tick);
+        assert!(app.status.is_some());
+    }
+    app.update(Action::Tick);
+    assert!(app.status.is_none());
+    assert!(app.dirty, "the expiry redraws once");
 }

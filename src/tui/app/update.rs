@@ -6,10 +6,16 @@ use super::{ConfirmModal, PendingWrite, PreviewState};
 use crate::tui::action::{Action, Effect};
 use crate::tui::keymap::Context;
 
+/// Ticks (seconds) a status line stays after the last user action.
+const STATUS_TICKS: u8 = 5;
+
 impl App {
     /// Applies one action and returns the work it asks for.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
+        if !matches!(action, Action::Tick) {
+            self.status_ticks = 0;
+        }
         let context = self.context();
         match action {
             Action::Quit => {
@@ -179,7 +185,11 @@ impl App {
                 self.modals.pop();
                 Vec::new()
             }
-            Action::Applied(result) => self.applied(result),
+            Action::Applied {
+                plan,
+                token,
+                result,
+            } => self.applied(&plan, token, result),
             Action::RerunStarted(result) => {
                 if let Some(progress) = self.progress_mut() {
                     match result {
@@ -254,12 +264,12 @@ impl App {
             }
             Action::Tick => {
                 self.frame = self.frame.wrapping_add(1);
-                // Only animations need a redraw on a tick.
-                self.dirty = self.list_state == ListState::Loading
-                    || self
-                        .decodes
-                        .values()
-                        .any(|d| matches!(d, DecodeState::Pending));
+                self.status_ticks = self.status_ticks.saturating_add(1);
+                // Redraw only when the status line expires.
+                self.dirty = self.status.is_some() && self.status_ticks >= STATUS_TICKS;
+                if self.dirty {
+                    self.status = None;
+                }
                 Vec::new()
             }
             Action::Click(column, row) => {

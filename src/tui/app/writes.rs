@@ -8,7 +8,7 @@ use super::{
 use crate::diagnosis::Scope;
 use crate::tui::action::Effect;
 use crate::tui::keymap::Context;
-use crate::workflow::{ApplyOutcome, Verification, encoded_message_in};
+use crate::workflow::{ApplyOutcome, FixPlan, Verification, encoded_message_in};
 
 /// What read-only mode answers to apply, re-run and undo.
 pub(super) const READ_ONLY_REMEDY: &str = "this session is read-only (--read-only): nothing can be written; restart without --read-only to apply, re-run or undo";
@@ -213,12 +213,14 @@ impl App {
         }
     }
 
-    pub(super) fn applied(&mut self, result: Result<ApplyOutcome, String>) -> Vec<Effect> {
-        let preview = match self.modals.last() {
-            Some(Modal::Preview(p)) => Some(p.clone()),
-            _ => None,
-        };
-        if preview.is_some() {
+    pub(super) fn applied(
+        &mut self,
+        plan: &FixPlan,
+        token: Option<String>,
+        result: Result<ApplyOutcome, String>,
+    ) -> Vec<Effect> {
+        // The preview may have been closed while the write ran; the result still lands.
+        if matches!(self.modals.last(), Some(Modal::Preview(_))) {
             self.modals.pop();
         }
         let outcome = match result {
@@ -229,27 +231,20 @@ impl App {
                 return Vec::new();
             }
         };
-        let plan = preview.as_ref().and_then(|p| match &p.state {
-            PreviewState::Applying(plan) | PreviewState::Ready(plan) => Some(plan.clone()),
-            _ => None,
-        });
-        let token = preview.as_ref().and_then(|p| p.token.clone());
         for row in &mut self.jobs {
             if token.is_some() && row.job.encoded_message == token {
                 row.fixed = true;
             }
         }
         let mut lines = Vec::new();
-        if let Some(plan) = &plan {
-            lines.push(if outcome.written {
-                format!(
-                    "Wrote inline policy {} to {}.",
-                    plan.policy_name, plan.target_arn
-                )
-            } else {
-                "The fix was already in place: nothing was written.".into()
-            });
-        }
+        lines.push(if outcome.written {
+            format!(
+                "Wrote inline policy {} to {}.",
+                plan.policy_name, plan.target_arn
+            )
+        } else {
+            "The fix was already in place: nothing was written.".into()
+        });
         lines.push(match &outcome.verification {
             Verification::Allowed => "IAM SimulatePrincipalPolicy: allowed (verified).".into(),
             Verification::Denied {

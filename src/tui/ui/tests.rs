@@ -120,11 +120,15 @@ fn applied_message() {
         app.modals.last(),
         Some(crate::tui::app::Modal::Preview(p)) if matches!(p.state, PreviewState::Applying(_))
     ));
-    app.update(Action::Applied(Ok(crate::workflow::ApplyOutcome {
-        journal_entry: Some("20261128T091502Z-1a2b".into()),
-        written: true,
-        verification: crate::workflow::Verification::Allowed,
-    })));
+    app.update(Action::Applied {
+        plan: Box::new(fixtures::plan()),
+        token: Some("tok-passrole".into()),
+        result: Ok(crate::workflow::ApplyOutcome {
+            journal_entry: Some("20261128T091502Z-1a2b".into()),
+            written: true,
+            verification: crate::workflow::Verification::Allowed,
+        }),
+    });
     insta::assert_snapshot!(draw(&app));
 }
 
