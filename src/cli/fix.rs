@@ -15,7 +15,7 @@ use crate::workflow::{self, FixPlan, JobSummary, Verification};
 /// Arguments of `fix`.
 #[derive(Debug, Clone, Args)]
 #[group(skip)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["job", "token", "decoded"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["job", "token", "decoded"])))]
 pub struct FixArgs {
     /// A failed restore job's ID: its message is decoded through STS.
     #[arg(long)]

@@ -31,7 +31,7 @@ pub struct RerunArgs {
 /// Arguments of `undo`.
 #[derive(Debug, Clone, Args)]
 #[group(skip)]
-#[command(group(clap::ArgGroup::new("which").args(["last", "entry"])))]
+#[command(group(clap::ArgGroup::new("which").multiple(false).args(["last", "entry"])))]
 pub struct UndoArgs {
     /// Undo the newest applied fix (the default).
     #[arg(long)]
@@ -47,7 +47,7 @@ pub struct UndoArgs {
 /// Arguments of `export`.
 #[derive(Debug, Clone, Args)]
 #[group(skip)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["job", "decoded"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).multiple(false).args(["job", "decoded"])))]
 pub struct ExportArgs {
     /// A failed restore job's ID.
     #[arg(long)]

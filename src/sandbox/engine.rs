@@ -3,7 +3,7 @@
 //! and attached policies and its invisible guardrails; the decoded message of the first denied
 //! request; and the caller checks every API call goes through.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
@@ -180,67 +180,107 @@ pub fn backup_session(state: &State, role: &Role) -> (String, String) {
     )
 }
 
+/// How one request of a restore came out.
+#[derive(Debug, Clone)]
+enum Step {
+    Allowed,
+    /// Denied by a guardrail (invisible: no matched statements).
+    GuardrailDeny,
+    /// Denied by the role's own deny statements (shown as matched statements).
+    IdentityDeny(Vec<Value>),
+    ImplicitDeny,
+}
+
+/// Step outcomes remembered while no policy changes (the start-up replay), so thousands of
+/// historical jobs that share requests evaluate each distinct request once.
+#[derive(Debug, Default)]
+pub struct StepCache(HashMap<String, Step>);
+
 /// Runs a restore's requests as `role`; the first denied one decides.
+#[cfg(test)]
 pub fn decide_restore(
     state: &State,
     role: &Role,
     requests: &[ServiceRequest],
 ) -> Result<RestoreDecision, EvaluateError> {
-    let identity = state.role_policies(role);
-    let guardrails: Vec<NamedPolicy> = role
-        .guardrails
-        .iter()
-        .enumerate()
-        .map(|(i, document)| NamedPolicy {
-            name: format!("guardrail-{i}"),
-            document: document.clone(),
-        })
-        .collect();
+    decide_restore_with(state, role, requests, &mut StepCache::default())
+}
+
+/// [`decide_restore`] remembering step outcomes in `cache` (valid while policies are unchanged).
+pub fn decide_restore_with(
+    state: &State,
+    role: &Role,
+    requests: &[ServiceRequest],
+    cache: &mut StepCache,
+) -> Result<RestoreDecision, EvaluateError> {
     let (principal_arn, principal_id) = backup_session(state, role);
+    let mut policies: Option<(Vec<NamedPolicy>, Vec<NamedPolicy>)> = None;
     for request in requests {
-        let context = RequestContext {
-            principal_arn: principal_arn.clone(),
-            action: request.action.clone(),
-            resource: request.resource.clone(),
-            conditions: request
-                .shown
-                .iter()
-                .chain(&request.hidden)
-                .map(|(k, v)| (k.clone(), vec![v.clone()]))
-                .collect(),
+        let key = format!(
+            "{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}",
+            role.arn, request.action, request.resource, request.shown, request.hidden
+        );
+        let step = match cache.0.get(&key) {
+            Some(step) => step.clone(),
+            None => {
+                let (identity, guardrails) = policies.get_or_insert_with(|| {
+                    let guardrails = role
+                        .guardrails
+                        .iter()
+                        .enumerate()
+                        .map(|(i, document)| NamedPolicy {
+                            name: format!("guardrail-{i}"),
+                            document: document.clone(),
+                        })
+                        .collect();
+                    (state.role_policies(role), guardrails)
+                });
+                let step = evaluate_step(identity, guardrails, request, &principal_arn, &role.id)?;
+                cache.0.insert(key, step.clone());
+                step
+            }
         };
-        if !guardrails.is_empty()
-            && evaluate::evaluate(&guardrails, &context)?.decision == Decision::ExplicitDeny
-        {
-            // Guardrails are invisible to the role's account: no matched statements.
-            let decoded = decoded_message(request, &principal_arn, &principal_id, true, &[]);
-            return Ok(RestoreDecision::Denied {
-                decoded,
-                explicit: true,
-            });
-        }
-        let evaluation = evaluate::evaluate(&identity, &context)?;
-        match evaluation.decision {
-            Decision::Allowed => continue,
-            Decision::ExplicitDeny => {
-                let denies = deny_statements(&evaluation, &role.id);
-                let decoded =
-                    decoded_message(request, &principal_arn, &principal_id, true, &denies);
-                return Ok(RestoreDecision::Denied {
-                    decoded,
-                    explicit: true,
-                });
-            }
-            Decision::ImplicitDeny => {
-                let decoded = decoded_message(request, &principal_arn, &principal_id, false, &[]);
-                return Ok(RestoreDecision::Denied {
-                    decoded,
-                    explicit: false,
-                });
-            }
-        }
+        let (explicit, matched) = match step {
+            Step::Allowed => continue,
+            Step::GuardrailDeny => (true, Vec::new()),
+            Step::IdentityDeny(denies) => (true, denies),
+            Step::ImplicitDeny => (false, Vec::new()),
+        };
+        let decoded = decoded_message(request, &principal_arn, &principal_id, explicit, &matched);
+        return Ok(RestoreDecision::Denied { decoded, explicit });
     }
     Ok(RestoreDecision::Allowed)
+}
+
+fn evaluate_step(
+    identity: &[NamedPolicy],
+    guardrails: &[NamedPolicy],
+    request: &ServiceRequest,
+    principal_arn: &str,
+    role_id: &str,
+) -> Result<Step, EvaluateError> {
+    let context = RequestContext {
+        principal_arn: principal_arn.to_string(),
+        action: request.action.clone(),
+        resource: request.resource.clone(),
+        conditions: request
+            .shown
+            .iter()
+            .chain(&request.hidden)
+            .map(|(k, v)| (k.clone(), vec![v.clone()]))
+            .collect(),
+    };
+    if !guardrails.is_empty()
+        && evaluate::evaluate(guardrails, &context)?.decision == Decision::ExplicitDeny
+    {
+        return Ok(Step::GuardrailDeny);
+    }
+    let evaluation = evaluate::evaluate(identity, &context)?;
+    Ok(match evaluation.decision {
+        Decision::Allowed => Step::Allowed,
+        Decision::ExplicitDeny => Step::IdentityDeny(deny_statements(&evaluation, role_id)),
+        Decision::ImplicitDeny => Step::ImplicitDeny,
+    })
 }
 
 fn items(values: impl IntoIterator<Item = String>) -> Value {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::engine::{self, AUTHORIZATION_FAILURE, RestoreDecision};
+use super::engine::{self, AUTHORIZATION_FAILURE, RestoreDecision, StepCache};
 use super::scenario::JobSpec;
 use super::state::{Job, Outcome, State, hex_id};
 use super::tokens::TokenSealer;
@@ -61,6 +61,7 @@ pub fn decide(
     sealer: &TokenSealer,
     request: &RestoreRequest,
     seed: &str,
+    cache: &mut StepCache,
 ) -> Result<Outcome, EvaluateError> {
     let Some(role) = state.role_by_arn(&request.iam_role_arn) else {
         return Ok(Outcome::Failed {
@@ -76,14 +77,16 @@ pub fn decide(
         &request.recovery_point_arn,
         &request.metadata,
     );
-    Ok(match engine::decide_restore(state, role, &requests)? {
-        RestoreDecision::Allowed => Outcome::Completed {
-            created_resource_arn: created_resource(state, &request.resource_type, seed),
+    Ok(
+        match engine::decide_restore_with(state, role, &requests, cache)? {
+            RestoreDecision::Allowed => Outcome::Completed {
+                created_resource_arn: created_resource(state, &request.resource_type, seed),
+            },
+            RestoreDecision::Denied { decoded, .. } => Outcome::Failed {
+                status_message: format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+            },
         },
-        RestoreDecision::Denied { decoded, .. } => Outcome::Failed {
-            status_message: format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
-        },
-    })
+    )
 }
 
 fn substitute(text: &str, n: usize) -> String {
@@ -119,6 +122,7 @@ fn historical(
     n: Option<usize>,
     created_ms: i64,
     seed: &str,
+    cache: &mut StepCache,
 ) -> Result<Job, EvaluateError> {
     let request = request_of(state, spec, n);
     let outcome = if spec.running {
@@ -128,7 +132,7 @@ fn historical(
             status_message: failure.clone(),
         }
     } else {
-        decide(state, sealer, &request, seed)?
+        decide(state, sealer, &request, seed, cache)?
     };
     Ok(Job {
         id: job_id(seed),
@@ -156,6 +160,8 @@ pub fn replay(
     let first = oldest_hours + 1.0;
     let span = (29.0 * 24.0 - first).max(1.0);
     let mut built = Vec::with_capacity(jobs.len() + extra);
+    // No policy changes during the replay, so step outcomes can be shared between jobs.
+    let mut cache = StepCache::default();
     for (i, spec) in jobs.iter().enumerate() {
         let created = now_ms - (spec.hours_ago * hour_ms) as i64;
         built.push(historical(
@@ -165,6 +171,7 @@ pub fn replay(
             None,
             created,
             &format!("scenario-{i}"),
+            &mut cache,
         )?);
     }
     let templates: Vec<JobSpec> = state
@@ -185,6 +192,7 @@ pub fn replay(
                 Some(n),
                 created,
                 &format!("history-{n}"),
+                &mut cache,
             )?;
             built.push(job);
         }

@@ -8,7 +8,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value, json};
 
-use super::engine::authorize_caller;
+use super::engine::{StepCache, authorize_caller};
 use super::jobs::{self, NEW_JOB_DURATION_MS, RestoreRequest};
 use super::server::{Call, Reply};
 use super::state::{Job, State};
@@ -324,7 +324,13 @@ fn start(shared: &Shared, state: &mut State, call: &Call) -> Reply {
     };
     let created_ms = now_ms();
     let seed = format!("new-{}-{}", call.request_id, state.jobs.len());
-    let outcome = match jobs::decide(state, &shared.sealer, &request, &seed) {
+    let outcome = match jobs::decide(
+        state,
+        &shared.sealer,
+        &request,
+        &seed,
+        &mut StepCache::default(),
+    ) {
         Ok(outcome) => outcome,
         Err(e) => {
             return error(

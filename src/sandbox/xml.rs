@@ -85,9 +85,9 @@ pub fn response(
     if let Some(result) = result {
         let _ = write!(out, "<{operation}Result>{result}</{operation}Result>");
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{operation}Response>\n",
+        "<ResponseMetadata><RequestId>{}</RequestId></ResponseMetadata></{operation}Response>",
         escape(request_id)
     );
     out
