@@ -41,7 +41,11 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     };
     match Tree::new(&items) {
         Ok(widget) => {
-            let widget = widget.block(block).highlight_style(highlight);
+            let symbol = if app.focus == Pane::Tree { "▶ " } else { "" };
+            let widget = widget
+                .block(block)
+                .highlight_style(highlight)
+                .highlight_symbol(symbol);
             frame.render_stateful_widget(widget, area, &mut state);
         }
         Err(error) => frame.render_widget(

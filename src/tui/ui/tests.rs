@@ -57,17 +57,24 @@ fn loading() {
 
 #[test]
 fn tree_expanded_and_focused() {
+    // The explicit-deny job: its matched statement opens under "Matched statements".
     let mut app = app(false, (160, 45));
+    app.update(Action::MoveDown);
     app.update(Action::FocusNext);
     app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
-    app.update(Action::MoveDown);
+    app.update(Action::ToggleNode);
+    app.update(Action::Last);
     app.update(Action::OpenNode);
-    insta::assert_snapshot!(draw(&app));
+    app.update(Action::MoveDown);
+    let screen = draw(&app);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("││▶") && l.contains("DENY VisualEditor0")),
+        "the statement is selected:\n{screen}"
+    );
+    assert!(screen.contains("▶ Principal"), "principal closed");
+    insta::assert_snapshot!(screen);
 }
 
 #[test]
