@@ -21,6 +21,8 @@ pub enum Context {
     Confirm,
     /// A message or error modal.
     Message,
+    /// The message after a fix was applied (it offers the re-run).
+    Applied,
     /// The help overlay.
     Help,
     /// Typing a help search.
@@ -41,6 +43,7 @@ impl Context {
             Context::Preview => "Preview",
             Context::Confirm => "Confirmation",
             Context::Message => "Message",
+            Context::Applied => "Fix applied",
             Context::Help => "Help",
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
@@ -93,10 +96,12 @@ pub struct Binding {
 
 use Context::*;
 
-const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Progress, Message];
+const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help];
 const PANES: &[Context] = &[Jobs, Tree];
 // Not on a confirmation: there only y, n, Enter, Esc (and Ctrl-c) mean anything.
-const ANYWHERE_BUT_TYPING: &[Context] = &[Jobs, Tree, Preview, Message, Help, Progress, Export];
+const ANYWHERE_BUT_TYPING: &[Context] = &[
+    Jobs, Tree, Preview, Message, Applied, Help, Progress, Export,
+];
 
 fn b(
     contexts: &'static [Context],
@@ -139,7 +144,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
         b(&[Preview], &[c('s')], "s", "cycle scope (exact/account)", Some("scope"), Action::CycleScope),
         b(&[Preview], &[c('a')], "a", "apply (asks first)", Some("apply"), Action::AskApply),
-        b(&[Jobs, Tree, Message], &[c('r')], "r", "re-run the restore (asks first)", Some("re-run"), Action::AskRerun),
+        b(&[Jobs, Tree, Applied], &[c('r')], "r", "re-run the restore (asks first)", Some("re-run"), Action::AskRerun),
         b(&[Jobs, Tree], &[c('u')], "u", "undo the last applied fix (asks first)", None, Action::AskUndo),
         b(&[Jobs, Tree, Preview], &[c('e')], "e", "export the fix", Some("export"), Action::Export),
         b(&[Export], &[c('t')], "t", "Terraform", Some("Terraform"), Action::ExportAs(ExportFormat::Terraform)),
@@ -151,12 +156,12 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Filter, HelpFilter], &[k(KeyCode::Enter)], "Enter", "keep the filter", Some("keep"), Action::InputSubmit),
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
         b(&[Filter, HelpFilter], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
-        b(&[Preview, Message, Help, Progress, Export], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
-        b(&[Message], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
+        b(&[Preview, Message, Applied, Help, Progress, Export], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
+        b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
         b(&[Jobs, Tree], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Help, HelpFilter, Progress, Export], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -202,7 +207,7 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
     let search = search.to_lowercase();
     let mut lines = Vec::new();
     for context in [
-        Jobs, Tree, Filter, Preview, Confirm, Export, Message, Progress, Help,
+        Jobs, Tree, Filter, Preview, Confirm, Export, Message, Applied, Progress, Help,
     ] {
         for binding in BINDINGS
             .iter()
@@ -264,6 +269,15 @@ mod tests {
         assert!(matches!(action_for(Jobs, event), Some(Action::Refresh)));
         let event = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert!(matches!(action_for(Jobs, event), Some(Action::Last)));
+    }
+
+    #[test]
+    fn only_the_applied_message_offers_the_rerun() {
+        assert!(matches!(
+            press(Applied, KeyCode::Char('r')),
+            Some(Action::AskRerun)
+        ));
+        assert!(press(Message, KeyCode::Char('r')).is_none());
     }
 
     #[test]

@@ -167,6 +167,7 @@ impl App {
         match self.modals.last() {
             Some(Modal::Preview(_)) => Context::Preview,
             Some(Modal::Confirm(_)) => Context::Confirm,
+            Some(Modal::Message(m)) if m.offers_rerun => Context::Applied,
             Some(Modal::Message(_)) => Context::Message,
             Some(Modal::Help { editing: true, .. }) => Context::HelpFilter,
             Some(Modal::Help { .. }) => Context::Help,

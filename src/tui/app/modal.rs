@@ -103,6 +103,8 @@ pub struct MessageModal {
     pub remedy: Option<String>,
     /// An error (drawn red).
     pub error: bool,
+    /// `r` re-runs the restore from here (after a fix was applied).
+    pub offers_rerun: bool,
 }
 
 impl MessageModal {
@@ -113,6 +115,7 @@ impl MessageModal {
             lines: Vec::new(),
             remedy: Some(message.into()),
             error: true,
+            offers_rerun: false,
         }
     }
 
@@ -123,6 +126,7 @@ impl MessageModal {
             lines,
             remedy: None,
             error: false,
+            offers_rerun: false,
         }
     }
 }

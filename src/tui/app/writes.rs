@@ -148,7 +148,7 @@ impl App {
     }
 
     pub(super) fn ask_rerun(&mut self, context: Context) -> Vec<Effect> {
-        if context == Context::Message {
+        if context == Context::Applied {
             self.modals.pop();
         }
         if self.header.read_only {
@@ -262,8 +262,9 @@ impl App {
             lines.push(format!("Journal entry {id} (u undoes it)."));
         }
         lines.push("Press r to re-run the restore, Esc to close.".into());
-        self.modals
-            .push(Modal::Message(MessageModal::info("Fix applied", lines)));
+        let mut message = MessageModal::info("Fix applied", lines);
+        message.offers_rerun = true;
+        self.modals.push(Modal::Message(message));
         Vec::new()
     }
 

@@ -249,3 +249,41 @@ fn ten_thousand_jobs_render_only_visible_rows() {
     assert!(screen.contains("ami-000009999"));
     assert!(started.elapsed() < std::time::Duration::from_millis(200));
 }
+
+/// The same screens at the smallest supported size, 80x24.
+#[test]
+fn screens_at_80x24() {
+    let small = |mut app: App| {
+        app.size = (80, 24);
+        app
+    };
+    let mut tree = app(false, (80, 24));
+    tree.update(Action::FocusNext);
+    tree.update(Action::MoveDown);
+    let mut confirmation = with_preview(false);
+    confirmation.update(Action::AskApply);
+    let mut help = app(false, (80, 24));
+    help.update(Action::Help);
+    let mut read_only = with_preview(true);
+    read_only.update(Action::AskApply);
+    let mut error = App::new(fixtures::header(false), (80, 24));
+    let _ = error.start();
+    let generation = error.generation;
+    error.update(Action::JobsLoaded {
+        generation,
+        result: Err(
+            "ExpiredToken: your AWS session expired; run `aws sso login` and press Ctrl-r".into(),
+        ),
+    });
+    for (name, app) in [
+        ("tree_80x24", tree),
+        ("confirmation_80x24", small(confirmation)),
+        ("help_80x24", help),
+        ("read_only_80x24", small(read_only)),
+        ("error_80x24", error),
+    ] {
+        let screen = draw(&app);
+        assert!(!screen.contains("Terminal too small"), "{name}");
+        insta::assert_snapshot!(name, screen);
+    }
+}
