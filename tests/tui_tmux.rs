@@ -150,6 +150,28 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
         "1",
         "cursor visible"
     );
+    // Ctrl-c quits too, and also restores the terminal.
+    tmux.keys(&["clear", "Enter"]);
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for(
+        &["Failed restore jobs", "iam:PassRole"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["C-c"]);
+    let start = Instant::now();
+    while tmux
+        .run(&["display", "-p", "-t", "tui", "#{alternate_on}"])
+        .trim()
+        != "0"
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Ctrl-c left the alternate screen on"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["echo after-ctrl-c-$((6*7))", "Enter"]);
+    tmux.wait_for(&["after-ctrl-c-42"], Duration::from_secs(5));
 }
 
 #[test]
