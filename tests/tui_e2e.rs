@@ -390,3 +390,38 @@ async fn each_distinct_token_is_decoded_once_even_after_a_refresh() {
     );
     sandbox.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flaky_aws_degrades_rows_not_the_app() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 100,
+        faults: "throttle=0.2,error=0.2".parse().expect("fault spec"),
+        seed: 7,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let settled = |app: &restore_doctor::tui::app::App| {
+        app.list_state != restore_doctor::tui::app::ListState::Loading
+            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+    };
+    assert!(driver.settle_app(settled, Duration::from_secs(120)).await);
+    // Every row has a badge (decoded, or `decode failed: reason`), and keys still work.
+    driver.type_char('G');
+    driver.type_char('?');
+    assert!(driver.screen().contains("Keys"));
+    driver.press(KeyCode::Esc);
+    // `u` with an empty journal explains instead of failing.
+    let mut driver_rw = tui::driver(
+        connect(&sandbox, false).await,
+        &options(&dir, false),
+        160,
+        45,
+    );
+    driver_rw.type_char('u');
+    wait_for(&mut driver_rw, &["Nothing to undo"]).await;
+    sandbox.shutdown().await;
+}

@@ -287,3 +287,34 @@ fn screens_at_80x24() {
         insta::assert_snapshot!(name, screen);
     }
 }
+
+#[test]
+fn preview_diff_against_an_existing_policy() {
+    let mut plan = fixtures::plan();
+    let existing = serde_json::json!({"Sid": "Existing", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"});
+    let fix = plan.diagnosis.fix.clone().expect("a fix").fix;
+    plan.current_document =
+        Some(serde_json::json!({"Version": "2012-10-17", "Statement": [existing.clone()]}));
+    plan.proposed_text = serde_json::to_string_pretty(
+        &serde_json::json!({"Version": "2012-10-17", "Statement": [existing, fix.statement]}),
+    )
+    .expect("json");
+    let mut app = app(false, (160, 45));
+    app.update(Action::Preview);
+    let request = app.preview_request;
+    app.update(Action::PreviewReady {
+        request,
+        result: Ok(Box::new(plan)),
+    });
+    let screen = draw(&app);
+    assert!(screen.contains("diff against the current policy"));
+    assert!(
+        screen.contains("  \"Sid\": \"Existing\""),
+        "unchanged lines have no sign"
+    );
+    assert!(
+        screen.contains("+       \"Action\": \"iam:PassRole\""),
+        "{screen}"
+    );
+    insta::assert_snapshot!(screen);
+}
