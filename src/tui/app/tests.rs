@@ -379,3 +379,24 @@ fn the_status_line_expires_on_ticks_and_idle_ticks_do_not_redraw() {
     assert!(app.status.is_none());
     assert!(app.dirty, "the expiry redraws once");
 }
+
+#[test]
+fn a_refresh_keeps_the_selected_job_and_its_fixed_mark() {
+    let mut app = app(false, (160, 45));
+    app.update(Action::MoveDown);
+    app.jobs[1].fixed = true;
+    app.update(Action::Refresh);
+    let generation = app.generation;
+    let mut jobs: Vec<_> = app.jobs.iter().map(|r| r.job.clone()).collect();
+    jobs.insert(
+        0,
+        fixtures::job("9F000000-newer", "2026-11-29T00:00:00Z", "EC2", None),
+    );
+    app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(jobs),
+    });
+    let row = app.selected_row().expect("a row");
+    assert_eq!(row.job.restore_job_id, "5B2C3D4E-deny");
+    assert!(row.fixed);
+}

@@ -346,6 +346,7 @@ impl App {
                 return Vec::new();
             }
         };
+        let keep = self.selected_row().map(|r| r.job.restore_job_id.clone());
         let fixed: Vec<String> = self
             .jobs
             .iter()
@@ -360,7 +361,16 @@ impl App {
             })
             .collect();
         self.list_state = ListState::Loaded;
+        // Row indices changed with the new listing: keep the selected job by its ID.
+        self.visible.clear();
         self.refilter();
+        if let Some(id) = keep {
+            self.selected = self
+                .visible
+                .iter()
+                .position(|&i| self.jobs[i].job.restore_job_id == id)
+                .unwrap_or(0);
+        }
         let mut effects = Vec::new();
         for token in self
             .jobs
