@@ -7,4 +7,5 @@ pub mod diagnosis;
 pub mod error;
 pub mod logging;
 pub mod sandbox;
+pub mod tui;
 pub mod workflow;

@@ -1,0 +1,188 @@
+//! Everything that can change the app's state ([`Action`]) and every piece of work the app
+//! asks the runtime to do ([`Effect`]). Key events become actions through the keymap; work
+//! results come back as actions over the runtime's channel.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::diagnosis::{DecodedMessage, Diagnosis, Fix, Scope};
+use crate::workflow::journal::JournalEntry;
+use crate::workflow::{ApplyOutcome, ExportFormat, FixPlan, JobProgress, JobSummary};
+
+/// A decoded message with its diagnosis, shared between rows with the same token.
+pub type Decoded = Arc<(DecodedMessage, Diagnosis)>;
+
+/// One thing that happened: a key the user pressed (already interpreted by the keymap), or the
+/// result of background work.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// Leave the app.
+    Quit,
+    /// Move the selection (or scroll the modal) one line up.
+    MoveUp,
+    /// Move the selection (or scroll the modal) one line down.
+    MoveDown,
+    /// Move one page up.
+    PageUp,
+    /// Move one page down.
+    PageDown,
+    /// Go to the first line.
+    First,
+    /// Go to the last line.
+    Last,
+    /// Focus the next pane.
+    FocusNext,
+    /// Focus the previous pane.
+    FocusPrev,
+    /// Open or close the selected tree node.
+    ToggleNode,
+    /// Open the selected tree node.
+    OpenNode,
+    /// Close the selected tree node (or go to its parent).
+    CloseNode,
+    /// Start typing a filter (jobs table) or a help search.
+    StartFilter,
+    /// A typed character while a text field has focus.
+    InputChar(char),
+    /// Delete the last typed character.
+    InputBackspace,
+    /// Finish typing and keep the text.
+    InputSubmit,
+    /// Stop typing and clear the text.
+    InputCancel,
+    /// List the failed jobs again.
+    Refresh,
+    /// Open the fix preview for the selected job.
+    Preview,
+    /// In the preview: switch between exact and account scope and preview again.
+    CycleScope,
+    /// In the preview: ask to apply the previewed fix.
+    AskApply,
+    /// Ask to re-run the selected job's restore.
+    AskRerun,
+    /// Ask to undo the last applied fix.
+    AskUndo,
+    /// Open the export chooser for the selected job's fix.
+    Export,
+    /// In the export chooser: write this format.
+    ExportAs(ExportFormat),
+    /// Copy the selected value, the previewed policy or the decoded JSON (OSC 52).
+    Copy,
+    /// Show the key help.
+    Help,
+    /// On a confirmation: go ahead (only `y`).
+    Confirm,
+    /// On a confirmation: do nothing.
+    Cancel,
+    /// Close the top modal.
+    CloseModal,
+    /// The terminal was resized to (width, height).
+    Resize(u16, u16),
+    /// Timer tick (animations, nothing else).
+    Tick,
+    /// The mouse clicked at (column, row).
+    Click(u16, u16),
+    /// Who we are: (account, caller ARN), or why we cannot tell.
+    IdentityLoaded(Result<(String, String), String>),
+    /// The failed jobs of listing `generation`.
+    JobsLoaded {
+        /// Which listing this answers (older ones are ignored).
+        generation: u64,
+        /// The jobs, or the one-line error.
+        result: Result<Vec<JobSummary>, String>,
+    },
+    /// One token decoded (or not).
+    TokenDecoded {
+        /// Which listing asked (older ones are ignored).
+        generation: u64,
+        /// The encoded message.
+        token: String,
+        /// The decoded message and diagnosis, or why it failed.
+        result: Result<Decoded, String>,
+    },
+    /// A fix preview finished.
+    PreviewReady {
+        /// Which preview request this answers (older ones are ignored).
+        request: u64,
+        /// The plan, or why there is none.
+        result: Result<Box<FixPlan>, String>,
+    },
+    /// The confirmed fix was applied (and verified), or failed.
+    Applied {
+        /// The plan that was applied.
+        plan: Box<FixPlan>,
+        /// The token it answers.
+        token: Option<String>,
+        /// The outcome, or why it failed.
+        result: Result<ApplyOutcome, String>,
+    },
+    /// The re-run started a new restore job, or failed to.
+    RerunStarted(Result<String, String>),
+    /// The new restore job's status changed.
+    RerunProgress(JobProgress),
+    /// Following the new restore job ended.
+    RerunFinished(Result<JobProgress, String>),
+    /// The journal entry `u` would undo, or why there is none.
+    UndoTargetFound(Result<Box<JournalEntry>, String>),
+    /// The undo finished (its journal entry ID), or failed.
+    Undone(Result<String, String>),
+    /// The export was written to this path, or failed.
+    Exported(Result<PathBuf, String>),
+}
+
+/// Work for the runtime; `update` never does I/O itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Ask STS who we are.
+    LoadIdentity,
+    /// List failed jobs (aborts any listing and decoding still running).
+    LoadJobs {
+        /// The listing's generation.
+        generation: u64,
+    },
+    /// Decode one token (bounded concurrency).
+    Decode {
+        /// The listing's generation.
+        generation: u64,
+        /// The encoded message.
+        token: String,
+    },
+    /// Build the fix plan (aborts an older preview).
+    Preview {
+        /// The request number.
+        request: u64,
+        /// The decoded message to fix.
+        message: Box<DecodedMessage>,
+        /// Exact or account.
+        scope: Scope,
+        /// The job it is for.
+        job: Box<JobSummary>,
+    },
+    /// Apply exactly this previewed plan, then verify it.
+    Apply {
+        /// The plan shown in the preview.
+        plan: Box<FixPlan>,
+        /// The token it answers (journalled by hash).
+        token: Option<String>,
+    },
+    /// Start the job's restore again and follow the new job.
+    Rerun {
+        /// The failed job.
+        job_id: String,
+    },
+    /// Find the journal entry to undo.
+    FindUndo,
+    /// Undo this journal entry.
+    Undo(Box<JournalEntry>),
+    /// Write the fix in `format` to a file.
+    Export {
+        /// The fix.
+        fix: Box<Fix>,
+        /// The format.
+        format: ExportFormat,
+        /// Used in the file name.
+        job_id: String,
+    },
+    /// Put the text on the clipboard (OSC 52).
+    Copy(String),
+}

@@ -1,0 +1,96 @@
+//! The smaller parts of `update`: export, copy and mouse clicks.
+
+use super::tree;
+use super::{App, ExportModal, MessageModal, Modal, Pane, PreviewModal, PreviewState};
+use crate::tui::action::Effect;
+use crate::tui::keymap::Context;
+
+impl App {
+    pub(super) fn open_export(&mut self) -> Vec<Effect> {
+        let from_preview = self.modals.iter().rev().find_map(|m| match m {
+            Modal::Preview(PreviewModal {
+                state: PreviewState::Ready(plan),
+                job_id,
+                ..
+            }) => Some((plan.diagnosis.clone(), job_id.clone())),
+            _ => None,
+        });
+        let source = from_preview.or_else(|| {
+            let row = self.selected_row()?;
+            self.selected_decoded()
+                .map(|d| (d.1.clone(), row.job.restore_job_id.clone()))
+        });
+        let Some((diagnosis, job_id)) = source else {
+            self.status = Some("select a decoded job to export its fix".into());
+            return Vec::new();
+        };
+        match diagnosis.fix {
+            Some(report) => self.modals.push(Modal::Export(ExportModal {
+                fix: Box::new(report.fix),
+                job_id,
+                writing: false,
+                result: None,
+            })),
+            None => {
+                let reason = diagnosis
+                    .no_fix_reason
+                    .unwrap_or_else(|| "no fix is proposed for this verdict".into());
+                self.modals.push(Modal::Message(MessageModal::error(
+                    "No fix to export",
+                    &reason,
+                )));
+            }
+        }
+        Vec::new()
+    }
+
+    pub(super) fn copy(&mut self, context: Context) -> Vec<Effect> {
+        let text = match context {
+            Context::Preview => self.preview_mut().and_then(|p| match &p.state {
+                PreviewState::Ready(plan) => Some(plan.proposed_text.clone()),
+                _ => None,
+            }),
+            Context::Tree => self
+                .tree_nodes()
+                .and_then(|nodes| tree::find(&nodes, &self.tree_selected).map(|n| n.value.clone())),
+            _ => self
+                .selected_decoded()
+                .map(|d| serde_json::to_string_pretty(&d.0.raw).unwrap_or_default()),
+        };
+        match text {
+            Some(text) if !text.is_empty() => {
+                self.status = Some(format!(
+                    "copied {} characters to the clipboard (OSC 52)",
+                    text.chars().count()
+                ));
+                vec![Effect::Copy(text)]
+            }
+            _ => {
+                self.status = Some("nothing to copy here".into());
+                Vec::new()
+            }
+        }
+    }
+
+    /// The first table row shown when `rows` rows fit (keeps the selection in view).
+    pub fn jobs_offset(&self, rows: usize) -> usize {
+        self.selected.saturating_sub(rows.saturating_sub(1))
+    }
+
+    pub(super) fn click(&mut self, column: u16, row: u16) {
+        if !self.modals.is_empty() {
+            return;
+        }
+        let (width, _) = self.size;
+        let table_width = u32::from(width) * 60 / 100;
+        // Header line, table border and column titles come before the first row.
+        if u32::from(column) < table_width && row >= 3 {
+            let rows = self.page_size();
+            let index = self.jobs_offset(rows) + usize::from(row - 3);
+            if index < self.visible.len() {
+                self.selected = index;
+                self.focus = Pane::Jobs;
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Test fixtures: an app holding the article's job and a few others, decoded from the example
+//! messages in `assets/examples`, without any AWS call.
+
+use std::sync::Arc;
+
+use super::{App, HeaderInfo};
+use crate::diagnosis::{DecodedMessage, Scope, diagnose};
+use crate::tui::action::{Action, Decoded};
+use crate::workflow::{FixPlan, JobSummary, fix_document, sha256_hex};
+
+/// The article's decoded message (iam:PassRole, missing allow).
+pub const PASSROLE: &str =
+    include_str!("../../../assets/examples/backup-passrole-implicit-deny.json");
+/// An explicit deny.
+pub const EXPLICIT_DENY: &str = include_str!("../../../assets/examples/ec2-explicit-deny.json");
+
+/// Decodes an example message the way the runtime would hand it over.
+pub fn decoded(text: &str) -> Decoded {
+    let message = DecodedMessage::parse(text).expect("example parses");
+    let diagnosis = diagnose(&message, Scope::Exact);
+    Arc::new((message, diagnosis))
+}
+
+/// A failed job with `token` in its status message.
+pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) -> JobSummary {
+    JobSummary {
+        restore_job_id: id.into(),
+        status: "FAILED".into(),
+        created: created.into(),
+        resource_type: Some(resource_type.into()),
+        recovery_point_arn: Some(format!(
+            "arn:aws:ec2:us-east-1::image/ami-0{}",
+            &id[..id.len().min(8)]
+        )),
+        iam_role_arn: Some(
+            "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole".into(),
+        ),
+        status_message: Some(match token {
+            Some(t) => format!("Encoded authorization failure message: {t}"),
+            None => "Insufficient capacity in us-east-1a".into(),
+        }),
+        encoded_message: token.map(str::to_string),
+        created_resource_arn: None,
+    }
+}
+
+/// The header of a sandbox session.
+pub fn header(read_only: bool) -> HeaderInfo {
+    HeaderInfo {
+        account: Some("111122223333".into()),
+        caller_arn: Some("arn:aws:iam::111122223333:user/demo".into()),
+        region: "us-east-1".into(),
+        profile: None,
+        sandbox: true,
+        read_only,
+    }
+}
+
+/// An app with four jobs: the article's (decoded), an explicit deny (decoded), one still
+/// decoding, and one without an encoded message.
+pub fn app(read_only: bool, size: (u16, u16)) -> App {
+    let mut app = App::new(header(read_only), size);
+    let _ = app.start();
+    let jobs = vec![
+        job(
+            "4A1B2C3D-article",
+            "2026-11-28T09:15:02Z",
+            "EC2",
+            Some("tok-passrole"),
+        ),
+        job(
+            "5B2C3D4E-deny",
+            "2026-11-27T17:40:11Z",
+            "EC2",
+            Some("tok-deny"),
+        ),
+        job(
+            "6C3D4E5F-pending",
+            "2026-11-26T08:01:00Z",
+            "EBS",
+            Some("tok-pending"),
+        ),
+        job("7D4E5F60-capacity", "2026-11-25T12:30:45Z", "EC2", None),
+    ];
+    let generation = app.generation;
+    let _ = app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(jobs),
+    });
+    let _ = app.update(Action::TokenDecoded {
+        generation,
+        token: "tok-passrole".into(),
+        result: Ok(decoded(PASSROLE)),
+    });
+    let _ = app.update(Action::TokenDecoded {
+        generation,
+        token: "tok-deny".into(),
+        result: Ok(decoded(EXPLICIT_DENY)),
+    });
+    app
+}
+
+/// The plan the preview would show for the article's job (the policy does not exist yet).
+pub fn plan() -> FixPlan {
+    let (_, diagnosis) = &*decoded(PASSROLE);
+    let fix = diagnosis.fix.clone().expect("a fix").fix;
+    let proposed_text = serde_json::to_string_pretty(&fix_document(&fix)).expect("json");
+    FixPlan {
+        diagnosis: diagnosis.clone(),
+        scope: Scope::Exact,
+        target_type: "role".into(),
+        target_name: fix.target.name.clone(),
+        target_arn: "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole"
+            .into(),
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        policy_name: fix.policy_name.clone(),
+        current_document: None,
+        proposed_sha256: sha256_hex(&proposed_text),
+        size: proposed_text.chars().filter(|c| !c.is_whitespace()).count(),
+        proposed_text,
+        diff: String::new(),
+        current_sha256: String::new(),
+        quota: 10_240,
+        verified_locally: true,
+        already_in_place: false,
+        job_id: Some("4A1B2C3D-article".into()),
+    }
+}

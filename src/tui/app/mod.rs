@@ -1,0 +1,253 @@
+//! The app's state. [`App::update`] (in `update.rs`) is the only place it changes; it does no
+//! I/O and returns the [`Effect`]s the runtime should run.
+
+mod extras;
+#[cfg(test)]
+pub(crate) mod fixtures;
+mod modal;
+pub mod tree;
+mod update;
+mod writes;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::{HashMap, HashSet};
+
+use super::action::{Action, Decoded, Effect};
+use super::keymap::Context;
+use crate::workflow::JobSummary;
+
+pub use modal::{
+    ConfirmModal, ExportModal, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState,
+    ProgressModal,
+};
+
+/// Which pane has the keys when no modal is open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    /// The jobs table.
+    Jobs,
+    /// The context tree.
+    Tree,
+}
+
+/// What the header shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HeaderInfo {
+    /// The account, once STS answered.
+    pub account: Option<String>,
+    /// The caller's ARN.
+    pub caller_arn: Option<String>,
+    /// The region.
+    pub region: String,
+    /// The profile, if named.
+    pub profile: Option<String>,
+    /// Talking to the embedded sandbox.
+    pub sandbox: bool,
+    /// Opened read-only.
+    pub read_only: bool,
+}
+
+/// The decode state of one token.
+#[derive(Debug, Clone)]
+pub enum DecodeState {
+    /// STS has not answered yet.
+    Pending,
+    /// Decoded and diagnosed.
+    Done(Decoded),
+    /// Could not be decoded, and why.
+    Failed(String),
+}
+
+/// Whether the job list is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListState {
+    /// Listing.
+    Loading,
+    /// Listed.
+    Loaded,
+    /// The listing failed, and why.
+    Failed(String),
+}
+
+/// One row of the jobs table.
+#[derive(Debug, Clone)]
+pub struct JobRow {
+    /// The job as listed.
+    pub job: JobSummary,
+    /// A fix for it was applied in this session.
+    pub fixed: bool,
+}
+
+/// The whole UI state.
+#[derive(Debug)]
+pub struct App {
+    /// Header facts.
+    pub header: HeaderInfo,
+    /// Every listed job, newest first.
+    pub jobs: Vec<JobRow>,
+    /// Decode state per token.
+    pub decodes: HashMap<String, DecodeState>,
+    /// The listing state.
+    pub list_state: ListState,
+    /// The current listing's generation; results of older ones are stale.
+    pub generation: u64,
+    /// The jobs filter text.
+    pub filter: String,
+    /// Typing the filter.
+    pub filter_editing: bool,
+    /// Indices into `jobs` that pass the filter.
+    pub visible: Vec<usize>,
+    /// The selected position in `visible`.
+    pub selected: usize,
+    /// The focused pane.
+    pub focus: Pane,
+    /// Opened tree nodes.
+    pub tree_opened: HashSet<Vec<String>>,
+    /// The selected tree node.
+    pub tree_selected: Vec<String>,
+    /// Modals, top last.
+    pub modals: Vec<Modal>,
+    /// The latest preview request number.
+    pub preview_request: u64,
+    /// The terminal size.
+    pub size: (u16, u16),
+    /// A one-line status shown in the footer (e.g. "copied").
+    pub status: Option<String>,
+    /// Set when the app should exit.
+    pub should_quit: bool,
+    /// Set by `update` when the screen must be redrawn.
+    pub dirty: bool,
+    /// Animation frame for `decoding…` spinners.
+    pub frame: usize,
+    /// Ticks since the last user action; the status line clears after a few.
+    pub status_ticks: u8,
+    /// The job whose fix is being undone (its row loses `fixed` when the undo lands).
+    pub undoing_job: Option<String>,
+}
+
+impl App {
+    /// A new app; call [`App::start`] for the first effects.
+    pub fn new(header: HeaderInfo, size: (u16, u16)) -> App {
+        App {
+            header,
+            jobs: Vec::new(),
+            decodes: HashMap::new(),
+            list_state: ListState::Loading,
+            generation: 0,
+            filter: String::new(),
+            filter_editing: false,
+            visible: Vec::new(),
+            selected: 0,
+            focus: Pane::Jobs,
+            tree_opened: tree::default_opened(),
+            tree_selected: Vec::new(),
+            modals: Vec::new(),
+            preview_request: 0,
+            size,
+            status: None,
+            should_quit: false,
+            dirty: true,
+            frame: 0,
+            undoing_job: None,
+            status_ticks: 0,
+        }
+    }
+
+    /// The first effects: who we are and the job list.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects = vec![Effect::LoadIdentity];
+        effects.extend(self.update(Action::Refresh));
+        effects
+    }
+
+    /// Where keys go now.
+    pub fn context(&self) -> Context {
+        match self.modals.last() {
+            Some(Modal::Preview(_)) => Context::Preview,
+            Some(Modal::Confirm(_)) => Context::Confirm,
+            Some(Modal::Message(m)) if m.offers_rerun => Context::Applied,
+            Some(Modal::Message(_)) => Context::Message,
+            Some(Modal::Help { editing: true, .. }) => Context::HelpFilter,
+            Some(Modal::Help { .. }) => Context::Help,
+            Some(Modal::Progress(_)) => Context::Progress,
+            Some(Modal::Export(_)) => Context::Export,
+            None if self.filter_editing => Context::Filter,
+            None => match self.focus {
+                Pane::Jobs => Context::Jobs,
+                Pane::Tree => Context::Tree,
+            },
+        }
+    }
+
+    /// The selected row, if any.
+    pub fn selected_row(&self) -> Option<&JobRow> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&index| self.jobs.get(index))
+    }
+
+    /// The decode state of a job's token (None: it has no encoded message).
+    pub fn decode_of(&self, job: &JobSummary) -> Option<&DecodeState> {
+        job.encoded_message
+            .as_ref()
+            .map(|token| self.decodes.get(token).unwrap_or(&DecodeState::Pending))
+    }
+
+    /// The selected job's decoded message and diagnosis, when decoded.
+    pub fn selected_decoded(&self) -> Option<&Decoded> {
+        match self.selected_row().and_then(|row| self.decode_of(&row.job)) {
+            Some(DecodeState::Done(decoded)) => Some(decoded),
+            _ => None,
+        }
+    }
+
+    /// The badge a row shows: `decoding…`, the denied action, `explicit deny`, `fixed`, ….
+    pub fn badge(&self, row: &JobRow) -> String {
+        if row.fixed {
+            return "fixed".into();
+        }
+        match self.decode_of(&row.job) {
+            None => "no encoded message".into(),
+            Some(DecodeState::Pending) => "decoding…".into(),
+            Some(DecodeState::Failed(reason)) => format!("decode failed: {reason}"),
+            Some(DecodeState::Done(decoded)) => match decoded.1.verdict {
+                crate::diagnosis::Verdict::ExplicitDeny => "explicit deny".into(),
+                crate::diagnosis::Verdict::Allowed => "allowed".into(),
+                crate::diagnosis::Verdict::MissingAllow => decoded.1.action.clone(),
+            },
+        }
+    }
+
+    /// Recomputes `visible` from the filter, keeping the selected job when it still shows.
+    pub(crate) fn refilter(&mut self) {
+        let keep = self.visible.get(self.selected).copied();
+        let needle = self.filter.to_lowercase();
+        self.visible = (0..self.jobs.len())
+            .filter(|&i| needle.is_empty() || self.row_text(&self.jobs[i]).contains(&needle))
+            .collect();
+        self.selected = keep
+            .and_then(|job| self.visible.iter().position(|&i| i == job))
+            .unwrap_or(0);
+    }
+
+    fn row_text(&self, row: &JobRow) -> String {
+        let job = &row.job;
+        format!(
+            "{} {} {} {} {} {}",
+            job.restore_job_id,
+            job.created,
+            job.resource_type.as_deref().unwrap_or(""),
+            job.recovery_point_arn.as_deref().unwrap_or(""),
+            job.iam_role_arn.as_deref().unwrap_or(""),
+            self.badge(row)
+        )
+        .to_lowercase()
+    }
+
+    /// Rows per page of the jobs table at the current size.
+    pub fn page_size(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(5)).max(1)
+    }
+}

@@ -1,0 +1,186 @@
+//! The decoded context as tree nodes (verdict, principal, action, resource, conditions by key,
+//! matched statements), shared by the tree pane's render and its navigation in `update`.
+
+use std::collections::HashSet;
+
+use tui_tree_widget::{TreeItem, TreeState};
+
+use crate::diagnosis::{DecodedMessage, Diagnosis};
+
+/// One node: its identifier, the text shown, the value `c` copies, and its children.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Unique among its siblings.
+    pub id: String,
+    /// What the tree shows.
+    pub text: String,
+    /// What `c` copies.
+    pub value: String,
+    /// Children.
+    pub children: Vec<Node>,
+}
+
+fn leaf(id: &str, text: String, value: String) -> Node {
+    Node {
+        id: id.into(),
+        text,
+        value,
+        children: Vec::new(),
+    }
+}
+
+/// The nodes for a decoded message.
+pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
+    let principal_kind = serde_json::to_value(diagnosis.principal.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into());
+    let mut principal = vec![leaf(
+        "arn",
+        format!("ARN: {}", message.principal.arn),
+        message.principal.arn.clone(),
+    )];
+    if let Some(id) = &message.principal_id {
+        principal.insert(0, leaf("id", format!("id: {id}"), id.clone()));
+    }
+    principal.push(leaf(
+        "type",
+        format!("type: {principal_kind}"),
+        principal_kind,
+    ));
+    let conditions = message
+        .conditions
+        .iter()
+        .enumerate()
+        .map(|(i, (key, values))| Node {
+            id: format!("{i}"),
+            text: format!("{key} = {}", values.join(", ")),
+            value: values.join(","),
+            children: Vec::new(),
+        })
+        .collect::<Vec<_>>();
+    let statements = message
+        .matched_statements
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let text = format!(
+                "{} {}: {} on {}",
+                s.effect.as_deref().unwrap_or("?"),
+                s.sid.as_deref().unwrap_or("(no sid)"),
+                s.actions.join(","),
+                s.resources.join(",")
+            );
+            leaf(&format!("{i}"), text.clone(), text)
+        })
+        .collect::<Vec<_>>();
+    vec![
+        leaf(
+            "verdict",
+            format!("Verdict: {}", diagnosis.verdict.as_str()),
+            diagnosis.verdict.as_str().into(),
+        ),
+        Node {
+            id: "principal".into(),
+            text: format!("Principal: {}", principal_name(message)),
+            value: message.principal.arn.clone(),
+            children: principal,
+        },
+        leaf(
+            "action",
+            format!("Action: {}", message.action),
+            message.action.clone(),
+        ),
+        leaf(
+            "resource",
+            format!("Resource: {}", message.resource),
+            message.resource.clone(),
+        ),
+        Node {
+            id: "conditions".into(),
+            text: format!("Conditions ({})", conditions.len()),
+            value: message
+                .conditions
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.join(",")))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            children: conditions,
+        },
+        Node {
+            id: "statements".into(),
+            text: format!("Matched statements ({})", statements.len()),
+            value: statements
+                .iter()
+                .map(|s| s.value.clone())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            children: statements,
+        },
+    ]
+}
+
+fn principal_name(message: &DecodedMessage) -> String {
+    message
+        .principal
+        .name
+        .clone()
+        .unwrap_or_else(|| message.principal.arn.clone())
+}
+
+/// The nodes opened when the app starts.
+pub fn default_opened() -> HashSet<Vec<String>> {
+    [
+        vec!["principal".to_string()],
+        vec!["conditions".to_string()],
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// The widget items for `nodes`. Identifiers are unique among siblings by construction, so
+/// building cannot fail; a failure drops the node rather than the pane.
+pub fn items(nodes: &[Node]) -> Vec<TreeItem<'static, String>> {
+    nodes
+        .iter()
+        .filter_map(|node| {
+            if node.children.is_empty() {
+                Some(TreeItem::new_leaf(node.id.clone(), node.text.clone()))
+            } else {
+                TreeItem::new(node.id.clone(), node.text.clone(), items(&node.children)).ok()
+            }
+        })
+        .collect()
+}
+
+/// A widget state with `opened` and `selected`.
+pub fn state(opened: &HashSet<Vec<String>>, selected: &[String]) -> TreeState<String> {
+    let mut state = TreeState::default();
+    for path in opened {
+        state.open(path.clone());
+    }
+    state.select(selected.to_vec());
+    state
+}
+
+/// The identifiers of the visible nodes, top to bottom.
+pub fn visible(nodes: &[Node], opened: &HashSet<Vec<String>>) -> Vec<Vec<String>> {
+    let items = items(nodes);
+    let state = state(opened, &[]);
+    state
+        .flatten(&items)
+        .into_iter()
+        .map(|f| f.identifier)
+        .collect()
+}
+
+/// The node at `path`.
+pub fn find<'a>(nodes: &'a [Node], path: &[String]) -> Option<&'a Node> {
+    let (first, rest) = path.split_first()?;
+    let node = nodes.iter().find(|n| &n.id == first)?;
+    if rest.is_empty() {
+        Some(node)
+    } else {
+        find(&node.children, rest)
+    }
+}

@@ -1,0 +1,396 @@
+//! `App::update`: the only place the state changes. No I/O: work is returned as effects.
+
+use super::tree::{self, Node};
+use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, Pane};
+use super::{ConfirmModal, PendingWrite, PreviewState};
+use crate::tui::action::{Action, Effect};
+use crate::tui::keymap::Context;
+
+/// Ticks (seconds) a status line stays after the last user action.
+const STATUS_TICKS: u8 = 5;
+
+impl App {
+    /// Applies one action and returns the work it asks for.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        if !matches!(action, Action::Tick) {
+            self.status_ticks = 0;
+        }
+        let context = self.context();
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                Vec::new()
+            }
+            Action::MoveUp => self.move_by(context, -1),
+            Action::MoveDown => self.move_by(context, 1),
+            Action::PageUp => self.move_by(context, -(self.page_size() as isize)),
+            Action::PageDown => self.move_by(context, self.page_size() as isize),
+            Action::First => self.move_by(context, isize::MIN / 2),
+            Action::Last => self.move_by(context, isize::MAX / 2),
+            Action::FocusNext | Action::FocusPrev => {
+                self.focus = match self.focus {
+                    Pane::Jobs => Pane::Tree,
+                    Pane::Tree => Pane::Jobs,
+                };
+                if self.focus == Pane::Tree && self.tree_selected.is_empty() {
+                    self.tree_selected = vec!["verdict".into()];
+                }
+                Vec::new()
+            }
+            Action::ToggleNode => {
+                let path = self.tree_selected.clone();
+                if !self.tree_opened.remove(&path) && !path.is_empty() {
+                    self.tree_opened.insert(path);
+                }
+                Vec::new()
+            }
+            Action::OpenNode => {
+                if !self.tree_selected.is_empty() {
+                    self.tree_opened.insert(self.tree_selected.clone());
+                }
+                Vec::new()
+            }
+            Action::CloseNode => {
+                if !self.tree_opened.remove(&self.tree_selected) && self.tree_selected.len() > 1 {
+                    self.tree_selected.pop();
+                }
+                Vec::new()
+            }
+            Action::StartFilter => {
+                match self.modals.last_mut() {
+                    Some(Modal::Help { editing, .. }) => *editing = true,
+                    None => self.filter_editing = true,
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Action::InputChar(ch) => self.edit_text(context, |text| text.push(ch)),
+            Action::InputBackspace => self.edit_text(context, |text| {
+                text.pop();
+            }),
+            Action::InputSubmit => {
+                self.filter_editing = false;
+                if let Some(Modal::Help { editing, .. }) = self.modals.last_mut() {
+                    *editing = false;
+                }
+                Vec::new()
+            }
+            Action::InputCancel => {
+                let effects = self.edit_text(context, String::clear);
+                self.filter_editing = false;
+                if let Some(Modal::Help { editing, .. }) = self.modals.last_mut() {
+                    *editing = false;
+                }
+                effects
+            }
+            Action::Refresh => {
+                self.generation += 1;
+                self.list_state = ListState::Loading;
+                // Decodes in flight are aborted with the old listing; forget them.
+                self.decodes
+                    .retain(|_, state| matches!(state, DecodeState::Done(_)));
+                vec![Effect::LoadJobs {
+                    generation: self.generation,
+                }]
+            }
+            Action::JobsLoaded { generation, result } => {
+                if generation != self.generation {
+                    self.dirty = false;
+                    return Vec::new();
+                }
+                self.jobs_loaded(result)
+            }
+            Action::TokenDecoded {
+                generation,
+                token,
+                result,
+            } => {
+                if generation != self.generation {
+                    self.dirty = false;
+                    return Vec::new();
+                }
+                let state = match result {
+                    Ok(decoded) => DecodeState::Done(decoded),
+                    Err(reason) => DecodeState::Failed(reason),
+                };
+                self.decodes.insert(token, state);
+                if !self.filter.is_empty() {
+                    self.refilter();
+                }
+                Vec::new()
+            }
+            Action::IdentityLoaded(result) => {
+                match result {
+                    Ok((account, arn)) => {
+                        self.header.account = Some(account);
+                        self.header.caller_arn = Some(arn);
+                    }
+                    Err(reason) => self.status = Some(format!("caller identity: {reason}")),
+                }
+                Vec::new()
+            }
+            Action::Preview => self.open_preview(),
+            Action::CycleScope => self.cycle_scope(),
+            Action::PreviewReady { request, result } => {
+                if request != self.preview_request {
+                    self.dirty = false;
+                    return Vec::new();
+                }
+                if let Some(preview) = self.preview_mut() {
+                    preview.state = match result {
+                        Ok(plan) => PreviewState::Ready(plan),
+                        Err(reason) => PreviewState::Failed(reason),
+                    };
+                }
+                Vec::new()
+            }
+            Action::AskApply => self.ask_apply(),
+            Action::AskRerun => self.ask_rerun(context),
+            Action::AskUndo => {
+                if self.header.read_only {
+                    self.read_only_refusal("Undo");
+                    return Vec::new();
+                }
+                vec![Effect::FindUndo]
+            }
+            Action::UndoTargetFound(result) => {
+                match result {
+                    Ok(entry) => self.modals.push(Modal::Confirm(ConfirmModal {
+                        action: "Undo fix".into(),
+                        target: entry.target_arn.clone(),
+                        account: entry.account.clone(),
+                        details: vec![
+                            format!("inline policy {}", entry.policy_name),
+                            format!("put back as it was before journal entry {}", entry.id),
+                        ],
+                        pending: PendingWrite::Undo(entry),
+                    })),
+                    Err(reason) => self.modals.push(Modal::Message(MessageModal::error(
+                        "Nothing to undo",
+                        &reason,
+                    ))),
+                }
+                Vec::new()
+            }
+            Action::Confirm => self.confirm(),
+            Action::Cancel => {
+                if matches!(self.modals.last(), Some(Modal::Confirm(_))) {
+                    self.modals.pop();
+                    self.status = Some("cancelled: nothing was written".into());
+                }
+                Vec::new()
+            }
+            Action::CloseModal => {
+                self.modals.pop();
+                Vec::new()
+            }
+            Action::Applied {
+                plan,
+                token,
+                result,
+            } => self.applied(&plan, token, result),
+            Action::RerunStarted(result) => {
+                if let Some(progress) = self.progress_mut() {
+                    match result {
+                        Ok(job) => progress.new_job = Some(job),
+                        Err(reason) => progress.error = Some(reason),
+                    }
+                }
+                Vec::new()
+            }
+            Action::RerunProgress(update) => {
+                if let Some(progress) = self.progress_mut() {
+                    progress.progress = Some(update);
+                }
+                Vec::new()
+            }
+            Action::RerunFinished(result) => self.rerun_finished(result),
+            Action::Undone(result) => {
+                if result.is_ok()
+                    && let Some(job) = self.undoing_job.take()
+                {
+                    for row in &mut self.jobs {
+                        if row.job.restore_job_id == job {
+                            row.fixed = false;
+                        }
+                    }
+                }
+                self.status = None;
+                let modal = match result {
+                    Ok(entry) => MessageModal::info(
+                        "Fix undone",
+                        vec![format!(
+                            "The policy is back as it was (journal entry {entry})."
+                        )],
+                    ),
+                    Err(reason) => MessageModal::error("Undo failed", &reason),
+                };
+                self.modals.push(Modal::Message(modal));
+                Vec::new()
+            }
+            Action::Export => self.open_export(),
+            Action::ExportAs(format) => match self.modals.last_mut() {
+                Some(Modal::Export(export)) if !export.writing => {
+                    export.writing = true;
+                    export.result = None;
+                    vec![Effect::Export {
+                        fix: export.fix.clone(),
+                        format,
+                        job_id: export.job_id.clone(),
+                    }]
+                }
+                _ => Vec::new(),
+            },
+            Action::Exported(result) => {
+                if let Some(Modal::Export(export)) = self.modals.last_mut() {
+                    export.writing = false;
+                    export.result = Some(result);
+                }
+                Vec::new()
+            }
+            Action::Copy => self.copy(context),
+            Action::Help => {
+                self.modals.push(Modal::Help {
+                    search: String::new(),
+                    editing: false,
+                    scroll: 0,
+                });
+                Vec::new()
+            }
+            Action::Resize(width, height) => {
+                self.size = (width, height);
+                Vec::new()
+            }
+            Action::Tick => {
+                self.frame = self.frame.wrapping_add(1);
+                self.status_ticks = self.status_ticks.saturating_add(1);
+                // Redraw only when the status line expires.
+                self.dirty = self.status.is_some() && self.status_ticks >= STATUS_TICKS;
+                if self.dirty {
+                    self.status = None;
+                }
+                Vec::new()
+            }
+            Action::Click(column, row) => {
+                self.click(column, row);
+                Vec::new()
+            }
+        }
+    }
+
+    fn move_by(&mut self, context: Context, delta: isize) -> Vec<Effect> {
+        match context {
+            Context::Jobs => {
+                let last = self.visible.len().saturating_sub(1);
+                self.selected = self.selected.saturating_add_signed(delta).min(last);
+            }
+            Context::Tree => {
+                if let Some(nodes) = self.tree_nodes() {
+                    let visible = tree::visible(&nodes, &self.tree_opened);
+                    let here = visible
+                        .iter()
+                        .position(|p| *p == self.tree_selected)
+                        .unwrap_or(0);
+                    let last = visible.len().saturating_sub(1);
+                    let next = here.saturating_add_signed(delta).min(last);
+                    if let Some(path) = visible.get(next) {
+                        self.tree_selected = path.clone();
+                    }
+                }
+            }
+            Context::Preview => {
+                if let Some(preview) = self.preview_mut() {
+                    preview.scroll = preview.scroll.saturating_add_signed(delta).min(10_000);
+                }
+            }
+            Context::Help => {
+                if let Some(Modal::Help { scroll, .. }) = self.modals.last_mut() {
+                    *scroll = scroll.saturating_add_signed(delta).min(500);
+                }
+            }
+            _ => self.dirty = false,
+        }
+        Vec::new()
+    }
+
+    fn edit_text(&mut self, context: Context, edit: impl FnOnce(&mut String)) -> Vec<Effect> {
+        match context {
+            Context::Filter | Context::Jobs | Context::Tree => {
+                edit(&mut self.filter);
+                self.refilter();
+            }
+            Context::HelpFilter => {
+                if let Some(Modal::Help { search, scroll, .. }) = self.modals.last_mut() {
+                    edit(search);
+                    *scroll = 0;
+                }
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn jobs_loaded(
+        &mut self,
+        result: Result<Vec<crate::workflow::JobSummary>, String>,
+    ) -> Vec<Effect> {
+        let jobs = match result {
+            Ok(jobs) => jobs,
+            Err(reason) => {
+                self.list_state = ListState::Failed(reason.clone());
+                self.modals.push(Modal::Message(MessageModal::error(
+                    "Cannot list restore jobs",
+                    &reason,
+                )));
+                return Vec::new();
+            }
+        };
+        let keep = self.selected_row().map(|r| r.job.restore_job_id.clone());
+        let fixed: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|r| r.fixed)
+            .map(|r| r.job.restore_job_id.clone())
+            .collect();
+        self.jobs = jobs
+            .into_iter()
+            .map(|job| JobRow {
+                fixed: fixed.contains(&job.restore_job_id),
+                job,
+            })
+            .collect();
+        self.list_state = ListState::Loaded;
+        // Row indices changed with the new listing: keep the selected job by its ID.
+        self.visible.clear();
+        self.refilter();
+        if let Some(id) = keep {
+            self.selected = self
+                .visible
+                .iter()
+                .position(|&i| self.jobs[i].job.restore_job_id == id)
+                .unwrap_or(0);
+        }
+        let mut effects = Vec::new();
+        for token in self
+            .jobs
+            .iter()
+            .filter_map(|r| r.job.encoded_message.clone())
+        {
+            if !self.decodes.contains_key(&token) {
+                self.decodes.insert(token.clone(), DecodeState::Pending);
+                effects.push(Effect::Decode {
+                    generation: self.generation,
+                    token,
+                });
+            }
+        }
+        effects
+    }
+
+    /// The tree nodes of the selected job, when decoded.
+    pub fn tree_nodes(&self) -> Option<Vec<Node>> {
+        self.selected_decoded()
+            .map(|decoded| tree::nodes(&decoded.0, &decoded.1))
+    }
+}

@@ -1,0 +1,298 @@
+//! The write flows of `update`: preview, apply, re-run and undo, each behind a confirmation
+//! (and refused with a reason in read-only mode).
+
+use super::{
+    App, ConfirmModal, DecodeState, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState,
+    ProgressModal,
+};
+use crate::diagnosis::Scope;
+use crate::tui::action::Effect;
+use crate::tui::keymap::Context;
+use crate::workflow::{ApplyOutcome, FixPlan, Verification, encoded_message_in};
+
+/// What read-only mode answers to apply, re-run and undo.
+pub(super) const READ_ONLY_REMEDY: &str = "this session is read-only (--read-only): nothing can be written; restart without --read-only to apply, re-run or undo";
+
+impl App {
+    pub(super) fn preview_mut(&mut self) -> Option<&mut PreviewModal> {
+        self.modals.iter_mut().rev().find_map(|m| match m {
+            Modal::Preview(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    pub(super) fn progress_mut(&mut self) -> Option<&mut ProgressModal> {
+        self.modals.iter_mut().rev().find_map(|m| match m {
+            Modal::Progress(p) => Some(p),
+            _ => None,
+        })
+    }
+
+    pub(super) fn preview_effect(&mut self, job_id: &str, scope: Scope) -> Option<Effect> {
+        let row = self.jobs.iter().find(|r| r.job.restore_job_id == job_id)?;
+        let Some(DecodeState::Done(decoded)) = self.decode_of(&row.job) else {
+            return None;
+        };
+        let effect = Effect::Preview {
+            request: self.preview_request + 1,
+            message: Box::new(decoded.0.clone()),
+            scope,
+            job: Box::new(row.job.clone()),
+        };
+        self.preview_request += 1;
+        Some(effect)
+    }
+
+    pub(super) fn open_preview(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            self.status = Some("no job selected".into());
+            return Vec::new();
+        };
+        let job_id = row.job.restore_job_id.clone();
+        let token = row.job.encoded_message.clone();
+        match self.decode_of(&row.job) {
+            None => {
+                self.modals.push(Modal::Message(MessageModal::error(
+                    "Nothing to preview",
+                    "this job's status message holds no encoded authorization message; see its status in the table",
+                )));
+                Vec::new()
+            }
+            Some(DecodeState::Pending) => {
+                self.status =
+                    Some("still decoding this job's message; try again in a moment".into());
+                Vec::new()
+            }
+            Some(DecodeState::Failed(reason)) => {
+                let reason = format!("the message could not be decoded: {reason}");
+                self.modals.push(Modal::Message(MessageModal::error(
+                    "Nothing to preview",
+                    &reason,
+                )));
+                Vec::new()
+            }
+            Some(DecodeState::Done(_)) => {
+                let effect = self.preview_effect(&job_id, Scope::Exact);
+                self.modals.push(Modal::Preview(PreviewModal {
+                    job_id,
+                    token,
+                    scope: Scope::Exact,
+                    state: PreviewState::Loading,
+                    scroll: 0,
+                }));
+                effect.into_iter().collect()
+            }
+        }
+    }
+
+    pub(super) fn cycle_scope(&mut self) -> Vec<Effect> {
+        let Some(preview) = self.preview_mut() else {
+            return Vec::new();
+        };
+        if matches!(preview.state, PreviewState::Applying(_)) {
+            return Vec::new();
+        }
+        let scope = preview.scope.next();
+        preview.scope = scope;
+        preview.state = PreviewState::Loading;
+        preview.scroll = 0;
+        let job_id = preview.job_id.clone();
+        self.preview_effect(&job_id, scope).into_iter().collect()
+    }
+
+    pub(super) fn read_only_refusal(&mut self, what: &str) {
+        self.modals.push(Modal::Message(MessageModal::error(
+            &format!("{what} is disabled"),
+            READ_ONLY_REMEDY,
+        )));
+    }
+
+    pub(super) fn ask_apply(&mut self) -> Vec<Effect> {
+        if self.header.read_only {
+            self.read_only_refusal("Apply");
+            return Vec::new();
+        }
+        let Some(preview) = self.preview_mut() else {
+            return Vec::new();
+        };
+        let token = preview.token.clone();
+        let plan = match &preview.state {
+            PreviewState::Ready(plan) => plan.clone(),
+            _ => {
+                self.status = Some("wait for the preview to finish".into());
+                return Vec::new();
+            }
+        };
+        if plan.already_in_place {
+            self.modals.push(Modal::Message(MessageModal::info(
+                "Nothing to apply",
+                vec!["The fix is already in place; nothing would be written.".into()],
+            )));
+            return Vec::new();
+        }
+        self.modals.push(Modal::Confirm(ConfirmModal {
+            action: "Apply fix".into(),
+            target: plan.target_arn.clone(),
+            account: plan.account.clone(),
+            details: vec![
+                format!(
+                    "write inline policy {} ({} scope)",
+                    plan.policy_name,
+                    plan.scope.as_str()
+                ),
+                format!("{} of {} characters", plan.size, plan.quota),
+            ],
+            pending: PendingWrite::Apply { plan, token },
+        }));
+        Vec::new()
+    }
+
+    pub(super) fn ask_rerun(&mut self, context: Context) -> Vec<Effect> {
+        if context == Context::Applied {
+            self.modals.pop();
+        }
+        if self.header.read_only {
+            self.read_only_refusal("Re-run");
+            return Vec::new();
+        }
+        let Some(row) = self.selected_row() else {
+            self.status = Some("no job selected".into());
+            return Vec::new();
+        };
+        let job = &row.job;
+        let modal = ConfirmModal {
+            action: "Re-run restore".into(),
+            target: format!("restore job {}", job.restore_job_id),
+            account: self
+                .header
+                .account
+                .clone()
+                .unwrap_or_else(|| "unknown".into()),
+            details: vec![
+                format!(
+                    "recovery point {}",
+                    job.recovery_point_arn.as_deref().unwrap_or("?")
+                ),
+                format!("as role {}", job.iam_role_arn.as_deref().unwrap_or("?")),
+            ],
+            pending: PendingWrite::Rerun {
+                job_id: job.restore_job_id.clone(),
+            },
+        };
+        self.modals.push(Modal::Confirm(modal));
+        Vec::new()
+    }
+
+    pub(super) fn confirm(&mut self) -> Vec<Effect> {
+        let Some(Modal::Confirm(confirm)) = self.modals.last().cloned() else {
+            return Vec::new();
+        };
+        self.modals.pop();
+        match confirm.pending {
+            PendingWrite::Apply { plan, token } => {
+                if let Some(preview) = self.preview_mut() {
+                    preview.state = PreviewState::Applying(plan.clone());
+                }
+                vec![Effect::Apply { plan, token }]
+            }
+            PendingWrite::Rerun { job_id } => {
+                self.modals.push(Modal::Progress(ProgressModal {
+                    source_job: job_id.clone(),
+                    new_job: None,
+                    progress: None,
+                    error: None,
+                    failure_token: None,
+                }));
+                vec![Effect::Rerun { job_id }]
+            }
+            PendingWrite::Undo(entry) => {
+                self.status = Some("undoing…".into());
+                self.undoing_job = entry.job_id.clone();
+                vec![Effect::Undo(entry)]
+            }
+        }
+    }
+
+    pub(super) fn applied(
+        &mut self,
+        plan: &FixPlan,
+        token: Option<String>,
+        result: Result<ApplyOutcome, String>,
+    ) -> Vec<Effect> {
+        // The preview may have been closed while the write ran; the result still lands.
+        if matches!(self.modals.last(), Some(Modal::Preview(_))) {
+            self.modals.pop();
+        }
+        let outcome = match result {
+            Ok(outcome) => outcome,
+            Err(reason) => {
+                self.modals
+                    .push(Modal::Message(MessageModal::error("Apply failed", &reason)));
+                return Vec::new();
+            }
+        };
+        for row in &mut self.jobs {
+            if token.is_some() && row.job.encoded_message == token {
+                row.fixed = true;
+            }
+        }
+        let mut lines = Vec::new();
+        lines.push(if outcome.written {
+            format!(
+                "Wrote inline policy {} to {}.",
+                plan.policy_name, plan.target_arn
+            )
+        } else {
+            "The fix was already in place: nothing was written.".into()
+        });
+        lines.push(match &outcome.verification {
+            Verification::Allowed => "IAM SimulatePrincipalPolicy: allowed (verified).".into(),
+            Verification::Denied {
+                decision,
+                missing_context_values,
+            } => format!(
+                "IAM SimulatePrincipalPolicy: {decision} (missing context: {})",
+                missing_context_values.join(", ")
+            ),
+            Verification::Unavailable { reason } => {
+                format!("IAM SimulatePrincipalPolicy unavailable: {reason}")
+            }
+        });
+        if let Some(id) = &outcome.journal_entry {
+            lines.push(format!("Journal entry {id} (u undoes it)."));
+        }
+        lines.push("Press r to re-run the restore, Esc to close.".into());
+        let mut message = MessageModal::info("Fix applied", lines);
+        message.offers_rerun = true;
+        self.modals.push(Modal::Message(message));
+        Vec::new()
+    }
+
+    pub(super) fn rerun_finished(
+        &mut self,
+        result: Result<crate::workflow::JobProgress, String>,
+    ) -> Vec<Effect> {
+        let generation = self.generation;
+        let mut effects = Vec::new();
+        let mut new_token = None;
+        if let Some(progress) = self.progress_mut() {
+            match result {
+                Ok(done) => {
+                    if done.status == "FAILED" {
+                        progress.failure_token = encoded_message_in(done.status_message.as_deref());
+                        new_token = progress.failure_token.clone();
+                    }
+                    progress.progress = Some(done);
+                }
+                Err(reason) => progress.error = Some(reason),
+            }
+        }
+        if let Some(token) = new_token
+            && !self.decodes.contains_key(&token)
+        {
+            self.decodes.insert(token.clone(), DecodeState::Pending);
+            effects.push(Effect::Decode { generation, token });
+        }
+        effects
+    }
+}

@@ -1,0 +1,108 @@
+//! The event loop: terminal events, the runtime's actions and a slow tick, merged with
+//! `tokio::select!`; a redraw only when the state changed, so an idle app sleeps.
+//!
+//! Terminal events are read on a dedicated thread with `crossterm::event::poll` (blocking, a
+//! 250 ms timeout to notice shutdown) rather than `EventStream`: the latter needs crossterm's
+//! `event-stream` feature and a futures dependency the crate does not enable. Both sleep in the
+//! kernel while idle.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crossterm::event::{self, Event, MouseButton, MouseEventKind};
+use ratatui::DefaultTerminal;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use super::action::Action;
+use super::app::App;
+use super::keymap;
+use super::runtime::Runtime;
+use super::ui;
+
+/// How often the app ticks (to expire the status line; idle ticks do not redraw).
+const TICK: Duration = Duration::from_secs(1);
+
+/// What a terminal event means to the app now.
+pub fn event_action(app: &App, event: Event) -> Option<Action> {
+    match event {
+        Event::Key(key) => keymap::action_for(app.context(), key),
+        Event::Resize(width, height) => Some(Action::Resize(width, height)),
+        Event::Mouse(mouse) => match mouse.kind {
+            MouseEventKind::ScrollDown => Some(Action::MoveDown),
+            MouseEventKind::ScrollUp => Some(Action::MoveUp),
+            MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Reads terminal events on a thread until `stop` is set or the receiver is gone.
+fn spawn_reader(stop: Arc<AtomicBool>) -> UnboundedReceiver<Event> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match event::poll(Duration::from_millis(250)) {
+                Ok(true) => match event::read() {
+                    Ok(event) => {
+                        if sender.send(event).is_err() {
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        tracing::warn!("reading terminal events failed: {error}");
+                        break;
+                    }
+                },
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!("polling terminal events failed: {error}");
+                    break;
+                }
+            }
+        }
+    });
+    receiver
+}
+
+/// Runs until the app quits.
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    runtime: &mut Runtime,
+    actions: &mut UnboundedReceiver<Action>,
+) -> io::Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut events = spawn_reader(stop.clone());
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let result = loop {
+        if app.dirty {
+            if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
+                break Err(error);
+            }
+            app.dirty = false;
+        }
+        if app.should_quit {
+            break Ok(());
+        }
+        let action = tokio::select! {
+            event = events.recv() => match event {
+                Some(event) => event_action(app, event),
+                // Without input the user could never quit: stop rather than hang.
+                None => break Err(io::Error::other("the terminal stopped sending input")),
+            },
+            Some(action) = actions.recv() => Some(action),
+            _ = ticker.tick() => Some(Action::Tick),
+        };
+        if let Some(action) = action {
+            for effect in app.update(action) {
+                runtime.execute(effect);
+            }
+        }
+    };
+    stop.store(true, Ordering::Relaxed);
+    result
+}

@@ -1,0 +1,324 @@
+//! Runs effects as tokio tasks that send their results back as actions over a channel. Stale
+//! work is aborted (a new listing aborts the old listing and its decodes; a new preview aborts
+//! the old one); decoding is bounded to [`DECODE_CONCURRENCY`] requests at a time.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use tokio::sync::Semaphore;
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::AbortHandle;
+
+use super::action::{Action, Effect};
+use crate::aws::Session;
+use crate::workflow::{self, ExportFormat, Journal};
+
+/// At most this many STS decode calls run at once.
+pub const DECODE_CONCURRENCY: usize = 8;
+
+/// How often a re-run job is polled.
+const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
+/// When following a re-run gives up.
+const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Groups of tasks aborted together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Group {
+    Listing,
+    Preview,
+    Other,
+}
+
+/// Where copied text goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clipboard {
+    /// Write an OSC 52 sequence to stdout (the real terminal).
+    Osc52,
+    /// Keep it (the headless driver).
+    Record,
+}
+
+/// Executes effects.
+pub struct Runtime {
+    session: Session,
+    journal: Journal,
+    export_dir: PathBuf,
+    since: Duration,
+    limit: Option<usize>,
+    actions: UnboundedSender<Action>,
+    decode_slots: Arc<Semaphore>,
+    tasks: HashMap<Group, Vec<AbortHandle>>,
+    clipboard: Clipboard,
+    read_only: bool,
+    /// Text copied while recording.
+    pub copied: Vec<String>,
+}
+
+impl Runtime {
+    /// A runtime sending results on `actions`.
+    pub fn new(
+        session: Session,
+        options: &super::TuiOptions,
+        actions: UnboundedSender<Action>,
+        clipboard: Clipboard,
+    ) -> Runtime {
+        Runtime {
+            session,
+            journal: options.journal.clone(),
+            export_dir: options.export_dir.clone(),
+            since: options.since,
+            limit: options.limit,
+            actions,
+            decode_slots: Arc::new(Semaphore::new(DECODE_CONCURRENCY)),
+            tasks: HashMap::new(),
+            clipboard,
+            read_only: options.read_only,
+            copied: Vec::new(),
+        }
+    }
+
+    /// The write capability, unless the session or the options are read-only.
+    fn writer(&self) -> Option<crate::aws::Writer> {
+        if self.read_only {
+            None
+        } else {
+            self.session.writer()
+        }
+    }
+
+    fn spawn<F>(&mut self, group: Group, work: F)
+    where
+        F: Future<Output = Option<Action>> + Send + 'static,
+    {
+        let actions = self.actions.clone();
+        let task = tokio::spawn(async move {
+            if let Some(action) = work.await {
+                log_outcome(&action);
+                // The receiver is gone only when the app is quitting.
+                let _ = actions.send(action);
+            }
+        });
+        let handles = self.tasks.entry(group).or_default();
+        handles.retain(|h| !h.is_finished());
+        handles.push(task.abort_handle());
+    }
+
+    fn abort(&mut self, group: Group) {
+        for handle in self.tasks.remove(&group).unwrap_or_default() {
+            handle.abort();
+        }
+    }
+
+    /// Aborts everything still running.
+    pub fn shutdown(&mut self) {
+        for group in [Group::Listing, Group::Preview, Group::Other] {
+            self.abort(group);
+        }
+    }
+
+    /// Starts the work for `effect`.
+    pub fn execute(&mut self, effect: Effect) {
+        let session = self.session.clone();
+        match effect {
+            Effect::LoadIdentity => self.spawn(Group::Other, async move {
+                let result = session.caller_identity().await.map_err(|e| e.to_string());
+                Some(Action::IdentityLoaded(result))
+            }),
+            Effect::LoadJobs { generation } => {
+                self.abort(Group::Listing);
+                let (since, limit) = (self.since, self.limit);
+                self.spawn(Group::Listing, async move {
+                    let result = workflow::list_failed_jobs(&session, since, limit)
+                        .await
+                        .map_err(|e| e.to_string());
+                    Some(Action::JobsLoaded { generation, result })
+                });
+            }
+            Effect::Decode { generation, token } => {
+                let slots = self.decode_slots.clone();
+                self.spawn(Group::Listing, async move {
+                    // The semaphore is never closed, so acquiring cannot fail.
+                    let _permit = slots.acquire_owned().await.ok();
+                    let result = workflow::decode_token(&session, &token)
+                        .await
+                        .map(Arc::new)
+                        .map_err(|e| e.to_string());
+                    Some(Action::TokenDecoded {
+                        generation,
+                        token,
+                        result,
+                    })
+                });
+            }
+            Effect::Preview {
+                request,
+                message,
+                scope,
+                job,
+            } => {
+                self.abort(Group::Preview);
+                self.spawn(Group::Preview, async move {
+                    let result = workflow::preview_fix(&session, &message, scope, Some(&job))
+                        .await
+                        .map(Box::new)
+                        .map_err(|e| e.to_string());
+                    Some(Action::PreviewReady { request, result })
+                });
+            }
+            Effect::Apply { plan, token } => {
+                let journal = self.journal.clone();
+                let writer = self.writer();
+                self.spawn(Group::Other, async move {
+                    let result = match writer {
+                        None => Err("this session is read-only: nothing was written".into()),
+                        Some(writer) => workflow::apply_fix(
+                            &session,
+                            &writer,
+                            &plan,
+                            &journal,
+                            token.as_deref(),
+                        )
+                        .await
+                        .map_err(|e| e.to_string()),
+                    };
+                    Some(Action::Applied {
+                        plan,
+                        token,
+                        result,
+                    })
+                });
+            }
+            Effect::Rerun { job_id } => {
+                let actions = self.actions.clone();
+                let writer = self.writer();
+                self.spawn(Group::Other, async move {
+                    let Some(writer) = writer else {
+                        return Some(Action::RerunStarted(Err(
+                            "this session is read-only: no restore was started".into(),
+                        )));
+                    };
+                    let new_job = match workflow::rerun(&session, &writer, &job_id).await {
+                        Ok(id) => id,
+                        Err(e) => return Some(Action::RerunStarted(Err(e.to_string()))),
+                    };
+                    let _ = actions.send(Action::RerunStarted(Ok(new_job.clone())));
+                    let result = workflow::follow_job(
+                        &session,
+                        &new_job,
+                        FOLLOW_INTERVAL,
+                        FOLLOW_TIMEOUT,
+                        |progress| {
+                            let _ = actions.send(Action::RerunProgress(progress.clone()));
+                        },
+                    )
+                    .await
+                    .map_err(|e| e.to_string());
+                    Some(Action::RerunFinished(result))
+                });
+            }
+            Effect::FindUndo => {
+                let journal = self.journal.clone();
+                self.spawn(Group::Other, async move {
+                    let result = tokio::task::spawn_blocking(move || {
+                        workflow::undo_target(&journal, None)
+                            .map(Box::new)
+                            .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
+                    Some(Action::UndoTargetFound(result))
+                });
+            }
+            Effect::Undo(entry) => {
+                let journal = self.journal.clone();
+                let writer = self.writer();
+                self.spawn(Group::Other, async move {
+                    let Some(writer) = writer else {
+                        return Some(Action::Undone(Err(
+                            "this session is read-only: nothing was written".into(),
+                        )));
+                    };
+                    let result = workflow::undo(&session, &writer, &journal, &entry)
+                        .await
+                        .map_err(|e| e.to_string());
+                    Some(Action::Undone(result))
+                });
+            }
+            Effect::Export {
+                fix,
+                format,
+                job_id,
+            } => {
+                let path = self.export_dir.join(export_file_name(&job_id, format));
+                self.spawn(Group::Other, async move {
+                    let text = workflow::export_fix(&fix, format);
+                    let result = tokio::fs::write(&path, text)
+                        .await
+                        .map(|()| path.clone())
+                        .map_err(|e| {
+                            format!(
+                                "cannot write {}: {e}; check the directory is writable",
+                                path.display()
+                            )
+                        });
+                    Some(Action::Exported(result))
+                });
+            }
+            Effect::Copy(text) => match self.clipboard {
+                Clipboard::Record => self.copied.push(text),
+                Clipboard::Osc52 => {
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
+                    let mut stdout = std::io::stdout();
+                    // A terminal without OSC 52 ignores the sequence; nothing to report.
+                    let _ = write!(stdout, "\x1b]52;c;{encoded}\x07");
+                    let _ = stdout.flush();
+                }
+            },
+        }
+    }
+}
+
+/// Logs (to the log file, never the screen) what failed and what was written.
+fn log_outcome(action: &Action) {
+    match action {
+        Action::JobsLoaded { result: Err(e), .. } => tracing::warn!("listing failed: {e}"),
+        Action::TokenDecoded { result: Err(e), .. } => tracing::warn!("decode failed: {e}"),
+        Action::PreviewReady { result: Err(e), .. } => tracing::warn!("preview failed: {e}"),
+        Action::Applied {
+            result: Ok(outcome),
+            ..
+        } => tracing::info!(?outcome, "fix applied"),
+        Action::Applied { result: Err(e), .. } => tracing::warn!("apply failed: {e}"),
+        Action::RerunStarted(Ok(job)) => tracing::info!("re-run started restore job {job}"),
+        Action::RerunStarted(Err(e)) => tracing::warn!("re-run failed: {e}"),
+        Action::Undone(Ok(entry)) => tracing::info!("undone, journal entry {entry}"),
+        Action::Undone(Err(e)) => tracing::warn!("undo failed: {e}"),
+        Action::Exported(Err(e)) => tracing::warn!("export failed: {e}"),
+        _ => {}
+    }
+}
+
+/// The file an export is written to.
+pub fn export_file_name(job_id: &str, format: ExportFormat) -> String {
+    let safe: String = job_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let extension = match format {
+        ExportFormat::Terraform => "tf",
+        ExportFormat::Cloudformation => "cfn.json",
+        ExportFormat::Cli => "sh",
+        ExportFormat::Json => "json",
+    };
+    format!("restore-doctor-fix-{safe}.{extension}")
+}

@@ -1,0 +1,33 @@
+//! The footer: the focused context's key hints (from the keymap), or the filter being typed,
+//! or a status line.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::app::App;
+use crate::tui::keymap::{self, Context};
+
+/// Draws the footer line.
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let context = app.context();
+    let mut spans = Vec::new();
+    if context == Context::Filter {
+        spans.push(Span::from(" filter: ").bold());
+        spans.push(Span::from(format!("{}▏", app.filter)));
+        spans.push(Span::from("   "));
+    } else if let Some(status) = &app.status {
+        spans.push(Span::styled(
+            format!(" {status} "),
+            Style::new().fg(Color::Yellow),
+        ));
+        spans.push(Span::from("  "));
+    }
+    for (label, description) in keymap::hints(context) {
+        spans.push(Span::from(format!(" {label}")).bold().fg(Color::Cyan));
+        spans.push(Span::from(format!(" {description} ")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,86 @@
+//! Pure render functions: they read the [`App`] and draw, nothing else. One file per pane or
+//! modal.
+
+mod confirm;
+mod context_tree;
+mod export;
+mod footer;
+mod header;
+mod help;
+mod jobs_table;
+mod message;
+mod preview;
+mod progress;
+mod summary;
+mod too_small;
+
+#[cfg(test)]
+mod tests;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style};
+
+use super::app::{App, Modal};
+
+/// The smallest terminal the layout is drawn in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Draws the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        too_small::render(frame, area);
+        return;
+    }
+    let [top, body, bottom] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
+    let [tree_area, summary_area] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(13)]).areas(right);
+    header::render(app, frame, top);
+    jobs_table::render(app, frame, left);
+    context_tree::render(app, frame, tree_area);
+    summary::render(app, frame, summary_area);
+    footer::render(app, frame, bottom);
+    for modal in &app.modals {
+        match modal {
+            Modal::Preview(preview) => preview::render(preview, frame, area),
+            Modal::Confirm(confirm) => confirm::render(confirm, frame, area),
+            Modal::Message(message) => message::render(message, frame, area),
+            Modal::Help {
+                search,
+                editing,
+                scroll,
+            } => help::render(search, *editing, *scroll, frame, area),
+            Modal::Progress(progress) => progress::render(app, progress, frame, area),
+            Modal::Export(export) => export::render(export, frame, area),
+        }
+    }
+}
+
+/// A rectangle of `width` x `height` (clamped) centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// The border style of a focused (or unfocused) pane.
+pub(crate) fn border(focused: bool) -> Style {
+    if focused {
+        Style::new().fg(Color::Cyan)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    }
+}

@@ -1,0 +1,120 @@
+//! The fix preview: target, policy name, the full document with a coloured diff against the
+//! current one, size against the quota, scope and the local verification.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use similar::{ChangeTag, TextDiff};
+
+use crate::tui::app::{PreviewModal, PreviewState};
+use crate::workflow::FixPlan;
+
+fn field(name: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::from(format!("{name:<20}")).bold(),
+        Span::from(value),
+    ])
+}
+
+/// The plan's facts and its whole document, each line coloured by the diff.
+fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        field("Target", plan.target_arn.clone()),
+        field(
+            "Account / region",
+            format!("{} / {}", plan.account, plan.region),
+        ),
+        field("Inline policy", plan.policy_name.clone()),
+        field(
+            "Scope",
+            format!("{} (s cycles exact/account)", plan.scope.as_str()),
+        ),
+        field(
+            "Size",
+            format!(
+                "{} of {} characters (IAM inline policy quota)",
+                plan.size, plan.quota
+            ),
+        ),
+        Line::from(vec![
+            Span::from(format!("{:<20}", "Local verification")).bold(),
+            if plan.verified_locally {
+                Span::from("the decoded request would be allowed ✔").green()
+            } else {
+                Span::from("the decoded request would still be denied ✘").red()
+            },
+        ]),
+    ];
+    if plan.already_in_place {
+        lines.push(Line::from("The fix is already in place: nothing would be written.").yellow());
+    }
+    lines.push(Line::from(""));
+    lines.push(
+        Line::from(if plan.current_document.is_some() {
+            "Document to write (diff against the current policy):"
+        } else {
+            "Document to write (the policy does not exist yet):"
+        })
+        .bold(),
+    );
+    let current = plan
+        .current_document
+        .as_ref()
+        .map(|d| serde_json::to_string_pretty(d).unwrap_or_default())
+        .unwrap_or_default();
+    let diff = TextDiff::from_lines(&current, &plan.proposed_text);
+    for change in diff.iter_all_changes() {
+        let text = change.value().trim_end_matches('\n').to_string();
+        let (sign, style) = match change.tag() {
+            ChangeTag::Insert => ("+ ", Style::new().fg(Color::Green)),
+            ChangeTag::Delete => ("- ", Style::new().fg(Color::Red)),
+            ChangeTag::Equal => ("  ", Style::new()),
+        };
+        lines.push(Line::styled(format!("{sign}{text}"), style));
+    }
+    lines
+}
+
+/// Draws the preview modal.
+pub fn render(preview: &PreviewModal, frame: &mut Frame, area: Rect) {
+    let modal = super::centered(
+        area,
+        area.width.saturating_sub(8),
+        area.height.saturating_sub(4),
+    );
+    let title = format!(" Fix preview: job {} ", preview.job_id);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(title)
+        .title_bottom(
+            " s scope  a apply (asks first)  e export  c copy policy  j/k scroll  Esc close ",
+        );
+    let lines = match &preview.state {
+        PreviewState::Loading => vec![Line::from(format!(
+            "Reading the target's policies from IAM ({} scope)…",
+            preview.scope.as_str()
+        ))],
+        PreviewState::Failed(reason) => vec![
+            Line::from("No fix can be previewed.").red().bold(),
+            Line::from(reason.clone()),
+        ],
+        PreviewState::Ready(plan) => plan_lines(plan),
+        PreviewState::Applying(plan) => {
+            let mut lines = vec![Line::from("Applying and verifying…").yellow().bold()];
+            lines.extend(plan_lines(plan));
+            lines
+        }
+    };
+    let scroll = u16::try_from(preview.scroll).unwrap_or(u16::MAX);
+    frame.render_widget(Clear, modal);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0))
+            .block(block),
+        modal,
+    );
+}

@@ -1,0 +1,73 @@
+//! A re-run's live progress until COMPLETED or FAILED; a new failure is diagnosed in place.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use crate::tui::app::{App, DecodeState, ProgressModal};
+
+/// Draws the progress modal.
+pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect) {
+    let modal = super::centered(area, 110, 14);
+    let mut lines = vec![Line::from(format!(
+        "Re-run of restore job {}",
+        progress.source_job
+    ))];
+    match &progress.new_job {
+        Some(job) => lines.push(Line::from(format!("New restore job: {job}"))),
+        None if progress.error.is_none() => lines.push(Line::from("Starting the restore…")),
+        None => {}
+    }
+    if let Some(status) = &progress.progress {
+        let colour = match status.status.as_str() {
+            "COMPLETED" => Color::Green,
+            "FAILED" | "ABORTED" => Color::Red,
+            _ => Color::Yellow,
+        };
+        let percent = status
+            .percent_done
+            .as_deref()
+            .map(|p| format!(" ({p}%)"))
+            .unwrap_or_default();
+        lines.push(
+            Line::from(format!("Status: {}{percent}", status.status))
+                .fg(colour)
+                .bold(),
+        );
+        if let Some(arn) = &status.created_resource_arn {
+            lines.push(Line::from(format!("Created: {arn}")));
+        }
+        if status.status != "COMPLETED"
+            && let Some(message) = &status.status_message
+        {
+            let short: String = message.chars().take(200).collect();
+            lines.push(Line::from(short).dim());
+        }
+    }
+    if let Some(error) = &progress.error {
+        lines.push(Line::from(error.clone()).red());
+    }
+    if let Some(token) = &progress.failure_token {
+        match app.decodes.get(token) {
+            Some(DecodeState::Done(decoded)) => {
+                lines.push(Line::from(format!("Diagnosis: {}", decoded.1.summary)).yellow());
+            }
+            Some(DecodeState::Failed(reason)) => {
+                lines.push(Line::from(format!("decode failed: {reason}")).red());
+            }
+            _ => lines.push(Line::from("decoding the new failure…").dim()),
+        }
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan))
+        .title(" Re-run ")
+        .title_bottom(" Esc close (the job keeps running) ");
+    frame.render_widget(Clear, modal);
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),
+        modal,
+    );
+}

@@ -1,0 +1,427 @@
+//! The TUI driven headless with key events against the in-process sandbox through the real
+//! SDK: the article's job decodes to iam:PassRole, the preview shows iam:PassedToService, `a`
+//! then `y` applies and verifies, `r` then `y` re-runs to COMPLETED; Enter/Esc/n on the
+//! confirmation and read-only mode write nothing (the sandbox audit proves it).
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use restore_doctor::aws::{ConnectOptions, Session};
+use restore_doctor::sandbox::{
+    SANDBOX_ACCESS_KEY_ID, SANDBOX_REGION, SANDBOX_SECRET_ACCESS_KEY, Sandbox, SandboxConfig,
+};
+use restore_doctor::tui::{self, Driver, TuiOptions};
+use restore_doctor::workflow::Journal;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn connect(sandbox: &Sandbox, read_only: bool) -> Session {
+    Session::connect(&ConnectOptions {
+        region: Some(SANDBOX_REGION.into()),
+        endpoint_url: Some(sandbox.url()),
+        static_credentials: Some((
+            SANDBOX_ACCESS_KEY_ID.into(),
+            SANDBOX_SECRET_ACCESS_KEY.into(),
+        )),
+        read_only,
+        sandbox: true,
+        profile: None,
+    })
+    .await
+    .expect("connect")
+}
+
+fn options(dir: &tempfile::TempDir, read_only: bool) -> TuiOptions {
+    TuiOptions {
+        since: Duration::from_secs(30 * 86_400),
+        limit: None,
+        read_only,
+        journal: Journal::at(dir.path().join("journal.jsonl")),
+        export_dir: dir.path().to_path_buf(),
+        mouse: false,
+    }
+}
+
+async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
+    match driver
+        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
+        .await
+    {
+        Ok(screen) => screen,
+        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
+    }
+}
+
+/// The jobs are listed and the article's job, selected first, shows its decoded context.
+async fn article_job_selected(driver: &mut Driver) -> String {
+    let screen = wait_for(
+        driver,
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Principal: AWSBackupDefaultServiceRole",
+        ],
+    )
+    .await;
+    assert!(
+        screen.contains("AmazonSSMRoleForInstancesQuickSetup"),
+        "the tree shows the resource:\n{screen}"
+    );
+    screen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preview_apply_verify_and_rerun_to_completed() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let session = connect(&sandbox, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, false), 160, 45);
+    article_job_selected(&mut driver).await;
+
+    driver.type_char('p');
+    let screen = wait_for(&mut driver, &["Fix preview", "iam:PassedToService"]).await;
+    assert!(
+        screen.contains("10240"),
+        "size against the quota:\n{screen}"
+    );
+    assert!(
+        screen.contains("would be allowed"),
+        "local verification:\n{screen}"
+    );
+
+    // `s` cycles the scope and previews again; back to exact before applying.
+    driver.type_char('s');
+    wait_for(&mut driver, &["account (s cycles"]).await;
+    driver.type_char('s');
+    wait_for(&mut driver, &["exact (s cycles", "iam:PassedToService"]).await;
+
+    // Enter, Esc and n on the confirmation cancel and write nothing.
+    for key in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('n')] {
+        driver.type_char('a');
+        wait_for(&mut driver, &["[ Cancel ]", "Apply fix?"]).await;
+        driver.press(key);
+        let screen = driver.screen();
+        assert!(
+            !screen.contains("[ Cancel ]"),
+            "{key:?} closed it:\n{screen}"
+        );
+        assert!(
+            screen.contains("Fix preview"),
+            "back on the preview after {key:?}"
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        sandbox.audit().is_empty(),
+        "a cancelled confirmation writes nothing"
+    );
+    assert!(
+        Journal::at(dir.path().join("journal.jsonl"))
+            .lines()
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    driver.type_char('a');
+    wait_for(&mut driver, &["[ Cancel ]"]).await;
+    driver.type_char('y');
+    let screen = wait_for(
+        &mut driver,
+        &["Fix applied", "SimulatePrincipalPolicy: allowed"],
+    )
+    .await;
+    assert!(screen.contains("Press r to re-run"), "{screen}");
+    assert!(!sandbox.audit().is_empty(), "the fix was written");
+    driver.press(KeyCode::Esc);
+    wait_for(&mut driver, &["fixed"]).await;
+
+    driver.type_char('r');
+    wait_for(&mut driver, &["Re-run restore?", "[ Cancel ]"]).await;
+    driver.type_char('y');
+    match driver
+        .settle_until(|s| s.contains("Status: COMPLETED"), Duration::from_secs(90))
+        .await
+    {
+        Ok(_) => {}
+        Err(screen) => panic!("the re-run did not complete:\n{screen}"),
+    }
+    driver.press(KeyCode::Esc);
+
+    // `c` copies the decoded JSON (OSC 52 in a real terminal; recorded here).
+    driver.type_char('c');
+    assert!(
+        driver
+            .copied()
+            .last()
+            .is_some_and(|t| t.contains("iam:PassRole")),
+        "{:?}",
+        driver.copied()
+    );
+
+    // `u` undoes the applied fix after its own confirmation.
+    let writes = sandbox.audit().len();
+    driver.type_char('u');
+    wait_for(&mut driver, &["Undo fix?", "RestoreDoctorFixes"]).await;
+    driver.press(KeyCode::Enter);
+    assert_eq!(sandbox.audit().len(), writes, "Enter cancels the undo");
+    driver.type_char('u');
+    wait_for(&mut driver, &["Undo fix?"]).await;
+    driver.type_char('y');
+    wait_for(&mut driver, &["Fix undone"]).await;
+    assert!(sandbox.audit().len() > writes, "the undo was written");
+    driver.press(KeyCode::Esc);
+    assert!(
+        !driver.app().jobs.iter().any(|row| row.fixed),
+        "the undone job is no longer marked fixed"
+    );
+
+    driver.type_char('q');
+    assert!(driver.app().should_quit);
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thousands_of_jobs_decode_in_the_background_while_keys_work() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 1_000,
+        latency_ms: 5,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    wait_for(&mut driver, &["Failed restore jobs (1"]).await;
+    // Keys are handled at once, whatever is still decoding.
+    driver.type_char('G');
+    let last = driver.app().visible.len() - 1;
+    assert_eq!(driver.app().selected, last);
+    driver.type_char('g');
+    assert_eq!(driver.app().selected, 0);
+    // Every row ends with a diagnosis badge.
+    let pending = |app: &restore_doctor::tui::app::App| {
+        app.jobs
+            .iter()
+            .filter(|row| app.badge(row) == "decoding…")
+            .count()
+    };
+    let decoded = driver
+        .settle_app(|app| pending(app) == 0, Duration::from_secs(120))
+        .await;
+    assert!(decoded, "{} rows still decoding", pending(driver.app()));
+    assert!(!driver.screen().contains("decoding…"));
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_explains_and_writes_nothing() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let screen = article_job_selected(&mut driver).await;
+    assert!(screen.contains("READ-ONLY"));
+
+    driver.type_char('p');
+    wait_for(&mut driver, &["iam:PassedToService"]).await;
+    driver.type_char('a');
+    let screen = wait_for(&mut driver, &["Apply is disabled", "read-only"]).await;
+    assert!(
+        !screen.contains("[ Cancel ]"),
+        "no confirmation opens:\n{screen}"
+    );
+    driver.press(KeyCode::Esc);
+    driver.press(KeyCode::Esc);
+    driver.type_char('r');
+    wait_for(&mut driver, &["Re-run is disabled"]).await;
+    driver.press(KeyCode::Esc);
+    driver.type_char('u');
+    wait_for(&mut driver, &["Undo is disabled"]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sandbox.audit().is_empty(), "read-only wrote nothing");
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filter_help_and_export_work_against_the_sandbox() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let session = connect(&sandbox, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, false), 160, 45);
+    article_job_selected(&mut driver).await;
+
+    driver.type_char('e');
+    wait_for(&mut driver, &["Export fix"]).await;
+    driver.type_char('t');
+    let screen = wait_for(&mut driver, &["Written to"]).await;
+    let written = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .find(|e| e.file_name().to_string_lossy().ends_with(".tf"))
+        .expect("a .tf file");
+    assert!(screen.contains(&*written.file_name().to_string_lossy()));
+    let text = std::fs::read_to_string(written.path()).expect("read");
+    assert!(text.contains("iam:PassedToService"), "{text}");
+    driver.press(KeyCode::Esc);
+
+    driver.type_char('?');
+    wait_for(&mut driver, &["Keys", "cycle scope"]).await;
+    driver.type_char('/');
+    driver.type_str("undo");
+    let screen = driver.screen();
+    assert!(screen.contains("undo the last applied fix") && !screen.contains("cycle scope"));
+    driver.press(KeyCode::Esc);
+    driver.press(KeyCode::Esc);
+
+    driver.type_char('/');
+    driver.type_str("no-such-job");
+    wait_for(&mut driver, &["No job matches the filter"]).await;
+    driver.press(KeyCode::Esc);
+    wait_for(&mut driver, &["iam:PassRole"]).await;
+    assert!(
+        sandbox.audit().is_empty(),
+        "browsing and exporting write nothing"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_aws_never_blocks_the_keys() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        latency_ms: 1_500,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, false).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, false), 160, 45);
+    let screen = driver.screen();
+    assert!(screen.contains("Listing failed restore jobs"), "{screen}");
+    wait_for(&mut driver, &["decoding…"]).await;
+    // While STS is slow, keys are handled and drawn at once.
+    let started = std::time::Instant::now();
+    driver.type_char('p');
+    let screen = driver.screen();
+    assert!(screen.contains("still decoding"), "{screen}");
+    driver.type_char('?');
+    assert!(driver.screen().contains("Keys"));
+    driver.press(KeyCode::Esc);
+    assert!(started.elapsed() < Duration::from_millis(500));
+    wait_for(&mut driver, &["iam:PassRole"]).await;
+    sandbox.shutdown().await;
+}
+
+/// How many successful responses the sandbox served for `operation` (its `/_sandbox/stats`).
+async fn served(sandbox: &Sandbox, operation: &str) -> u64 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(sandbox.local_addr())
+        .await
+        .expect("connect to the sandbox");
+    stream
+        .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .await
+        .expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("");
+    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
+    stats["served"][operation].as_u64().unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_distinct_token_is_decoded_once_even_after_a_refresh() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 200,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let all_decoded = |app: &restore_doctor::tui::app::App| {
+        app.list_state == restore_doctor::tui::app::ListState::Loaded
+            && !app.jobs.is_empty()
+            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+    };
+    assert!(
+        driver
+            .settle_app(all_decoded, Duration::from_secs(60))
+            .await
+    );
+    let distinct: std::collections::HashSet<_> = driver
+        .app()
+        .jobs
+        .iter()
+        .filter_map(|row| row.job.encoded_message.clone())
+        .collect();
+    let decodes = served(&sandbox, "DecodeAuthorizationMessage").await;
+    assert_eq!(
+        decodes,
+        distinct.len() as u64,
+        "one STS call per distinct token"
+    );
+
+    driver.key(KeyCode::Char('r'), crossterm::event::KeyModifiers::CONTROL);
+    assert_eq!(
+        driver.app().list_state,
+        restore_doctor::tui::app::ListState::Loading
+    );
+    assert!(
+        driver
+            .settle_app(all_decoded, Duration::from_secs(60))
+            .await
+    );
+    assert_eq!(
+        served(&sandbox, "DecodeAuthorizationMessage").await,
+        decodes,
+        "a refresh re-lists but does not decode known tokens again"
+    );
+    sandbox.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flaky_aws_degrades_rows_not_the_app() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 100,
+        faults: "throttle=0.2,error=0.2".parse().expect("fault spec"),
+        seed: 7,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let settled = |app: &restore_doctor::tui::app::App| {
+        app.list_state != restore_doctor::tui::app::ListState::Loading
+            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+    };
+    assert!(driver.settle_app(settled, Duration::from_secs(120)).await);
+    // Every row has a badge (decoded, or `decode failed: reason`), and keys still work.
+    driver.type_char('G');
+    driver.type_char('?');
+    assert!(driver.screen().contains("Keys"));
+    driver.press(KeyCode::Esc);
+    // `u` with an empty journal explains instead of failing.
+    let mut driver_rw = tui::driver(
+        connect(&sandbox, false).await,
+        &options(&dir, false),
+        160,
+        45,
+    );
+    driver_rw.type_char('u');
+    wait_for(&mut driver_rw, &["Nothing to undo"]).await;
+    sandbox.shutdown().await;
+}

@@ -1,0 +1,188 @@
+//! The real binary in a real terminal (tmux, 160x45): `restore-doctor --demo` shows the jobs,
+//! previews and applies the fix, re-runs the restore to COMPLETED, and `q` leaves the terminal
+//! as it was (alternate screen off, cursor shown, the shell prompt usable). Skipped, with a
+//! note, only when tmux is absent. Also: without a terminal the TUI refuses with a one-line
+//! error and exit code 2.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_restore-doctor");
+
+/// A private tmux server, killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let output = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    }
+
+    fn capture(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "tui"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "tui"];
+        args.extend_from_slice(keys);
+        self.run(&args);
+    }
+
+    fn wait_for(&self, what: &[&str], timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if what.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            if start.elapsed() > timeout {
+                panic!("timed out waiting for {what:?}; the pane shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn tmux_present() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
+    if !tmux_present() {
+        eprintln!("note: tmux is not installed; skipping the real-terminal test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux {
+        socket: format!("restore-doctor-test-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "160",
+        "-y",
+        "45",
+        "sh",
+    ]);
+    tmux.run(&["set-option", "-t", "tui", "escape-time", "10"]);
+    let command = format!(
+        "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo",
+        dir = state.path().display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    let started = Instant::now();
+    let screen = tmux.wait_for(
+        &["Failed restore jobs", "SANDBOX", "iam:PassRole"],
+        Duration::from_secs(20),
+    );
+    // The issue asks for a second in a release build; a debug build on a busy CI box gets slack.
+    eprintln!("jobs shown after {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(screen.contains("AWSBackupDefaultServiceRole"), "{screen}");
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "tui", "#{alternate_on}"])
+            .trim(),
+        "1"
+    );
+
+    tmux.keys(&["p"]);
+    tmux.wait_for(
+        &["Fix preview", "iam:PassedToService"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["[ Cancel ]"], Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["Fix applied", "allowed"], Duration::from_secs(20));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["fixed"], Duration::from_secs(5));
+
+    tmux.keys(&["r"]);
+    tmux.wait_for(&["Re-run restore?", "[ Cancel ]"], Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["Status: COMPLETED"], Duration::from_secs(60));
+    tmux.keys(&["Escape"]);
+
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux
+        .run(&["display", "-p", "-t", "tui", "#{alternate_on}"])
+        .trim()
+        != "0"
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the alternate screen stayed on"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["echo prompt-usable-$((40+2))", "Enter"]);
+    let screen = tmux.wait_for(&["prompt-usable-42"], Duration::from_secs(5));
+    assert!(
+        !screen.contains("Failed restore jobs"),
+        "the TUI is gone:\n{screen}"
+    );
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "tui", "#{cursor_flag}"])
+            .trim(),
+        "1",
+        "cursor visible"
+    );
+    // Ctrl-c quits too, and also restores the terminal.
+    tmux.keys(&["clear", "Enter"]);
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for(
+        &["Failed restore jobs", "iam:PassRole"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["C-c"]);
+    let start = Instant::now();
+    while tmux
+        .run(&["display", "-p", "-t", "tui", "#{alternate_on}"])
+        .trim()
+        != "0"
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Ctrl-c left the alternate screen on"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["echo after-ctrl-c-$((6*7))", "Enter"]);
+    tmux.wait_for(&["after-ctrl-c-42"], Duration::from_secs(5));
+}
+
+#[test]
+fn without_a_terminal_the_tui_refuses_with_exit_code_2() {
+    let output = Command::new(BIN)
+        .env("XDG_STATE_HOME", std::env::temp_dir())
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
+    assert!(output.stdout.is_empty(), "nothing drawn");
+}
