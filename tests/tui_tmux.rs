@@ -186,3 +186,94 @@ fn without_a_terminal_the_tui_refuses_with_exit_code_2() {
     assert!(stderr.contains("needs a terminal"), "{stderr}");
     assert!(output.stdout.is_empty(), "nothing drawn");
 }
+
+/// Waits until the pane has left the alternate screen, then proves the shell is usable and the
+/// terminal is back in cooked mode (canonical input and echo on, as before the TUI).
+fn assert_terminal_restored(tmux: &Tmux, marker: &str) {
+    let start = Instant::now();
+    while tmux
+        .run(&["display", "-p", "-t", "tui", "#{alternate_on}"])
+        .trim()
+        != "0"
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the alternate screen stayed on ({marker})"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    tmux.keys(&["clear", "Enter"]);
+    tmux.keys(&[&format!("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' + ; echo {marker}-$((40+2))"), "Enter"]);
+    let screen = tmux.wait_for(&[&format!("{marker}-42")], Duration::from_secs(5));
+    assert!(
+        screen.contains("icanon+echo+"),
+        "cooked mode restored ({marker}):\n{screen}"
+    );
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "tui", "#{cursor_flag}"])
+            .trim(),
+        "1",
+        "cursor visible ({marker})"
+    );
+}
+
+#[test]
+fn sigterm_and_panic_leave_the_terminal_usable() {
+    if !tmux_present() {
+        eprintln!("note: tmux is not installed; skipping the real-terminal test");
+        return;
+    }
+    let state = tempfile::tempdir().expect("tempdir");
+    let tmux = Tmux {
+        socket: format!("restore-doctor-signal-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "160",
+        "-y",
+        "45",
+        "sh",
+    ]);
+    let command = format!(
+        "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo",
+        dir = state.path().display()
+    );
+
+    // SIGTERM, as `kill` or a closing session sends it.
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for(
+        &["Failed restore jobs", "iam:PassRole"],
+        Duration::from_secs(20),
+    );
+    let shell = tmux.run(&["display", "-p", "-t", "tui", "#{pane_pid}"]);
+    let pids = Command::new("pgrep")
+        .args(["-P", shell.trim()])
+        .output()
+        .expect("pgrep");
+    let pid = String::from_utf8_lossy(&pids.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the TUI runs under the pane's shell");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    assert_terminal_restored(&tmux, "after-sigterm");
+
+    // A panic: the hook restores the terminal before the message is printed.
+    tmux.keys(&[
+        &command.replace(
+            "XDG_STATE_HOME",
+            "RUST_BACKTRACE=0 RESTORE_DOCTOR_TEST_PANIC=1 XDG_STATE_HOME",
+        ),
+        "Enter",
+    ]);
+    tmux.wait_for(
+        &["panicking after the first frame"],
+        Duration::from_secs(20),
+    );
+    assert_terminal_restored(&tmux, "after-panic");
+}

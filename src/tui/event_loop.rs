@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use crossterm::event::{self, Event, MouseButton, MouseEventKind};
 use ratatui::DefaultTerminal;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::action::Action;
@@ -67,6 +68,15 @@ fn spawn_reader(stop: Arc<AtomicBool>) -> UnboundedReceiver<Event> {
     receiver
 }
 
+/// Debug builds only: `RESTORE_DOCTOR_TEST_PANIC=1` panics after the first frame, so a test can
+/// prove the panic hook restores the terminal. Release builds do not contain it.
+fn panic_for_tests() {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("RESTORE_DOCTOR_TEST_PANIC").is_some() {
+        panic!("RESTORE_DOCTOR_TEST_PANIC is set: panicking after the first frame");
+    }
+}
+
 /// Runs until the app quits.
 pub async fn run(
     terminal: &mut DefaultTerminal,
@@ -78,12 +88,17 @@ pub async fn run(
     let mut events = spawn_reader(stop.clone());
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // SIGTERM and SIGHUP (a closed SSH session, `kill`) end the app like `q`, so the terminal
+    // is restored; without a handler they would kill it in raw mode on the alternate screen.
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
     let result = loop {
         if app.dirty {
             if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
                 break Err(error);
             }
             app.dirty = false;
+            panic_for_tests();
         }
         if app.should_quit {
             break Ok(());
@@ -96,6 +111,8 @@ pub async fn run(
             },
             Some(action) = actions.recv() => Some(action),
             _ = ticker.tick() => Some(Action::Tick),
+            _ = terminate.recv() => Some(Action::Quit),
+            _ = hangup.recv() => Some(Action::Quit),
         };
         if let Some(action) = action {
             for effect in app.update(action) {
