@@ -41,64 +41,128 @@ fn badge(job: &DecodedJob) -> String {
     }
 }
 
-/// Runs `list`.
+/// Runs `list`. Jobs are printed as they are decoded, in order, and then dropped, so memory
+/// stays flat with thousands of jobs.
 pub async fn list(
     args: ListArgs,
     connection: &Connection,
     global: &GlobalArgs,
 ) -> Result<(), AppError> {
     let jobs = workflow::list_failed_jobs(&connection.session, global.since, args.limit).await?;
-    let rows: Vec<DecodedJob> = if args.decode {
-        workflow::decode_jobs(&connection.session, jobs, usize::from(args.concurrency)).await
+    let mut printer = Printer::new(global.output, args.decode);
+    if args.decode {
+        workflow::decode_jobs_each(
+            &connection.session,
+            jobs,
+            usize::from(args.concurrency),
+            |row| printer.row(&row),
+        )
+        .await;
     } else {
-        jobs.into_iter()
-            .map(|job| DecodedJob {
+        for job in jobs {
+            printer.row(&DecodedJob {
                 job,
                 diagnosis: None,
                 decode_error: None,
-            })
-            .collect()
-    };
-    match global.output {
-        OutputFormat::Json => {
-            // Streamed: 10,000 decoded jobs are tens of megabytes of JSON, never held twice.
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            serde_json::to_writer_pretty(&mut out, &rows)
-                .map_err(|e| AppError::aws(format!("cannot write the output: {e}")))?;
-            writeln!(out)
-                .and_then(|()| out.flush())
-                .map_err(|e| AppError::aws(format!("cannot write the output: {e}")))?;
-        }
-        OutputFormat::Text => {
-            if rows.is_empty() {
-                println!("No failed restore jobs in the period.");
-            }
-            for row in &rows {
-                let role = row
-                    .job
-                    .iam_role_arn
-                    .as_deref()
-                    .and_then(|r| r.rsplit('/').next())
-                    .unwrap_or("-");
-                let status = if args.decode {
-                    badge(row)
-                } else if row.job.encoded_message.is_some() {
-                    "encoded message".into()
-                } else {
-                    "no encoded message".into()
-                };
-                println!(
-                    "{}  {}  {:<5}  {:<32}  {}",
-                    row.job.created,
-                    row.job.restore_job_id,
-                    row.job.resource_type.as_deref().unwrap_or("-"),
-                    role,
-                    status
-                );
-            }
+            });
         }
     }
-    Ok(())
+    printer.finish()
+}
+
+/// Writes rows to stdout as text lines or as one JSON array, element by element.
+struct Printer {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    format: OutputFormat,
+    decode: bool,
+    rows: usize,
+    error: Option<std::io::Error>,
+}
+
+impl Printer {
+    fn new(format: OutputFormat, decode: bool) -> Self {
+        Self {
+            out: std::io::BufWriter::new(std::io::stdout().lock()),
+            format,
+            decode,
+            rows: 0,
+            error: None,
+        }
+    }
+
+    fn row(&mut self, row: &DecodedJob) {
+        if self.error.is_some() {
+            return;
+        }
+        let written = match self.format {
+            OutputFormat::Json => self.json_row(row),
+            OutputFormat::Text => self.text_row(row),
+        };
+        self.rows += 1;
+        if let Err(error) = written {
+            self.error = Some(error);
+        }
+    }
+
+    fn json_row(&mut self, row: &DecodedJob) -> std::io::Result<()> {
+        let text = serde_json::to_string_pretty(row).map_err(std::io::Error::other)?;
+        self.out
+            .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
+        for (n, line) in text.lines().enumerate() {
+            if n > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            write!(self.out, "  {line}")?;
+        }
+        Ok(())
+    }
+
+    fn text_row(&mut self, row: &DecodedJob) -> std::io::Result<()> {
+        let role = row
+            .job
+            .iam_role_arn
+            .as_deref()
+            .and_then(|r| r.rsplit('/').next())
+            .unwrap_or("-");
+        let status = if self.decode {
+            badge(row)
+        } else if row.job.encoded_message.is_some() {
+            "encoded message".into()
+        } else {
+            "no encoded message".into()
+        };
+        writeln!(
+            self.out,
+            "{}  {}  {:<5}  {:<32}  {}",
+            row.job.created,
+            row.job.restore_job_id,
+            row.job.resource_type.as_deref().unwrap_or("-"),
+            role,
+            status
+        )
+    }
+
+    fn finish(mut self) -> Result<(), AppError> {
+        if self.error.is_none() {
+            let closing = match (self.format, self.rows) {
+                (OutputFormat::Json, 0) => writeln!(self.out, "[]"),
+                (OutputFormat::Json, _) => writeln!(self.out, "\n]"),
+                (OutputFormat::Text, 0) => {
+                    writeln!(self.out, "No failed restore jobs in the period.")
+                }
+                (OutputFormat::Text, _) => Ok(()),
+            };
+            if let Err(error) = closing.and_then(|()| self.out.flush()) {
+                self.error = Some(error);
+            }
+        }
+        match self.error {
+            None => Ok(()),
+            // A closed pipe (`| head`) is the reader's choice, not a failure.
+            Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Some(e) => Err(AppError::aws(format!("cannot write the output: {e}"))),
+        }
+    }
 }
 
 /// Runs `decode`.

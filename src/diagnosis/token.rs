@@ -55,10 +55,11 @@ fn find_marker(text: &str) -> Option<usize> {
     lower.find(MARKER).map(|i| i + MARKER.len())
 }
 
-fn check_len(token: String) -> Result<String, TokenError> {
+fn check_len(mut token: String) -> Result<String, TokenError> {
     if token.len() > MAX_TOKEN_LEN {
         Err(TokenError::TooLong(token.len()))
     } else {
+        token.shrink_to_fit();
         Ok(token)
     }
 }
