@@ -116,7 +116,16 @@ pub(crate) fn now_ms() -> i64 {
 pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
+    /// The accept loop; taken by [`Sandbox::shutdown`], aborted on drop otherwise.
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 impl Sandbox {
@@ -154,7 +163,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             shared,
-            server,
+            server: Some(server),
         })
     }
 
@@ -179,9 +188,11 @@ impl Sandbox {
     }
 
     /// Stops serving: no new connections; open ones are closed.
-    pub async fn shutdown(self) {
-        self.server.abort();
-        let _ = self.server.await;
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
     }
 }
 
