@@ -200,6 +200,8 @@ impl Sandbox {
 /// and serves until Ctrl-C or SIGTERM.
 pub async fn serve_forever(config: SandboxConfig) -> Result<(), SandboxError> {
     let sandbox = Sandbox::start(config).await?;
+    // Signal handlers go in before the banner: whoever reads the URL may signal at once.
+    let termination = Termination::install()?;
     let url = sandbox.url();
     {
         let mut out = std::io::stdout().lock();
@@ -210,24 +212,48 @@ pub async fn serve_forever(config: SandboxConfig) -> Result<(), SandboxError> {
             .and_then(|()| out.flush())
             .map_err(|e| SandboxError::Io(e.to_string()))?;
     }
-    wait_for_termination().await?;
+    termination.wait().await;
     sandbox.shutdown().await;
     Ok(())
 }
 
+/// Ctrl-C and SIGTERM, registered up front.
 #[cfg(unix)]
-async fn wait_for_termination() -> Result<(), SandboxError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| SandboxError::Io(e.to_string()))?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.map_err(|e| SandboxError::Io(e.to_string())),
-        _ = term.recv() => Ok(()),
+struct Termination {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Termination {
+    fn install() -> Result<Self, SandboxError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let io = |e: std::io::Error| SandboxError::Io(e.to_string());
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).map_err(io)?,
+            terminate: signal(SignalKind::terminate()).map_err(io)?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
+/// Ctrl-C, where there is no SIGTERM.
 #[cfg(not(unix))]
-async fn wait_for_termination() -> Result<(), SandboxError> {
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| SandboxError::Io(e.to_string()))
+struct Termination;
+
+#[cfg(not(unix))]
+impl Termination {
+    fn install() -> Result<Self, SandboxError> {
+        Ok(Self)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
