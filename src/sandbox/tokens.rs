@@ -190,4 +190,14 @@ mod tests {
             "foreign key"
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_round_trips_and_any_token_is_safe(text in "\\PC*", junk in ".*") {
+            let sealer = TokenSealer::new();
+            proptest::prop_assert_eq!(expand(&compact(&text)), Some(text.clone()));
+            proptest::prop_assert_eq!(sealer.open(&sealer.seal(&text)), Ok(text));
+            let _ = sealer.open(&junk);
+        }
+    }
 }
