@@ -206,7 +206,7 @@ pub async fn serve_forever(config: SandboxConfig) -> Result<(), SandboxError> {
     {
         let mut out = std::io::stdout().lock();
         let banner = format!(
-            "listening on {url}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_ACCESS_KEY}\nexport AWS_REGION={SANDBOX_REGION}\n"
+            "listening on {url}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_ACCESS_KEY}\nexport AWS_REGION={SANDBOX_REGION}\n# every write so far: curl {url}/_sandbox/audit (Ctrl-C stops the sandbox)\n"
         );
         out.write_all(banner.as_bytes())
             .and_then(|()| out.flush())
