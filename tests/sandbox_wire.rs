@@ -248,3 +248,45 @@ fn query_opt(sandbox: &Sandbox, body: &str) -> Option<Response> {
         body,
     )
 }
+
+#[test]
+fn the_sandbox_command_prints_its_environment_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+        .args(["sandbox", "--port", "0", "--latency-ms", "1"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.strip_prefix("listening on ").unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let rest: Vec<String> = lines.by_ref().take(4).map(|l| l.unwrap()).collect();
+    assert_eq!(rest[0], format!("export AWS_ENDPOINT_URL={url}"));
+    assert!(rest[1].starts_with("export AWS_ACCESS_KEY_ID="));
+    assert!(rest[2].starts_with("export AWS_SECRET_ACCESS_KEY="));
+    assert_eq!(rest[3], "export AWS_REGION=us-east-1");
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(TcpStream::connect(("127.0.0.1", port)).is_ok());
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    if killed.is_ok_and(|s| s.success()) {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "SIGTERM ends it cleanly: {status:?}");
+    } else {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+#[test]
+fn bad_fault_specs_are_refused_by_the_command() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+        .args(["sandbox", "--port", "0", "--faults", "throttle=2"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("between 0 and 1"));
+}

@@ -286,4 +286,14 @@ mod tests {
         assert_eq!(failed.status, 500);
         assert!(failed.body.contains("<Type>Receiver</Type>"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_parses_without_panicking(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let mut c = call("", "");
+            c.body = body.into();
+            let params = params_of(&c);
+            let _ = service_of(&params);
+        }
+    }
 }

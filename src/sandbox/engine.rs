@@ -4,6 +4,7 @@
 //! request; and the caller checks every API call goes through.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
 
 use serde_json::{Value, json};
 
@@ -314,24 +315,34 @@ pub fn decoded_message(
     explicit: bool,
     matched: &[Value],
 ) -> String {
-    let conditions: Vec<Value> = request
-        .shown
-        .iter()
-        .map(|(k, v)| json!({"key": k, "values": items([v.clone()])}))
-        .collect();
-    json!({
-        "allowed": false,
-        "explicitDeny": explicit,
-        "matchedStatements": {"items": matched},
-        "failures": {"items": []},
-        "context": {
-            "principal": {"id": principal_id, "arn": principal_arn},
-            "action": request.reported_action,
-            "resource": request.resource,
-            "conditions": {"items": conditions},
-        }
-    })
-    .to_string()
+    // Written directly rather than through a `Value` tree: thousands of these are built at
+    // start-up for `--jobs`, and this is the shape STS returns, key order included.
+    let mut out = String::with_capacity(1024);
+    let _ = write!(
+        out,
+        "{{\"allowed\":false,\"explicitDeny\":{explicit},\"matchedStatements\":{{\"items\":{}}},\"failures\":{{\"items\":[]}},\"context\":{{\"principal\":{{\"id\":{},\"arn\":{}}},\"action\":{},\"resource\":{},\"conditions\":{{\"items\":[",
+        Value::Array(matched.to_vec()),
+        json_string(principal_id),
+        json_string(principal_arn),
+        json_string(&request.reported_action),
+        json_string(&request.resource),
+    );
+    for (i, (key, value)) in request.shown.iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}{{\"key\":{},\"values\":{{\"items\":[{{\"value\":{}}}]}}}}",
+            if i == 0 { "" } else { "," },
+            json_string(key),
+            json_string(value)
+        );
+    }
+    out.push_str("]}}}");
+    out
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    Value::String(text.to_string()).to_string()
 }
 
 /// Why a caller may not make a call.
@@ -446,6 +457,35 @@ mod tests {
             decide_restore(&state, role, &requests).unwrap(),
             RestoreDecision::Allowed
         );
+    }
+
+    #[test]
+    fn the_decoded_message_is_the_sts_shape() {
+        let request = ServiceRequest::new(
+            "ec2:RunInstances",
+            "arn:aws:ec2:us-east-1:1:instance/*".into(),
+        )
+        .show("aws:Service", "ec2")
+        .show("odd\"key", "line\nbreak");
+        let matched = vec![json!({"statementId": "S", "effect": "DENY"})];
+        let text = decoded_message(&request, "arn:p", "AROA:s", true, &matched);
+        let parsed: Value = serde_json::from_str(&text).unwrap();
+        let expected = json!({
+            "allowed": false, "explicitDeny": true,
+            "matchedStatements": {"items": matched},
+            "failures": {"items": []},
+            "context": {"principal": {"id": "AROA:s", "arn": "arn:p"},
+                "action": "ec2:RunInstances", "resource": "arn:aws:ec2:us-east-1:1:instance/*",
+                "conditions": {"items": [
+                    {"key": "aws:Service", "values": {"items": [{"value": "ec2"}]}},
+                    {"key": "odd\"key", "values": {"items": [{"value": "line\nbreak"}]}}]}}
+        });
+        assert_eq!(parsed, expected);
+        assert_eq!(text, expected.to_string(), "key order as STS");
+        let none = ServiceRequest::new("a:b", "*".into());
+        let parsed: Value =
+            serde_json::from_str(&decoded_message(&none, "p", "i", false, &[])).unwrap();
+        assert_eq!(parsed["context"]["conditions"]["items"], json!([]));
     }
 
     #[test]

@@ -190,4 +190,13 @@ mod tests {
         let none = FaultDice::new(FaultSpec::default(), 1);
         assert!((0..100).all(|_| none.roll() == Fault::None));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics_and_accepts_only_shares(text in ".*") {
+            if let Ok(spec) = text.parse::<FaultSpec>() {
+                proptest::prop_assert!(spec.throttle + spec.error + spec.reset <= 1.0);
+            }
+        }
+    }
 }

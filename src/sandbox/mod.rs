@@ -134,7 +134,16 @@ pub(crate) fn now_ms() -> i64 {
 pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
-    server: tokio::task::JoinHandle<()>,
+    /// The accept loop; taken by [`Sandbox::shutdown`], aborted on drop otherwise.
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
 }
 
 impl Sandbox {
@@ -173,7 +182,7 @@ impl Sandbox {
         Ok(Sandbox {
             addr,
             shared,
-            server,
+            server: Some(server),
         })
     }
 
@@ -198,9 +207,11 @@ impl Sandbox {
     }
 
     /// Stops serving: no new connections; open ones are closed.
-    pub async fn shutdown(self) {
-        self.server.abort();
-        let _ = self.server.await;
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+            let _ = server.await;
+        }
     }
 }
 
@@ -208,34 +219,60 @@ impl Sandbox {
 /// and serves until Ctrl-C or SIGTERM.
 pub async fn serve_forever(config: SandboxConfig) -> Result<(), SandboxError> {
     let sandbox = Sandbox::start(config).await?;
+    // Signal handlers go in before the banner: whoever reads the URL may signal at once.
+    let termination = Termination::install()?;
     let url = sandbox.url();
     {
         let mut out = std::io::stdout().lock();
         let banner = format!(
-            "listening on {url}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_ACCESS_KEY}\nexport AWS_REGION={SANDBOX_REGION}\nexport AWS_DEFAULT_REGION={SANDBOX_REGION}\n"
+            "listening on {url}\nexport AWS_ENDPOINT_URL={url}\nexport AWS_ACCESS_KEY_ID={SANDBOX_ACCESS_KEY_ID}\nexport AWS_SECRET_ACCESS_KEY={SANDBOX_SECRET_ACCESS_KEY}\nexport AWS_REGION={SANDBOX_REGION}\nexport AWS_DEFAULT_REGION={SANDBOX_REGION}\n# every write so far: curl {url}/_sandbox/audit (Ctrl-C stops the sandbox)\n"
         );
         out.write_all(banner.as_bytes())
             .and_then(|()| out.flush())
             .map_err(|e| SandboxError::Io(e.to_string()))?;
     }
-    wait_for_termination().await?;
+    termination.wait().await;
     sandbox.shutdown().await;
     Ok(())
 }
 
+/// Ctrl-C and SIGTERM, registered up front.
 #[cfg(unix)]
-async fn wait_for_termination() -> Result<(), SandboxError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).map_err(|e| SandboxError::Io(e.to_string()))?;
-    tokio::select! {
-        result = tokio::signal::ctrl_c() => result.map_err(|e| SandboxError::Io(e.to_string())),
-        _ = term.recv() => Ok(()),
+struct Termination {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Termination {
+    fn install() -> Result<Self, SandboxError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let io = |e: std::io::Error| SandboxError::Io(e.to_string());
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt()).map_err(io)?,
+            terminate: signal(SignalKind::terminate()).map_err(io)?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
     }
 }
 
+/// Ctrl-C, where there is no SIGTERM.
 #[cfg(not(unix))]
-async fn wait_for_termination() -> Result<(), SandboxError> {
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| SandboxError::Io(e.to_string()))
+struct Termination;
+
+#[cfg(not(unix))]
+impl Termination {
+    fn install() -> Result<Self, SandboxError> {
+        Ok(Self)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }

@@ -395,4 +395,12 @@ mod tests {
     fn epoch_seconds_keep_milliseconds() {
         assert_eq!(epoch(1_600_721_892_929).to_string(), "1600721892.929");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn query_values_never_panic(text in ".*") {
+            let _ = parse_time_ms(&text);
+            let _ = decode_next_token(&text);
+        }
+    }
 }

@@ -135,4 +135,23 @@ mod tests {
         let err = error(STS_NAMESPACE, true, "AccessDenied", "not <allowed>", "r2");
         assert!(err.contains("<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not &lt;allowed&gt;</Message></Error><RequestId>r2</RequestId></ErrorResponse>"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn escaped_text_never_carries_markup(text in ".*") {
+            let escaped = escape(&text);
+            proptest::prop_assert!(!escaped.contains('<') && !escaped.contains('>') && !escaped.contains('"'));
+            let unescaped = escaped
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&apos;", "'")
+                .replace("&amp;", "&");
+            let kept: String = text
+                .chars()
+                .filter(|c| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r'))
+                .collect();
+            proptest::prop_assert_eq!(unescaped, kept);
+        }
+    }
 }
