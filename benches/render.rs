@@ -18,10 +18,10 @@ use serde_json::json;
 
 const JOBS: usize = 10_000;
 
-/// A decoded message whose context tree has about 1,000 nodes: 330 condition keys with two
+/// A decoded message whose context tree has about 1,000 nodes: 991 condition keys (one node each, values inline) with two
 /// values each (a key node and its value nodes), plus the fixed nodes.
 fn big_message() -> DecodedMessage {
-    let conditions: Vec<_> = (0..330)
+    let conditions: Vec<_> = (0..991)
         .map(|i| {
             json!({"key": format!("aws:RequestTag/key{i}"),
                    "values": {"items": [{"value": format!("a{i}")}, {"value": format!("b{i}")}]}})

@@ -217,16 +217,17 @@ def bench_tui(report):
     idle = None
     try:
         env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
+        expected = len(json.loads(timed(rd("list", "--output", "json", "--since", SINCE), sb.env)[1]))
         for run in range(RUNS):
             tmux("kill-server", check=False)
             journal = tempfile.mktemp()
             start = time.perf_counter()
             tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
-                 f"env {env_prefix} exec {BIN} --since {SINCE} --journal {journal}")
+                 f"exec env {env_prefix} {BIN} --since {SINCE} --journal {journal}")
             first = None
             while time.perf_counter() - start < 10:
                 screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
-                if "1005" in screen or "1,00" in screen or "of 100" in screen:
+                if f"Failed restore jobs ({expected}" in screen:
                     first = time.perf_counter() - start
                     break
                 time.sleep(0.002)

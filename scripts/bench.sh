@@ -10,5 +10,5 @@ command -v tmux >/dev/null || (apt-get update -qq && apt-get install -y -qq tmux
 cargo build --release --locked
 python3 scripts/bench.py "$@"
 if [ "$#" -eq 0 ]; then
-  cargo bench --locked --bench diagnosis --bench render -- --noplot 2>/dev/null | grep -E "^[a-z_/ ]+time:|^[a-z_/0-9]+ *$|time:"
+  cargo bench --locked --bench diagnosis --bench render -- --noplot 2>&1 | grep -E "^[a-z_0-9/]+\s*$|time:|thrpt:|context tree"
 fi

@@ -7,6 +7,7 @@ mod engine;
 mod faults;
 mod iam;
 mod jobs;
+mod probe;
 mod restjson;
 mod scenario;
 mod server;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use faults::FaultSpec;
+pub use probe::RequestProbe;
 
 use faults::FaultDice;
 use state::State;

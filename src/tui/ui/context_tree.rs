@@ -6,7 +6,39 @@ use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use tui_tree_widget::Tree;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::{Arc, Weak};
+
+use tui_tree_widget::TreeItem;
+
+use crate::tui::action::Decoded;
 use crate::tui::app::{App, DecodeState, Pane, tree};
+
+type Items = Rc<Vec<TreeItem<'static, String>>>;
+
+thread_local! {
+    /// The widget items of the last decoded message drawn. Building a 1,000-node tree takes
+    /// longer than a whole frame may, and the items change only when another message is
+    /// selected; the weak pointer keeps the allocation alive, so an address is never reused.
+    static ITEMS: RefCell<Option<(Weak<<Decoded as std::ops::Deref>::Target>, Items)>> =
+        const { RefCell::new(None) };
+}
+
+/// The tree items of the selected job's decoded message, built once per message.
+fn cached_items(app: &App) -> Option<Items> {
+    let decoded = app.selected_decoded()?;
+    ITEMS.with_borrow_mut(|cache| {
+        if let Some((weak, items)) = cache.as_ref()
+            && std::ptr::eq(weak.as_ptr(), Arc::as_ptr(decoded))
+        {
+            return Some(items.clone());
+        }
+        let items = Rc::new(tree::items(&tree::nodes(&decoded.0, &decoded.1)));
+        *cache = Some((Arc::downgrade(decoded), items.clone()));
+        Some(items)
+    })
+}
 
 /// Draws the context tree pane.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -16,7 +48,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app.focus == Pane::Tree && app.modals.is_empty(),
         ))
         .title(" Decoded context ");
-    let Some(nodes) = app.tree_nodes() else {
+    let Some(items) = cached_items(app) else {
         let text = match app.selected_row().map(|r| app.decode_of(&r.job)) {
             None => "No job selected.".to_string(),
             Some(None) => {
@@ -32,7 +64,6 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let items = tree::items(&nodes);
     let mut state = tree::state(&app.tree_opened, &app.tree_selected);
     let highlight = if app.focus == Pane::Tree {
         Style::new().add_modifier(Modifier::REVERSED)

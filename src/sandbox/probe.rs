@@ -1,0 +1,138 @@
+//! The request handlers without a socket: one request in, one status and body out. For the
+//! fuzz target (`fuzz/fuzz_targets/sandbox_request.rs`) and the property tests, so the
+//! sandbox's request parsing is exercised with arbitrary bytes at full speed.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::body::Bytes;
+
+use super::faults::{FaultDice, FaultSpec};
+use super::server::{Call, access_key_of};
+use super::state::State;
+use super::tokens::TokenSealer;
+use super::{Shared, SandboxError, Stats, awsquery, jobs, now_ms, restjson, scenario};
+
+/// The demo scenario's handlers, called directly.
+#[derive(Debug)]
+pub struct RequestProbe {
+    shared: Arc<Shared>,
+}
+
+impl RequestProbe {
+    /// The demo scenario, ready to answer requests (no faults, no latency).
+    pub fn demo() -> Result<RequestProbe, SandboxError> {
+        let scenario = scenario::load("demo")?;
+        let mut state = State::from_scenario(&scenario);
+        let sealer = TokenSealer::new();
+        jobs::replay(&mut state, &sealer, &scenario.jobs, 0, now_ms())?;
+        Ok(RequestProbe {
+            shared: Arc::new(Shared {
+                state: Mutex::new(state),
+                sealer,
+                dice: FaultDice::new(FaultSpec::default(), 1),
+                latency: Duration::ZERO,
+                stats: Mutex::new(Stats::default()),
+            }),
+        })
+    }
+
+    /// Answers one request as the server would: (HTTP status, body).
+    pub fn handle(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        content_type: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> (u16, String) {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let call = Call {
+            method: method.to_string(),
+            path: percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned(),
+            query: query.to_string(),
+            content_type: content_type.to_string(),
+            access_key_id: authorization.and_then(access_key_of),
+            body: Bytes::copy_from_slice(body),
+            request_id: "probe".into(),
+        };
+        let reply = if call.path == "/" || call.path.is_empty() {
+            awsquery::dispatch(&self.shared, &call)
+        } else {
+            restjson::dispatch(&self.shared, &call)
+        };
+        (reply.status, reply.body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SIGNED: &str = "AWS4-HMAC-SHA256 Credential=AKIASANDBOXADMIN0001/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0";
+
+    fn probe() -> &'static RequestProbe {
+        static PROBE: std::sync::OnceLock<RequestProbe> = std::sync::OnceLock::new();
+        PROBE.get_or_init(|| RequestProbe::demo().expect("the demo scenario loads"))
+    }
+
+    fn method() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("GET".to_string()),
+            Just("PUT".to_string()),
+            Just("POST".to_string()),
+            Just("DELETE".to_string()),
+            "[A-Z]{1,7}",
+        ]
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("/".to_string()),
+            Just("/restore-jobs".to_string()),
+            "/restore-jobs/[A-Za-z0-9%-]{0,40}(/metadata)?",
+            "/restore-jobs\\?[a-zA-Z]{1,12}=[^ #]{0,30}(&maxResults=-?[0-9]{1,5})?",
+            "/[^ ?#]{0,60}",
+        ]
+    }
+
+    fn body() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..200),
+            "Action=[A-Za-z]{0,30}&Version=(2010-05-08|2011-06-15)(&[A-Za-z.0-9]{1,30}=[^&]{0,60}){0,6}"
+                .prop_map(String::into_bytes),
+            "\\{\"[A-Za-z]{1,20}\": ?(\"[^\"]{0,40}\"|[0-9]{1,6}|null|\\{\\})\\}".prop_map(String::into_bytes),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        /// Whatever arrives, the sandbox answers (never panics) with a real status, and every
+        /// refusal says what was wrong in a non-empty body.
+        #[test]
+        fn any_request_gets_a_well_formed_answer(
+            method in method(),
+            path in path(),
+            content_type in prop_oneof![
+                Just("application/x-www-form-urlencoded; charset=utf-8".to_string()),
+                Just("application/json".to_string()),
+                Just(String::new()),
+                "[a-z/+-]{0,30}",
+            ],
+            signed in any::<bool>(),
+            body in body(),
+        ) {
+            let authorization = signed.then_some(SIGNED);
+            let (status, text) = probe().handle(&method, &path, &content_type, authorization, &body);
+            prop_assert!((200..600).contains(&status), "status {}", status);
+            if status >= 400 {
+                prop_assert!(!text.is_empty(), "an error with an empty body for {} {}", method, path);
+            }
+            if !signed && status < 400 {
+                prop_assert!(false, "an unsigned {} {} was answered {}", method, path, status);
+            }
+        }
+    }
+}
