@@ -11,7 +11,7 @@ use super::faults::{FaultDice, FaultSpec};
 use super::server::{Call, access_key_of};
 use super::state::State;
 use super::tokens::TokenSealer;
-use super::{Shared, SandboxError, Stats, awsquery, jobs, now_ms, restjson, scenario};
+use super::{SandboxError, Shared, Stats, awsquery, jobs, now_ms, restjson, scenario};
 
 /// The demo scenario's handlers, called directly.
 #[derive(Debug)]
@@ -46,10 +46,14 @@ impl RequestProbe {
         authorization: Option<&str>,
         body: &[u8],
     ) -> (u16, String) {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let call = Call {
             method: method.to_string(),
-            path: percent_encoding::percent_decode_str(path).decode_utf8_lossy().into_owned(),
+            path: percent_encoding::percent_decode_str(path)
+                .decode_utf8_lossy()
+                .into_owned(),
             query: query.to_string(),
             content_type: content_type.to_string(),
             access_key_id: authorization.and_then(access_key_of),
