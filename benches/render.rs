@@ -48,7 +48,7 @@ fn job(i: usize) -> JobSummary {
         restore_job_id: format!("{i:08X}-1111-2222-3333-444455556666"),
         status: "FAILED".into(),
         created: format!("2026-11-{:02}T10:00:00Z", 28 - (i / 1000)),
-        resource_type: Some(if i % 3 == 0 { "EBS" } else { "EC2" }.into()),
+        resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),
         iam_role_arn: Some(format!(
             "arn:aws:iam::111122223333:role/service-role/Role{i}"

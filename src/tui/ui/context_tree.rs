@@ -19,6 +19,10 @@ use crate::tui::app::{App, DecodeState, Pane, tree};
 
 type Items = Rc<Vec<TreeItem<'static, String>>>;
 
+/// The items a state belongs to, the opened-set fingerprint and selection it was built from,
+/// and the state itself.
+type CachedState = (Items, u64, Vec<String>, TreeState<String>);
+
 thread_local! {
     /// The widget items of the last decoded message drawn. Building a 1,000-node tree takes
     /// longer than a whole frame may, and the items change only when another message is
@@ -30,7 +34,7 @@ thread_local! {
 thread_local! {
     /// The widget state (opened nodes, selection, scroll offset) for the items above, rebuilt
     /// only when the opened set or the selection changes: rebuilding clones every opened path.
-    static STATE: RefCell<Option<(Items, u64, Vec<String>, TreeState<String>)>> =
+    static STATE: RefCell<Option<CachedState>> =
         const { RefCell::new(None) };
 }
 
