@@ -282,7 +282,8 @@ def main():
     print("| what | restore-doctor | time | reference | time | ratio | target | met |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for what, ours, t_ours, ref, t_ref, ratio, target, met in report:
-        print(f"| {what} | {ours} | {t_ours} | {ref} | {t_ref} | {ratio} | {target} | {'yes' if met else 'NO'} |")
+        cells = [what, ours, t_ours, ref, t_ref, ratio, target, "yes" if met else "NO"]
+        print("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
 
 
 if __name__ == "__main__":
