@@ -425,3 +425,53 @@ async fn a_flaky_aws_degrades_rows_not_the_app() {
     wait_for(&mut driver_rw, &["Nothing to undo"]).await;
     sandbox.shutdown().await;
 }
+
+/// The line of the jobs pane that carries the selection marker.
+fn marked_line(screen: &str) -> Option<usize> {
+    screen.lines().position(|line| line.starts_with("│▶"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_show_in_the_next_frame_while_the_fault_storm_runs() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        extra_jobs: 1000,
+        faults: "throttle=0.2,error=0.05,reset=0.01"
+            .parse()
+            .expect("fault spec"),
+        latency_ms: 20,
+        seed: 11,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = connect(&sandbox, true).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
+    let listed = |app: &restore_doctor::tui::app::App| {
+        app.list_state != restore_doctor::tui::app::ListState::Loading
+    };
+    assert!(driver.settle_app(listed, Duration::from_secs(120)).await);
+    let mut pressed_while_decoding = 0;
+    let mut line = marked_line(&driver.screen()).expect("a selected row");
+    for _ in 0..20 {
+        let decoding = driver
+            .app()
+            .jobs
+            .iter()
+            .any(|row| driver.app().badge(row) == "decoding…");
+        driver.type_char('j');
+        // The very next frame shows the selection one row lower.
+        let next = marked_line(&driver.screen()).expect("a selected row");
+        assert_eq!(next, line + 1, "the key press is in the next frame");
+        line = next;
+        if decoding {
+            pressed_while_decoding += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    assert!(
+        pressed_while_decoding > 0,
+        "the keys were pressed while the storm was still being decoded"
+    );
+    sandbox.shutdown().await;
+}
