@@ -44,9 +44,17 @@ pub struct RestoreJobDetail {
     pub resource_type: Option<String>,
 }
 
+/// RFC 3339 at millisecond precision: AWS sends epoch seconds with at most three decimals,
+/// which a float turns into `…58.737999Z`; rounding to the millisecond gives back `…58.738Z`.
 fn rfc3339(date: Option<&DateTime>) -> String {
-    date.and_then(|d| d.fmt(Format::DateTime).ok())
-        .unwrap_or_default()
+    date.and_then(|d| {
+        let millis = d
+            .secs()
+            .checked_mul(1000)?
+            .checked_add(i64::from((d.subsec_nanos() + 500_000) / 1_000_000))?;
+        DateTime::from_millis(millis).fmt(Format::DateTime).ok()
+    })
+    .unwrap_or_default()
 }
 
 fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
@@ -323,5 +331,21 @@ impl Session {
             decision: result.eval_decision().as_str().to_string(),
             missing_context_values: result.missing_context_values().to_vec(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_is_rounded_to_the_millisecond() {
+        let date = DateTime::from_secs_f64(1_795_929_243.738);
+        assert_eq!(rfc3339(Some(&date)), "2026-11-29T05:14:03.738Z");
+        assert_eq!(
+            rfc3339(Some(&DateTime::from_secs(0))),
+            "1970-01-01T00:00:00Z"
+        );
+        assert_eq!(rfc3339(None), "");
     }
 }
