@@ -3,27 +3,16 @@
 
 use std::time::Duration;
 
-use restore_doctor::aws::{ConnectOptions, Session};
+use restore_doctor::aws::Session;
+use restore_doctor::cli::sandbox_options;
 use restore_doctor::diagnosis::Scope;
-use restore_doctor::sandbox::{
-    SANDBOX_ACCESS_KEY_ID, SANDBOX_REGION, SANDBOX_SECRET_ACCESS_KEY, Sandbox, SandboxConfig,
-};
+use restore_doctor::sandbox::{Sandbox, SandboxConfig};
 use restore_doctor::workflow::{self, Journal, Verification, WorkflowError};
 
 async fn connect(sandbox: &Sandbox, read_only: bool) -> Session {
-    Session::connect(&ConnectOptions {
-        region: Some(SANDBOX_REGION.into()),
-        endpoint_url: Some(sandbox.url()),
-        static_credentials: Some((
-            SANDBOX_ACCESS_KEY_ID.into(),
-            SANDBOX_SECRET_ACCESS_KEY.into(),
-        )),
-        read_only,
-        sandbox: true,
-        profile: None,
-    })
-    .await
-    .expect("connect")
+    Session::connect(&sandbox_options(sandbox, read_only))
+        .await
+        .expect("connect")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

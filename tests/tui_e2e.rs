@@ -6,29 +6,18 @@
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use restore_doctor::aws::{ConnectOptions, Session};
-use restore_doctor::sandbox::{
-    SANDBOX_ACCESS_KEY_ID, SANDBOX_REGION, SANDBOX_SECRET_ACCESS_KEY, Sandbox, SandboxConfig,
-};
+use restore_doctor::aws::Session;
+use restore_doctor::cli::sandbox_options;
+use restore_doctor::sandbox::{Sandbox, SandboxConfig};
 use restore_doctor::tui::{self, Driver, TuiOptions};
 use restore_doctor::workflow::Journal;
 
 const WAIT: Duration = Duration::from_secs(20);
 
 async fn connect(sandbox: &Sandbox, read_only: bool) -> Session {
-    Session::connect(&ConnectOptions {
-        region: Some(SANDBOX_REGION.into()),
-        endpoint_url: Some(sandbox.url()),
-        static_credentials: Some((
-            SANDBOX_ACCESS_KEY_ID.into(),
-            SANDBOX_SECRET_ACCESS_KEY.into(),
-        )),
-        read_only,
-        sandbox: true,
-        profile: None,
-    })
-    .await
-    .expect("connect")
+    Session::connect(&sandbox_options(sandbox, read_only))
+        .await
+        .expect("connect")
 }
 
 fn options(dir: &tempfile::TempDir, read_only: bool) -> TuiOptions {

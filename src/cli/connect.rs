@@ -31,17 +31,7 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection, AppError> {
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
             .map_err(|e| AppError::aws(format!("cannot start the embedded sandbox: {e}")))?;
-        let options = ConnectOptions {
-            region: Some(SANDBOX_REGION.to_string()),
-            endpoint_url: Some(sandbox.url()),
-            static_credentials: Some((
-                SANDBOX_ACCESS_KEY_ID.to_string(),
-                SANDBOX_SECRET_ACCESS_KEY.to_string(),
-            )),
-            read_only: global.read_only,
-            sandbox: true,
-            profile: None,
-        };
+        let options = sandbox_options(&sandbox, global.read_only);
         let session = Session::connect(&options)
             .await
             .map_err(|e| AppError::aws(e.to_string()))?;
@@ -65,6 +55,21 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection, AppError> {
         session,
         sandbox: None,
     })
+}
+
+/// Options that point every client at a running sandbox with its static credentials.
+pub fn sandbox_options(sandbox: &Sandbox, read_only: bool) -> ConnectOptions {
+    ConnectOptions {
+        region: Some(SANDBOX_REGION.to_string()),
+        endpoint_url: Some(sandbox.url()),
+        static_credentials: Some((
+            SANDBOX_ACCESS_KEY_ID.to_string(),
+            SANDBOX_SECRET_ACCESS_KEY.to_string(),
+        )),
+        read_only,
+        sandbox: true,
+        profile: None,
+    }
 }
 
 /// The journal the flags name, or the default one.

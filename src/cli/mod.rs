@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{AppError, EXIT_CODES_HELP};
 
-pub use connect::{Connection, connect};
+pub use connect::{Connection, connect, sandbox_options};
 pub use explain::{ExplainArgs, read_input};
 
 /// Output format of the subcommands.

@@ -40,30 +40,39 @@ fn invalid(message: &str, call: &Call) -> Reply {
     error(400, "InvalidParameterValueException", message, call)
 }
 
-/// Routes a Backup request.
-pub fn dispatch(shared: &Shared, call: &Call) -> Reply {
-    let segments: Vec<&str> = call
-        .path
+/// The path's non-empty segments (`/restore-jobs/` and `/restore-jobs` are the same route).
+fn segments_of(call: &Call) -> Vec<&str> {
+    call.path
         .trim_matches('/')
         .split('/')
         .filter(|s| !s.is_empty())
-        .collect();
-    let operation = match (call.method.as_str(), segments.as_slice()) {
-        ("GET", ["restore-jobs"]) => "ListRestoreJobs",
-        ("PUT", ["restore-jobs"]) => "StartRestoreJob",
-        ("GET", ["restore-jobs", _]) => "DescribeRestoreJob",
-        ("GET", ["restore-jobs", _, "metadata"]) => "GetRestoreJobMetadata",
-        _ => {
-            return error(
-                404,
-                "UnknownOperationException",
-                &format!(
-                    "The sandbox does not implement {} {}",
-                    call.method, call.path
-                ),
-                call,
-            );
-        }
+        .collect()
+}
+
+/// The Backup operation a request's method and path name, if the sandbox implements it.
+pub fn operation_of(call: &Call) -> Option<&'static str> {
+    match (call.method.as_str(), segments_of(call).as_slice()) {
+        ("GET", ["restore-jobs"]) => Some("ListRestoreJobs"),
+        ("PUT", ["restore-jobs"]) => Some("StartRestoreJob"),
+        ("GET", ["restore-jobs", _]) => Some("DescribeRestoreJob"),
+        ("GET", ["restore-jobs", _, "metadata"]) => Some("GetRestoreJobMetadata"),
+        _ => None,
+    }
+}
+
+/// Routes a Backup request.
+pub fn dispatch(shared: &Shared, call: &Call) -> Reply {
+    let segments = segments_of(call);
+    let Some(operation) = operation_of(call) else {
+        return error(
+            404,
+            "UnknownOperationException",
+            &format!(
+                "The sandbox does not implement {} {}",
+                call.method, call.path
+            ),
+            call,
+        );
     };
     let Some(key) = call.access_key_id.as_deref() else {
         return error(

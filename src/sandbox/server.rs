@@ -218,14 +218,7 @@ fn operation_of(call: &Call, query_protocol: bool) -> String {
             .cloned()
             .unwrap_or_default();
     }
-    let segments = call.path.trim_matches('/').split('/').count();
-    match (call.method.as_str(), segments) {
-        ("PUT", _) => "StartRestoreJob",
-        (_, 1) => "ListRestoreJobs",
-        (_, 2) => "DescribeRestoreJob",
-        _ => "GetRestoreJobMetadata",
-    }
-    .to_string()
+    restjson::operation_of(call).unwrap_or_default().to_string()
 }
 
 fn to_http(reply: Reply) -> Response<Full<Bytes>> {

@@ -69,10 +69,9 @@ fn spawn_reader(stop: Arc<AtomicBool>) -> UnboundedReceiver<Event> {
 }
 
 /// Debug builds only: `RESTORE_DOCTOR_TEST_PANIC=1` panics after the first frame, so a test can
-/// prove the panic hook restores the terminal. Release builds do not contain it.
-fn panic_for_tests() {
-    #[cfg(debug_assertions)]
-    if std::env::var_os("RESTORE_DOCTOR_TEST_PANIC").is_some() {
+/// prove the panic hook restores the terminal. Release builds ignore it.
+fn panic_for_tests(requested: bool) {
+    if cfg!(debug_assertions) && requested {
         panic!("RESTORE_DOCTOR_TEST_PANIC is set: panicking after the first frame");
     }
 }
@@ -92,13 +91,14 @@ pub async fn run(
     // is restored; without a handler they would kill it in raw mode on the alternate screen.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    let panic_requested = std::env::var_os("RESTORE_DOCTOR_TEST_PANIC").is_some();
     let result = loop {
         if app.dirty {
             if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
                 break Err(error);
             }
             app.dirty = false;
-            panic_for_tests();
+            panic_for_tests(panic_requested);
         }
         if app.should_quit {
             break Ok(());

@@ -10,18 +10,12 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::{Arc, Weak};
 
-use std::hash::{DefaultHasher, Hash, Hasher};
-
-use tui_tree_widget::{TreeItem, TreeState};
+use tui_tree_widget::TreeItem;
 
 use crate::tui::action::Decoded;
 use crate::tui::app::{App, DecodeState, Pane, tree};
 
 type Items = Rc<Vec<TreeItem<'static, String>>>;
-
-/// The items a state belongs to, the opened-set fingerprint and selection it was built from,
-/// and the state itself.
-type CachedState = (Items, u64, Vec<String>, TreeState<String>);
 
 thread_local! {
     /// The widget items of the last decoded message drawn. Building a 1,000-node tree takes
@@ -29,24 +23,6 @@ thread_local! {
     /// selected; the weak pointer keeps the allocation alive, so an address is never reused.
     static ITEMS: RefCell<Option<(Weak<<Decoded as std::ops::Deref>::Target>, Items)>> =
         const { RefCell::new(None) };
-}
-
-thread_local! {
-    /// The widget state (opened nodes, selection, scroll offset) for the items above, rebuilt
-    /// only when the opened set or the selection changes: rebuilding clones every opened path.
-    static STATE: RefCell<Option<CachedState>> =
-        const { RefCell::new(None) };
-}
-
-/// An order-independent fingerprint of the opened paths, computed without allocating.
-fn opened_fingerprint(app: &App) -> u64 {
-    app.tree_opened
-        .iter()
-        .fold(app.tree_opened.len() as u64, |acc, path| {
-            let mut hasher = DefaultHasher::new();
-            path.hash(&mut hasher);
-            acc.wrapping_add(hasher.finish())
-        })
 }
 
 /// The tree items of the selected job's decoded message, built once per message.
@@ -88,7 +64,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let fingerprint = opened_fingerprint(app);
+    let mut state = tree::state(&app.tree_opened, &app.tree_selected);
     let highlight = if app.focus == Pane::Tree {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {
@@ -101,23 +77,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 .block(block)
                 .highlight_style(highlight)
                 .highlight_symbol(symbol);
-            STATE.with_borrow_mut(|cache| {
-                let fresh = match cache.as_ref() {
-                    Some((cached, print, selected, _)) => {
-                        !Rc::ptr_eq(cached, &items)
-                            || *print != fingerprint
-                            || *selected != app.tree_selected
-                    }
-                    None => true,
-                };
-                if fresh {
-                    let state = tree::state(&app.tree_opened, &app.tree_selected);
-                    *cache = Some((items.clone(), fingerprint, app.tree_selected.clone(), state));
-                }
-                if let Some((_, _, _, state)) = cache.as_mut() {
-                    frame.render_stateful_widget(widget, area, state);
-                }
-            });
+            frame.render_stateful_widget(widget, area, &mut state);
         }
         Err(error) => frame.render_widget(
             Paragraph::new(format!("cannot draw the tree: {error}")).block(block),
