@@ -47,7 +47,7 @@ async fn a_policy_changed_after_the_preview_aborts_the_write() {
 
     // Someone else writes the same policy between preview and apply.
     writer
-        .put_role_policy(&plan.target_name, &plan.policy_name, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
+        .put_inline_policy(plan.target_type, &plan.target_name, &plan.policy_name, r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*"}]}"#)
         .await
         .unwrap();
     let writes_before = sandbox.audit().len();
@@ -98,7 +98,7 @@ async fn a_policy_changed_after_the_preview_aborts_the_write() {
         .unwrap();
     assert!(undone.contains("restored"), "{undone}");
     let now = session
-        .get_role_policy(&plan.target_name, &plan.policy_name)
+        .get_inline_policy(plan.target_type, &plan.target_name, &plan.policy_name)
         .await
         .unwrap();
     assert_eq!(now, entry.before);

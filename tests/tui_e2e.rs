@@ -9,6 +9,7 @@ use crossterm::event::KeyCode;
 use restore_doctor::aws::Session;
 use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
+use restore_doctor::tui::app::Badge;
 use restore_doctor::tui::{self, Driver, TuiOptions};
 use restore_doctor::workflow::Journal;
 
@@ -194,7 +195,7 @@ async fn thousands_of_jobs_decode_in_the_background_while_keys_work() {
     let pending = |app: &restore_doctor::tui::app::App| {
         app.jobs
             .iter()
-            .filter(|row| app.badge(row) == "decoding…")
+            .filter(|row| app.badge(row) == Badge::Decoding)
             .count()
     };
     let decoded = driver
@@ -342,7 +343,7 @@ async fn each_distinct_token_is_decoded_once_even_after_a_refresh() {
     let all_decoded = |app: &restore_doctor::tui::app::App| {
         app.list_state == restore_doctor::tui::app::ListState::Loaded
             && !app.jobs.is_empty()
-            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+            && app.jobs.iter().all(|row| app.badge(row) != Badge::Decoding)
     };
     assert!(
         driver
@@ -395,7 +396,7 @@ async fn a_flaky_aws_degrades_rows_not_the_app() {
     let mut driver = tui::driver(session, &options(&dir, true), 160, 45);
     let settled = |app: &restore_doctor::tui::app::App| {
         app.list_state != restore_doctor::tui::app::ListState::Loading
-            && app.jobs.iter().all(|row| app.badge(row) != "decoding…")
+            && app.jobs.iter().all(|row| app.badge(row) != Badge::Decoding)
     };
     assert!(driver.settle_app(settled, Duration::from_secs(120)).await);
     // Every row has a badge (decoded, or `decode failed: reason`), and keys still work.
@@ -447,7 +448,7 @@ async fn keys_show_in_the_next_frame_while_the_fault_storm_runs() {
             .app()
             .jobs
             .iter()
-            .any(|row| driver.app().badge(row) == "decoding…");
+            .any(|row| driver.app().badge(row) == Badge::Decoding);
         driver.type_char('j');
         // The very next frame shows the selection one row lower.
         let next = marked_line(&driver.screen()).expect("a selected row");

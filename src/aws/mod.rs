@@ -14,7 +14,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
 pub use error::{AwsError, AwsErrorKind};
-pub use reader::{RoleInfo, SimulationResult};
+pub use reader::{RestoreJob, RoleInfo, SimulationResult};
 pub use writer::Writer;
 
 /// How to connect.

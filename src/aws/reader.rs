@@ -3,15 +3,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_backup::primitives::DateTime;
-use aws_sdk_backup::types::RestoreJobStatus;
 use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 
 use super::Session;
 use super::error::{AwsError, AwsErrorKind, classify};
-use crate::diagnosis::token;
-use crate::workflow::{JobProgress, JobSummary};
+use crate::diagnosis::evaluate::Decision;
+use crate::diagnosis::{RestoreJobStatus, TargetType};
 
 /// A role as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,23 +24,38 @@ pub struct RoleInfo {
 /// IAM `SimulatePrincipalPolicy`'s answer for one action and resource.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SimulationResult {
-    /// `allowed`, `explicitDeny` or `implicitDeny`.
-    pub decision: String,
+    /// Allowed, explicit deny or implicit deny.
+    pub decision: Decision,
     /// Context keys the simulation lacked.
     pub missing_context_values: Vec<String>,
 }
 
-/// Everything about a restore job that a re-run needs.
+/// A restore job as AWS Backup describes it (what `ListRestoreJobs` and `DescribeRestoreJob`
+/// return, untouched: the workflow decides what it means).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RestoreJobDetail {
-    /// Status and progress.
-    pub progress: JobProgress,
-    /// The recovery point.
-    pub recovery_point_arn: Option<String>,
-    /// The role it ran as.
-    pub iam_role_arn: Option<String>,
-    /// EC2, EBS, …
+pub struct RestoreJob {
+    /// The restore job ID.
+    pub restore_job_id: String,
+    /// Its status.
+    pub status: RestoreJobStatus,
+    /// Creation time, RFC 3339 at millisecond precision (empty when AWS sent none).
+    pub created: String,
+    /// `EC2`, `EBS`, `EFS`, …
     pub resource_type: Option<String>,
+    /// The recovery point restored from.
+    pub recovery_point_arn: Option<String>,
+    /// The role the restore ran as.
+    pub iam_role_arn: Option<String>,
+    /// AWS's status message.
+    pub status_message: Option<String>,
+    /// The resource a completed restore created.
+    pub created_resource_arn: Option<String>,
+    /// Percent done, when AWS reports it.
+    pub percent_done: Option<String>,
+}
+
+fn status_of(status: Option<&aws_sdk_backup::types::RestoreJobStatus>) -> RestoreJobStatus {
+    RestoreJobStatus::parse(status.map(|s| s.as_str()).unwrap_or_default())
 }
 
 /// RFC 3339 at millisecond precision: AWS sends epoch seconds with at most three decimals,
@@ -75,12 +89,12 @@ impl Session {
         &self,
         created_after: Option<std::time::SystemTime>,
         limit: Option<usize>,
-    ) -> Result<Vec<JobSummary>, AwsError> {
+    ) -> Result<Vec<RestoreJob>, AwsError> {
         let mut request = self
             .clients()
             .backup
             .list_restore_jobs()
-            .by_status(RestoreJobStatus::Failed)
+            .by_status(aws_sdk_backup::types::RestoreJobStatus::Failed)
             .max_results(1000);
         if let Some(after) = created_after {
             request = request.by_created_after(DateTime::from(after));
@@ -90,24 +104,20 @@ impl Session {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("ListRestoreJobs", e))?;
             for job in page.restore_jobs() {
-                let status_message = job.status_message().map(str::to_string);
                 jobs.push((
                     job.creation_date()
                         .map(|d| (d.secs(), d.subsec_nanos()))
                         .unwrap_or_default(),
-                    JobSummary {
+                    RestoreJob {
                         restore_job_id: job.restore_job_id().unwrap_or_default().to_string(),
-                        status: job
-                            .status()
-                            .map(|s| s.as_str().to_string())
-                            .unwrap_or_default(),
+                        status: status_of(job.status()),
                         created: rfc3339(job.creation_date()),
                         resource_type: job.resource_type().map(str::to_string),
                         recovery_point_arn: job.recovery_point_arn().map(str::to_string),
                         iam_role_arn: job.iam_role_arn().map(str::to_string),
-                        encoded_message: token::encoded_message_in(status_message.as_deref()),
-                        status_message,
+                        status_message: job.status_message().map(str::to_string),
                         created_resource_arn: job.created_resource_arn().map(str::to_string),
+                        percent_done: job.percent_done().map(str::to_string),
                     },
                 ));
             }
@@ -117,7 +127,7 @@ impl Session {
             }
         }
         jobs.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
-        let mut jobs: Vec<JobSummary> = jobs.into_iter().map(|(_, j)| j).collect();
+        let mut jobs: Vec<RestoreJob> = jobs.into_iter().map(|(_, j)| j).collect();
         if let Some(limit) = limit {
             jobs.truncate(limit);
         }
@@ -125,7 +135,7 @@ impl Session {
     }
 
     /// One restore job's details.
-    pub async fn describe_restore_job(&self, job_id: &str) -> Result<RestoreJobDetail, AwsError> {
+    pub async fn describe_restore_job(&self, job_id: &str) -> Result<RestoreJob, AwsError> {
         let out = self
             .clients()
             .backup
@@ -134,20 +144,16 @@ impl Session {
             .send()
             .await
             .map_err(|e| classify("DescribeRestoreJob", e))?;
-        Ok(RestoreJobDetail {
-            progress: JobProgress {
-                restore_job_id: out.restore_job_id().unwrap_or(job_id).to_string(),
-                status: out
-                    .status()
-                    .map(|s| s.as_str().to_string())
-                    .unwrap_or_default(),
-                percent_done: out.percent_done().map(str::to_string),
-                status_message: out.status_message().map(str::to_string),
-                created_resource_arn: out.created_resource_arn().map(str::to_string),
-            },
+        Ok(RestoreJob {
+            restore_job_id: out.restore_job_id().unwrap_or(job_id).to_string(),
+            status: status_of(out.status()),
+            created: rfc3339(out.creation_date()),
+            resource_type: out.resource_type().map(str::to_string),
             recovery_point_arn: out.recovery_point_arn().map(str::to_string),
             iam_role_arn: out.iam_role_arn().map(str::to_string),
-            resource_type: out.resource_type().map(str::to_string),
+            status_message: out.status_message().map(str::to_string),
+            created_resource_arn: out.created_resource_arn().map(str::to_string),
+            percent_done: out.percent_done().map(str::to_string),
         })
     }
 
@@ -216,74 +222,71 @@ impl Session {
         })
     }
 
-    /// The names of a role's inline policies.
-    pub async fn list_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError> {
-        let mut pages = self
-            .clients()
-            .iam
-            .list_role_policies()
-            .role_name(role)
-            .into_paginator()
-            .send();
+    /// The names of a role's or user's inline policies (every page).
+    pub async fn list_inline_policies(
+        &self,
+        target: TargetType,
+        name: &str,
+    ) -> Result<Vec<String>, AwsError> {
+        let iam = &self.clients().iam;
         let mut names = Vec::new();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| classify("ListRolePolicies", e))?;
-            names.extend(page.policy_names().iter().cloned());
+        match target {
+            TargetType::Role => {
+                let mut pages = iam
+                    .list_role_policies()
+                    .role_name(name)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| classify("ListRolePolicies", e))?;
+                    names.extend(page.policy_names().iter().cloned());
+                }
+            }
+            TargetType::User => {
+                let mut pages = iam
+                    .list_user_policies()
+                    .user_name(name)
+                    .into_paginator()
+                    .send();
+                while let Some(page) = pages.next().await {
+                    let page = page.map_err(|e| classify("ListUserPolicies", e))?;
+                    names.extend(page.policy_names().iter().cloned());
+                }
+            }
         }
         Ok(names)
     }
 
-    /// A role's inline policy document (URL-decoded), or None when it does not exist.
-    pub async fn get_role_policy(
+    /// A role's or user's inline policy document (URL-decoded), or None when it does not exist.
+    pub async fn get_inline_policy(
         &self,
-        role: &str,
+        target: TargetType,
+        name: &str,
         policy: &str,
     ) -> Result<Option<Value>, AwsError> {
-        match self
-            .clients()
-            .iam
-            .get_role_policy()
-            .role_name(role)
-            .policy_name(policy)
-            .send()
-            .await
-        {
-            Ok(out) => url_decoded_json(out.policy_document()).map(Some),
-            Err(e) => {
-                let error = classify("GetRolePolicy", e);
-                if error.kind == AwsErrorKind::NoSuchEntity {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
-        }
-    }
-
-    /// A user's inline policy document (URL-decoded), or None when it does not exist.
-    pub async fn get_user_policy(
-        &self,
-        user: &str,
-        policy: &str,
-    ) -> Result<Option<Value>, AwsError> {
-        match self
-            .clients()
-            .iam
-            .get_user_policy()
-            .user_name(user)
-            .policy_name(policy)
-            .send()
-            .await
-        {
-            Ok(out) => url_decoded_json(out.policy_document()).map(Some),
-            Err(e) => {
-                let error = classify("GetUserPolicy", e);
-                if error.kind == AwsErrorKind::NoSuchEntity {
-                    Ok(None)
-                } else {
-                    Err(error)
-                }
-            }
+        let iam = &self.clients().iam;
+        let result = match target {
+            TargetType::Role => iam
+                .get_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map(|out| out.policy_document().to_string())
+                .map_err(|e| classify("GetRolePolicy", e)),
+            TargetType::User => iam
+                .get_user_policy()
+                .user_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map(|out| out.policy_document().to_string())
+                .map_err(|e| classify("GetUserPolicy", e)),
+        };
+        match result {
+            Ok(document) => url_decoded_json(&document).map(Some),
+            Err(error) if error.kind == AwsErrorKind::NoSuchEntity => Ok(None),
+            Err(error) => Err(error),
         }
     }
 
@@ -327,8 +330,15 @@ impl Session {
                 "SimulatePrincipalPolicy returned no result",
             )
         })?;
+        use aws_sdk_iam::types::PolicyEvaluationDecisionType as IamDecision;
+        let decision = match result.eval_decision() {
+            IamDecision::Allowed => Decision::Allowed,
+            IamDecision::ExplicitDeny => Decision::ExplicitDeny,
+            // implicitDeny, and anything IAM adds later: not allowed is the safe reading.
+            _ => Decision::ImplicitDeny,
+        };
         Ok(SimulationResult {
-            decision: result.eval_decision().as_str().to_string(),
+            decision,
             missing_context_values: result.missing_context_values().to_vec(),
         })
     }

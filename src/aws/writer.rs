@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::error::{AwsError, classify};
 use super::{Clients, WriteCapability};
+use crate::diagnosis::TargetType;
 
 /// The write capability: the only way to change IAM or start a restore.
 #[derive(Clone, Debug)]
@@ -21,68 +22,63 @@ impl Writer {
         }
     }
 
-    /// `iam:PutRolePolicy` with exactly `document`.
-    pub async fn put_role_policy(
+    /// `iam:PutRolePolicy` or `iam:PutUserPolicy` with exactly `document`.
+    pub async fn put_inline_policy(
         &self,
-        role: &str,
+        target: TargetType,
+        name: &str,
         policy: &str,
         document: &str,
     ) -> Result<(), AwsError> {
-        self.clients
-            .iam
-            .put_role_policy()
-            .role_name(role)
-            .policy_name(policy)
-            .policy_document(document)
-            .send()
-            .await
-            .map_err(|e| classify("PutRolePolicy", e))?;
-        Ok(())
+        let iam = &self.clients.iam;
+        match target {
+            TargetType::Role => iam
+                .put_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("PutRolePolicy", e)),
+            TargetType::User => iam
+                .put_user_policy()
+                .user_name(name)
+                .policy_name(policy)
+                .policy_document(document)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("PutUserPolicy", e)),
+        }
     }
 
-    /// `iam:DeleteRolePolicy`.
-    pub async fn delete_role_policy(&self, role: &str, policy: &str) -> Result<(), AwsError> {
-        self.clients
-            .iam
-            .delete_role_policy()
-            .role_name(role)
-            .policy_name(policy)
-            .send()
-            .await
-            .map_err(|e| classify("DeleteRolePolicy", e))?;
-        Ok(())
-    }
-
-    /// `iam:PutUserPolicy` with exactly `document`.
-    pub async fn put_user_policy(
+    /// `iam:DeleteRolePolicy` or `iam:DeleteUserPolicy`.
+    pub async fn delete_inline_policy(
         &self,
-        user: &str,
+        target: TargetType,
+        name: &str,
         policy: &str,
-        document: &str,
     ) -> Result<(), AwsError> {
-        self.clients
-            .iam
-            .put_user_policy()
-            .user_name(user)
-            .policy_name(policy)
-            .policy_document(document)
-            .send()
-            .await
-            .map_err(|e| classify("PutUserPolicy", e))?;
-        Ok(())
-    }
-
-    /// `iam:DeleteUserPolicy`.
-    pub async fn delete_user_policy(&self, user: &str, policy: &str) -> Result<(), AwsError> {
-        self.clients
-            .iam
-            .delete_user_policy()
-            .user_name(user)
-            .policy_name(policy)
-            .send()
-            .await
-            .map_err(|e| classify("DeleteUserPolicy", e))?;
-        Ok(())
+        let iam = &self.clients.iam;
+        match target {
+            TargetType::Role => iam
+                .delete_role_policy()
+                .role_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("DeleteRolePolicy", e)),
+            TargetType::User => iam
+                .delete_user_policy()
+                .user_name(name)
+                .policy_name(policy)
+                .send()
+                .await
+                .map(drop)
+                .map_err(|e| classify("DeleteUserPolicy", e)),
+        }
     }
 
     /// `backup:StartRestoreJob`; returns the new job's ID.

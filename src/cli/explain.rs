@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::OutputFormat;
 use crate::diagnosis::decoded::MAX_DECODED_LEN;
-use crate::diagnosis::{DecodedMessage, Scope, diagnose, report};
+use crate::diagnosis::{DecodedMessage, diagnose, report};
 use crate::error::AppError;
 
 /// Arguments of `explain`.
@@ -17,8 +17,8 @@ pub struct ExplainArgs {
     /// for stdin.
     pub file: Option<PathBuf>,
     /// How wide the proposed fix is: `exact` (least privilege) or `account` (wider).
-    #[arg(long, value_enum, default_value_t = Scope::Exact)]
-    pub scope: Scope,
+    #[arg(long, value_enum, default_value_t = super::ScopeArg::Exact)]
+    pub scope: super::ScopeArg,
 }
 
 /// Reads a file or stdin, refusing more than `limit` bytes without reading it all.
@@ -56,7 +56,7 @@ pub fn read_input(file: Option<&PathBuf>, limit: usize) -> Result<String, AppErr
 pub fn run(args: &ExplainArgs, output: OutputFormat) -> Result<(), AppError> {
     let text = read_input(args.file.as_ref(), MAX_DECODED_LEN)?;
     let message = DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
-    let diagnosis = diagnose(&message, args.scope);
+    let diagnosis = diagnose(&message, args.scope.into());
     match output {
         OutputFormat::Json => {
             let json = serde_json::to_string_pretty(&diagnosis)

@@ -8,7 +8,7 @@ use super::confirm::confirm;
 use super::connect::journal;
 use super::{Connection, GlobalArgs, OutputFormat, read_input};
 use crate::diagnosis::decoded::MAX_DECODED_LEN;
-use crate::diagnosis::{DecodedMessage, Scope, token};
+use crate::diagnosis::{DecodedMessage, token};
 use crate::error::AppError;
 use crate::workflow::{self, FixPlan, JobSummary, Verification};
 
@@ -27,8 +27,8 @@ pub struct FixArgs {
     #[arg(long)]
     pub decoded: Option<PathBuf>,
     /// `exact` (least privilege) or `account` (wider).
-    #[arg(long, value_enum, default_value_t = Scope::Exact)]
-    pub scope: Scope,
+    #[arg(long, value_enum, default_value_t = super::ScopeArg::Exact)]
+    pub scope: super::ScopeArg,
     /// Preview only; never write.
     #[arg(long)]
     pub dry_run: bool,
@@ -165,8 +165,13 @@ pub async fn fix(
         global.since,
     )
     .await?;
-    let plan =
-        workflow::preview_fix(&connection.session, &message, args.scope, job.as_ref()).await?;
+    let plan = workflow::preview_fix(
+        &connection.session,
+        &message,
+        args.scope.into(),
+        job.as_ref(),
+    )
+    .await?;
     let json = global.output == OutputFormat::Json;
     if !json {
         print_preview(&plan);

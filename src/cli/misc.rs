@@ -9,7 +9,7 @@ use super::confirm::confirm;
 use super::connect::journal;
 use super::fix::{find_job, resolve_message};
 use super::{Connection, GlobalArgs, OutputFormat};
-use crate::diagnosis::{Scope, diagnose, fix as fixes};
+use crate::diagnosis::{RestoreJobStatus, diagnose, fix as fixes};
 use crate::error::AppError;
 use crate::sandbox::{FaultSpec, SandboxConfig, serve_forever};
 use crate::workflow::{self, ExportFormat};
@@ -59,8 +59,8 @@ pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub format: ExportFormat,
     /// `exact` (least privilege) or `account` (wider).
-    #[arg(long, value_enum, default_value_t = Scope::Exact)]
-    pub scope: Scope,
+    #[arg(long, value_enum, default_value_t = super::ScopeArg::Exact)]
+    pub scope: super::ScopeArg,
 }
 
 /// Arguments of `sandbox`.
@@ -156,7 +156,7 @@ pub async fn rerun(
     )
     .await?;
     let diagnosis = match workflow::encoded_message_in(outcome.status_message.as_deref()) {
-        Some(token) if outcome.status == "FAILED" => {
+        Some(token) if outcome.status == RestoreJobStatus::Failed => {
             workflow::decode_token(&connection.session, &token)
                 .await
                 .ok()
@@ -173,8 +173,8 @@ pub async fn rerun(
             .unwrap_or_default()
         );
     } else {
-        match outcome.status.as_str() {
-            "COMPLETED" => println!(
+        match &outcome.status {
+            RestoreJobStatus::Completed => println!(
                 "Restore {new_id} COMPLETED: {}",
                 outcome.created_resource_arn.as_deref().unwrap_or("")
             ),
@@ -189,7 +189,7 @@ pub async fn rerun(
             }
         }
     }
-    if outcome.status == "COMPLETED" {
+    if outcome.status == RestoreJobStatus::Completed {
         Ok(())
     } else {
         Err(AppError::aws(format!(
@@ -259,8 +259,8 @@ pub async fn export(
             .0
         }
     };
-    let diagnosis = diagnose(&message, args.scope);
-    let fix = fixes::synthesize(&message, args.scope).map_err(|reason| {
+    let diagnosis = diagnose(&message, args.scope.into());
+    let fix = fixes::synthesize(&message, args.scope.into()).map_err(|reason| {
         AppError::refused(format!(
             "nothing to export: {reason} ({})",
             diagnosis.summary

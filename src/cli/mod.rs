@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diagnosis::Scope;
 use crate::error::{AppError, EXIT_CODES_HELP};
 
 pub use connect::{Connection, connect, sandbox_options};
@@ -25,6 +26,25 @@ pub enum OutputFormat {
     Text,
     /// JSON (a public interface for scripts).
     Json,
+}
+
+/// How wide the fix's resource is (`--scope`); the diagnosis core's [`Scope`] without clap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ScopeArg {
+    /// Exactly the decoded resource (least privilege; the default).
+    #[default]
+    Exact,
+    /// Every resource of that type in the account (wider; only on request).
+    Account,
+}
+
+impl From<ScopeArg> for Scope {
+    fn from(scope: ScopeArg) -> Scope {
+        match scope {
+            ScopeArg::Exact => Scope::Exact,
+            ScopeArg::Account => Scope::Account,
+        }
+    }
 }
 
 /// restore-doctor: diagnose and fix AWS Backup restore jobs that fail with an encoded

@@ -35,8 +35,10 @@ pub struct NamedPolicy {
     pub document: Value,
 }
 
-/// IAM's three outcomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// IAM's three outcomes (also `SimulatePrincipalPolicy`'s `EvalDecision`, spelt as IAM spells
+/// it when serialised: `allowed`, `explicitDeny`, `implicitDeny`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Decision {
     /// An allow statement applies and no deny does.
     Allowed,
@@ -44,6 +46,23 @@ pub enum Decision {
     ExplicitDeny,
     /// Nothing applies.
     ImplicitDeny,
+}
+
+impl Decision {
+    /// IAM's spelling: `allowed`, `explicitDeny` or `implicitDeny`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::ExplicitDeny => "explicitDeny",
+            Decision::ImplicitDeny => "implicitDeny",
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The effect of a statement.

@@ -6,13 +6,14 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::decoded::DecodedMessage;
+pub use super::kinds::TargetType;
 use super::principal::PrincipalType;
 
 /// The one inline policy restore-doctor writes to, on every role or user it fixes.
 pub const POLICY_NAME: &str = "RestoreDoctorFixes";
 
 /// How wide the resource of the fix is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Exactly the decoded resource (least privilege; the default).
@@ -38,16 +39,6 @@ impl Scope {
             Scope::Account => "account",
         }
     }
-}
-
-/// Whose policy the fix goes into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TargetType {
-    /// An IAM role (also for an assumed-role session).
-    Role,
-    /// An IAM user.
-    User,
 }
 
 /// The principal to fix.

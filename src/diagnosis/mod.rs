@@ -4,6 +4,7 @@
 pub mod decoded;
 pub mod evaluate;
 pub mod fix;
+pub mod kinds;
 pub mod merge;
 pub mod principal;
 pub mod report;
@@ -11,4 +12,5 @@ pub mod token;
 
 pub use decoded::{DecodedMessage, ParseError};
 pub use fix::{Fix, POLICY_NAME, Scope};
+pub use kinds::{RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::decoded::DecodedMessage;
 use super::evaluate::{self, Decision, NamedPolicy, RequestContext};
-use super::fix::{self, Fix, Scope, TargetType, service_principal};
+use super::fix::{self, Fix, Scope, service_principal};
 use super::principal::{Principal, PrincipalType};
 
 /// IAM's answer as the decoded message gives it.
@@ -259,10 +259,7 @@ fn summary(d: &Diagnosis) -> String {
         }
         Verdict::MissingAllow => match (&d.fix, &d.no_fix_reason) {
             (Some(report), _) => {
-                let kind = match report.fix.target.kind {
-                    TargetType::Role => "role",
-                    TargetType::User => "user",
-                };
+                let kind = report.fix.target.kind;
                 let wider = if report.fix.wider {
                     " (wider than the request: account scope)"
                 } else {
@@ -312,10 +309,7 @@ pub fn render_text(d: &Diagnosis) -> String {
     out.push_str(&d.summary);
     out.push('\n');
     if let Some(report) = &d.fix {
-        let kind = match report.fix.target.kind {
-            TargetType::Role => "role",
-            TargetType::User => "user",
-        };
+        let kind = report.fix.target.kind;
         out.push_str(&format!(
             "\nFix ({} scope{}): add to {kind} {} inline policy {}:\n",
             report.fix.scope.as_str(),

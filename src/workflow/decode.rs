@@ -16,7 +16,12 @@ pub async fn list_failed_jobs(
     limit: Option<usize>,
 ) -> Result<Vec<JobSummary>, WorkflowError> {
     let after = SystemTime::now().checked_sub(since);
-    Ok(session.list_failed_restore_jobs(after, limit).await?)
+    Ok(session
+        .list_failed_restore_jobs(after, limit)
+        .await?
+        .into_iter()
+        .map(JobSummary::from)
+        .collect())
 }
 
 /// Decodes one token through STS and diagnoses it.

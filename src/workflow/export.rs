@@ -20,9 +20,9 @@ fn shell_quote(text: &str) -> String {
 pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
     let document = fix_document(fix);
     let pretty = serde_json::to_string_pretty(&document).unwrap_or_default();
-    let (kind, tf_resource, cfn_type, name_key, cli_verb, cli_flag) = match fix.target.kind {
+    let kind = fix.target.kind.as_str();
+    let (tf_resource, cfn_type, name_key, cli_verb, cli_flag) = match fix.target.kind {
         TargetType::Role => (
-            "role",
             "aws_iam_role_policy",
             "AWS::IAM::RolePolicy",
             "RoleName",
@@ -30,7 +30,6 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
             "--role-name",
         ),
         TargetType::User => (
-            "user",
             "aws_iam_user_policy",
             "AWS::IAM::UserPolicy",
             "UserName",

@@ -5,10 +5,10 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::journal::{Journal, JournalEntry, Phase, new_entry_id, now_rfc3339};
+use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use super::{ApplyOutcome, FixPlan, JobSummary, Verification, WorkflowError};
 use crate::aws::{AwsErrorKind, Session, Writer};
-use crate::diagnosis::evaluate::NamedPolicy;
+use crate::diagnosis::evaluate::{Decision, NamedPolicy};
 use crate::diagnosis::fix::TargetType;
 use crate::diagnosis::merge::{self, policy_size, quota_for};
 use crate::diagnosis::report::{self, diagnosis_request_context};
@@ -77,24 +77,21 @@ pub async fn preview_fix(
                     role.name
                 )));
             }
-            let mut other_size = 0;
-            let mut current = None;
-            for name in session.list_role_policies(&role.name).await? {
-                let document = session.get_role_policy(&role.name, &name).await?;
-                if name == fix.policy_name {
-                    current = document;
-                } else if let Some(document) = document {
-                    other_size += policy_size(&document);
-                }
-            }
+            let (current, other_size) =
+                current_and_other_size(session, TargetType::Role, &role.name, &fix.policy_name)
+                    .await?;
             (role.arn, current, other_size)
         }
         TargetType::User => {
             // Users: the ARN (with path) is in the decoded message itself.
-            let current = session
-                .get_user_policy(&fix.target.name, &fix.policy_name)
-                .await?;
-            (diagnosis.principal.arn.clone(), current, 0)
+            let (current, other_size) = current_and_other_size(
+                session,
+                TargetType::User,
+                &fix.target.name,
+                &fix.policy_name,
+            )
+            .await?;
+            (diagnosis.principal.arn.clone(), current, other_size)
         }
     };
     let merged = merge::merge(
@@ -126,10 +123,7 @@ pub async fn preview_fix(
         }],
     );
     Ok(FixPlan {
-        target_type: match fix.target.kind {
-            TargetType::Role => "role".into(),
-            TargetType::User => "user".into(),
-        },
+        target_type: fix.target.kind,
         target_name: fix.target.name.clone(),
         target_arn,
         account: caller_account,
@@ -148,6 +142,27 @@ pub async fn preview_fix(
         scope,
         diagnosis,
     })
+}
+
+/// The target's inline policy `policy` as it is now, and the size of its other inline policies
+/// (they count against the same quota).
+async fn current_and_other_size(
+    session: &Session,
+    target: TargetType,
+    name: &str,
+    policy: &str,
+) -> Result<(Option<Value>, usize), WorkflowError> {
+    let mut other_size = 0;
+    let mut current = None;
+    for existing in session.list_inline_policies(target, name).await? {
+        let document = session.get_inline_policy(target, name, &existing).await?;
+        if existing == policy {
+            current = document;
+        } else if let Some(document) = document {
+            other_size += policy_size(&document);
+        }
+    }
+    Ok((current, other_size))
 }
 
 /// Applies exactly the previewed document. Nothing is written when the fix is already in
@@ -172,16 +187,9 @@ pub async fn apply_fix(
             verification: verify(session, plan).await,
         });
     }
-    let is_role = plan.target_type == "role";
-    let now = if is_role {
-        session
-            .get_role_policy(&plan.target_name, &plan.policy_name)
-            .await?
-    } else {
-        session
-            .get_user_policy(&plan.target_name, &plan.policy_name)
-            .await?
-    };
+    let now = session
+        .get_inline_policy(plan.target_type, &plan.target_name, &plan.policy_name)
+        .await?;
     if fingerprint(now.as_ref()) != plan.current_sha256 {
         return Err(WorkflowError::Refused(format!(
             "policy {} on {} changed since the preview: nothing written; preview again",
@@ -194,10 +202,10 @@ pub async fn apply_fix(
         id: new_entry_id(),
         time: now_rfc3339(),
         phase: Phase::Pending,
-        operation: "fix".into(),
+        operation: Operation::Fix,
         account: plan.account.clone(),
         region: plan.region.clone(),
-        target_type: plan.target_type.clone(),
+        target_type: plan.target_type,
         target_name: plan.target_name.clone(),
         target_arn: plan.target_arn.clone(),
         policy_name: plan.policy_name.clone(),
@@ -210,15 +218,14 @@ pub async fn apply_fix(
         error: None,
     };
     journal.append(&entry)?;
-    let result = if is_role {
-        writer
-            .put_role_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text)
-            .await
-    } else {
-        writer
-            .put_user_policy(&plan.target_name, &plan.policy_name, &plan.proposed_text)
-            .await
-    };
+    let result = writer
+        .put_inline_policy(
+            plan.target_type,
+            &plan.target_name,
+            &plan.policy_name,
+            &plan.proposed_text,
+        )
+        .await;
     entry.time = now_rfc3339();
     match result {
         Ok(()) => {
@@ -247,7 +254,7 @@ pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
         .simulate_principal_policy(&plan.target_arn, &request.action, &request.resource, &context)
         .await
     {
-        Ok(result) if result.decision == "allowed" => Verification::Allowed,
+        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
         Ok(result) => Verification::Denied {
             decision: result.decision,
             missing_context_values: result.missing_context_values,

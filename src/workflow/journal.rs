@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::diagnosis::TargetType;
+
 /// Where a write stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -21,6 +23,16 @@ pub enum Phase {
     Failed,
 }
 
+/// What a journalled write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Wrote a fix into an inline policy.
+    Fix,
+    /// Put a before-image back (or deleted a policy that did not exist before).
+    Undo,
+}
+
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEntry {
@@ -31,13 +43,13 @@ pub struct JournalEntry {
     /// pending, applied or failed.
     pub phase: Phase,
     /// `fix` or `undo`.
-    pub operation: String,
+    pub operation: Operation,
     /// The account written to.
     pub account: String,
     /// The region of the session.
     pub region: String,
     /// `role` or `user`.
-    pub target_type: String,
+    pub target_type: TargetType,
     /// The role or user name.
     pub target_name: String,
     /// Its ARN.
@@ -167,7 +179,7 @@ impl Journal {
             .rev()
             .find(|e| {
                 e.phase == Phase::Applied
-                    && e.operation == "fix"
+                    && e.operation == Operation::Fix
                     && !undone.contains(&e.id.as_str())
             })
             .cloned())
@@ -200,15 +212,15 @@ pub fn now_rfc3339() -> String {
 mod tests {
     use super::*;
 
-    fn entry(id: &str, phase: Phase, op: &str, undoes: Option<&str>) -> JournalEntry {
+    fn entry(id: &str, phase: Phase, op: Operation, undoes: Option<&str>) -> JournalEntry {
         JournalEntry {
             id: id.into(),
             time: now_rfc3339(),
             phase,
-            operation: op.into(),
+            operation: op,
             account: "1".into(),
             region: "us-east-1".into(),
-            target_type: "role".into(),
+            target_type: TargetType::Role,
             target_name: "R".into(),
             target_arn: "arn".into(),
             policy_name: "P".into(),
@@ -228,20 +240,20 @@ mod tests {
         let journal = Journal::at(dir.path().join("sub/journal.jsonl"));
         assert_eq!(journal.last_undoable().unwrap(), None);
         journal
-            .append(&entry("1", Phase::Pending, "fix", None))
+            .append(&entry("1", Phase::Pending, Operation::Fix, None))
             .unwrap();
         journal
-            .append(&entry("1", Phase::Applied, "fix", None))
+            .append(&entry("1", Phase::Applied, Operation::Fix, None))
             .unwrap();
         journal
-            .append(&entry("2", Phase::Pending, "fix", None))
+            .append(&entry("2", Phase::Pending, Operation::Fix, None))
             .unwrap();
         journal
-            .append(&entry("2", Phase::Failed, "fix", None))
+            .append(&entry("2", Phase::Failed, Operation::Fix, None))
             .unwrap();
         assert_eq!(journal.last_undoable().unwrap().unwrap().id, "1");
         journal
-            .append(&entry("3", Phase::Applied, "undo", Some("1")))
+            .append(&entry("3", Phase::Applied, Operation::Undo, Some("1")))
             .unwrap();
         assert_eq!(journal.last_undoable().unwrap(), None);
         assert_eq!(journal.entries().unwrap().len(), 3);

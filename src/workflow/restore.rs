@@ -39,7 +39,7 @@ pub async fn rerun(
 
 /// The job's current status.
 pub async fn job_progress(session: &Session, job_id: &str) -> Result<JobProgress, WorkflowError> {
-    Ok(session.describe_restore_job(job_id).await?.progress)
+    Ok(session.describe_restore_job(job_id).await?.into())
 }
 
 /// Polls until the job ends, calling `on_progress` on each change; gives up after `timeout`.

@@ -3,7 +3,10 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::diagnosis::{Diagnosis, Scope};
+use crate::aws::RestoreJob;
+use crate::diagnosis::evaluate::Decision;
+use crate::diagnosis::token::encoded_message_in;
+use crate::diagnosis::{Diagnosis, RestoreJobStatus, Scope, TargetType};
 
 /// One restore job as listed (the `list --output json` contract; add fields, never rename).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -11,7 +14,7 @@ pub struct JobSummary {
     /// The restore job ID.
     pub restore_job_id: String,
     /// `FAILED`, `COMPLETED`, `RUNNING`, …
-    pub status: String,
+    pub status: RestoreJobStatus,
     /// Creation time, RFC 3339.
     pub created: String,
     /// `EC2`, `EBS`, `EFS`, …
@@ -50,7 +53,7 @@ pub struct FixPlan {
     /// Exact or account scope.
     pub scope: Scope,
     /// `role` or `user`.
-    pub target_type: String,
+    pub target_type: TargetType,
     /// The role or user name.
     pub target_name: String,
     /// The target's real ARN (from IAM, with its path).
@@ -93,7 +96,7 @@ pub enum Verification {
     /// IAM says it is still denied, with its decision and the missing context keys.
     Denied {
         /// `explicitDeny` or `implicitDeny`.
-        decision: String,
+        decision: Decision,
         /// Keys the simulation lacked.
         missing_context_values: Vec<String>,
     },
@@ -121,7 +124,7 @@ pub struct JobProgress {
     /// The job ID.
     pub restore_job_id: String,
     /// Its status.
-    pub status: String,
+    pub status: RestoreJobStatus,
     /// Percent done, when AWS reports it.
     pub percent_done: Option<String>,
     /// The status message.
@@ -133,7 +136,36 @@ pub struct JobProgress {
 impl JobProgress {
     /// True once the job has ended (COMPLETED, FAILED, ABORTED).
     pub fn is_terminal(&self) -> bool {
-        matches!(self.status.as_str(), "COMPLETED" | "FAILED" | "ABORTED")
+        self.status.is_terminal()
+    }
+}
+
+impl From<RestoreJob> for JobProgress {
+    fn from(job: RestoreJob) -> JobProgress {
+        JobProgress {
+            restore_job_id: job.restore_job_id,
+            status: job.status,
+            percent_done: job.percent_done,
+            status_message: job.status_message,
+            created_resource_arn: job.created_resource_arn,
+        }
+    }
+}
+
+impl From<RestoreJob> for JobSummary {
+    /// The `list` row of a job: the encoded message is looked for in its status message.
+    fn from(job: RestoreJob) -> JobSummary {
+        JobSummary {
+            encoded_message: encoded_message_in(job.status_message.as_deref()),
+            restore_job_id: job.restore_job_id,
+            status: job.status,
+            created: job.created,
+            resource_type: job.resource_type,
+            recovery_point_arn: job.recovery_point_arn,
+            iam_role_arn: job.iam_role_arn,
+            status_message: job.status_message,
+            created_resource_arn: job.created_resource_arn,
+        }
     }
 }
 

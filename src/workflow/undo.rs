@@ -1,7 +1,7 @@
 //! Undo: put a journalled before-image back exactly (delete the policy when there was none).
 
 use super::WorkflowError;
-use super::journal::{Journal, JournalEntry, Phase, new_entry_id, now_rfc3339};
+use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use crate::aws::{Session, Writer};
 
 /// Which entry to undo.
@@ -32,16 +32,9 @@ pub async fn undo(
     journal: &Journal,
     entry: &JournalEntry,
 ) -> Result<String, WorkflowError> {
-    let is_role = entry.target_type == "role";
-    let now = if is_role {
-        session
-            .get_role_policy(&entry.target_name, &entry.policy_name)
-            .await?
-    } else {
-        session
-            .get_user_policy(&entry.target_name, &entry.policy_name)
-            .await?
-    };
+    let now = session
+        .get_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
+        .await?;
     if now != entry.after {
         return Err(WorkflowError::Refused(format!(
             "policy {} on {} changed after restore-doctor wrote it: not undoing over someone else's change",
@@ -52,7 +45,7 @@ pub async fn undo(
         id: new_entry_id(),
         time: now_rfc3339(),
         phase: Phase::Pending,
-        operation: "undo".into(),
+        operation: Operation::Undo,
         before: now,
         after: entry.before.clone(),
         undoes: Some(entry.id.clone()),
@@ -60,27 +53,21 @@ pub async fn undo(
         ..entry.clone()
     };
     journal.append(&record)?;
-    let result = match (&entry.before, is_role) {
-        (Some(before), true) => {
+    let result = match &entry.before {
+        Some(before) => {
             let text = serde_json::to_string_pretty(before).unwrap_or_default();
             writer
-                .put_role_policy(&entry.target_name, &entry.policy_name, &text)
+                .put_inline_policy(
+                    entry.target_type,
+                    &entry.target_name,
+                    &entry.policy_name,
+                    &text,
+                )
                 .await
         }
-        (Some(before), false) => {
-            let text = serde_json::to_string_pretty(before).unwrap_or_default();
+        None => {
             writer
-                .put_user_policy(&entry.target_name, &entry.policy_name, &text)
-                .await
-        }
-        (None, true) => {
-            writer
-                .delete_role_policy(&entry.target_name, &entry.policy_name)
-                .await
-        }
-        (None, false) => {
-            writer
-                .delete_user_policy(&entry.target_name, &entry.policy_name)
+                .delete_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
                 .await
         }
     };

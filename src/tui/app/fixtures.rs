@@ -25,7 +25,7 @@ pub fn decoded(text: &str) -> Decoded {
 pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) -> JobSummary {
     JobSummary {
         restore_job_id: id.into(),
-        status: "FAILED".into(),
+        status: crate::diagnosis::RestoreJobStatus::Failed,
         created: created.into(),
         resource_type: Some(resource_type.into()),
         recovery_point_arn: Some(format!(
@@ -108,7 +108,7 @@ pub fn plan() -> FixPlan {
     FixPlan {
         diagnosis: diagnosis.clone(),
         scope: Scope::Exact,
-        target_type: "role".into(),
+        target_type: crate::diagnosis::TargetType::Role,
         target_name: fix.target.name.clone(),
         target_arn: "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole"
             .into(),

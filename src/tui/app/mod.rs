@@ -1,6 +1,7 @@
 //! The app's state. [`App::update`] (in `update.rs`) is the only place it changes; it does no
 //! I/O and returns the [`Effect`]s the runtime should run.
 
+mod badge;
 mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -18,6 +19,7 @@ use super::action::{Action, Decoded, Effect};
 use super::keymap::Context;
 use crate::workflow::JobSummary;
 
+pub use badge::Badge;
 pub use modal::{
     ConfirmModal, ExportModal, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState,
     ProgressModal,
@@ -203,19 +205,21 @@ impl App {
         }
     }
 
-    /// The badge a row shows: `decoding…`, the denied action, `explicit deny`, `fixed`, ….
-    pub fn badge(&self, row: &JobRow) -> String {
+    /// The badge a row shows: decoding, the denied action, explicit deny, fixed, ….
+    pub fn badge(&self, row: &JobRow) -> Badge {
         if row.fixed {
-            return "fixed".into();
+            return Badge::Fixed;
         }
         match self.decode_of(&row.job) {
-            None => "no encoded message".into(),
-            Some(DecodeState::Pending) => "decoding…".into(),
-            Some(DecodeState::Failed(reason)) => format!("decode failed: {reason}"),
+            None => Badge::NoEncodedMessage,
+            Some(DecodeState::Pending) => Badge::Decoding,
+            Some(DecodeState::Failed(reason)) => Badge::DecodeFailed(reason.clone()),
             Some(DecodeState::Done(decoded)) => match decoded.1.verdict {
-                crate::diagnosis::Verdict::ExplicitDeny => "explicit deny".into(),
-                crate::diagnosis::Verdict::Allowed => "allowed".into(),
-                crate::diagnosis::Verdict::MissingAllow => decoded.1.action.clone(),
+                crate::diagnosis::Verdict::ExplicitDeny => Badge::ExplicitDeny,
+                crate::diagnosis::Verdict::Allowed => Badge::Allowed,
+                crate::diagnosis::Verdict::MissingAllow => {
+                    Badge::MissingAllow(decoded.1.action.clone())
+                }
             },
         }
     }
@@ -241,7 +245,7 @@ impl App {
             job.resource_type.as_deref().unwrap_or(""),
             job.recovery_point_arn.as_deref().unwrap_or(""),
             job.iam_role_arn.as_deref().unwrap_or(""),
-            self.badge(row)
+            self.badge(row).label()
         )
         .to_lowercase()
     }

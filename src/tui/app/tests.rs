@@ -45,16 +45,19 @@ fn listing_decodes_each_distinct_token_once() {
         })
         .collect();
     assert_eq!(tokens, ["t1", "t2"]);
-    assert_eq!(app.badge(&app.jobs[0]), "decoding…");
-    assert_eq!(app.badge(&app.jobs[3]), "no encoded message");
+    assert_eq!(app.badge(&app.jobs[0]), Badge::Decoding);
+    assert_eq!(app.badge(&app.jobs[3]), Badge::NoEncodedMessage);
 }
 
 #[test]
 fn badges_follow_the_decode_results() {
     let mut app = app(false, (160, 45));
-    assert_eq!(app.badge(&app.jobs[0]), "iam:PassRole");
-    assert_eq!(app.badge(&app.jobs[1]), "explicit deny");
-    assert_eq!(app.badge(&app.jobs[2]), "decoding…");
+    assert_eq!(
+        app.badge(&app.jobs[0]),
+        Badge::MissingAllow("iam:PassRole".into())
+    );
+    assert_eq!(app.badge(&app.jobs[1]), Badge::ExplicitDeny);
+    assert_eq!(app.badge(&app.jobs[2]), Badge::Decoding);
     let generation = app.generation;
     app.update(Action::TokenDecoded {
         generation,
@@ -63,6 +66,10 @@ fn badges_follow_the_decode_results() {
     });
     assert_eq!(
         app.badge(&app.jobs[2]),
+        Badge::DecodeFailed("AccessDenied: grant sts:DecodeAuthorizationMessage".into())
+    );
+    assert_eq!(
+        app.badge(&app.jobs[2]).label(),
         "decode failed: AccessDenied: grant sts:DecodeAuthorizationMessage"
     );
 }
@@ -152,7 +159,7 @@ fn applied_marks_the_job_fixed_and_offers_rerun() {
             verification: crate::workflow::Verification::Allowed,
         }),
     });
-    assert_eq!(app.badge(&app.jobs[0]), "fixed");
+    assert_eq!(app.badge(&app.jobs[0]), Badge::Fixed);
     let Some(Modal::Message(message)) = app.modals.last() else {
         panic!("expected the outcome message");
     };
@@ -279,7 +286,7 @@ fn a_failed_rerun_is_diagnosed_in_place() {
     app.update(Action::RerunStarted(Ok("new-job".into())));
     let effects = app.update(Action::RerunFinished(Ok(crate::workflow::JobProgress {
         restore_job_id: "new-job".into(),
-        status: "FAILED".into(),
+        status: crate::diagnosis::RestoreJobStatus::Failed,
         percent_done: None,
         status_message: Some("Encoded authorization failure message: AQoDYXdzEJr1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".into()),
         created_resource_arn: None,
@@ -314,10 +321,10 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
         id: "e1".into(),
         time: "2026-11-28T09:20:00Z".into(),
         phase: crate::workflow::journal::Phase::Applied,
-        operation: "put_role_policy".into(),
+        operation: crate::workflow::journal::Operation::Fix,
         account: "111122223333".into(),
         region: "us-east-1".into(),
-        target_type: "role".into(),
+        target_type: crate::diagnosis::TargetType::Role,
         target_name: "AWSBackupDefaultServiceRole".into(),
         target_arn: "arn:aws:iam::111122223333:role/AWSBackupDefaultServiceRole".into(),
         policy_name: "RestoreDoctorFixes".into(),
@@ -360,7 +367,7 @@ fn an_apply_that_lands_after_the_preview_closed_still_marks_the_job() {
             verification: crate::workflow::Verification::Allowed,
         }),
     });
-    assert_eq!(app.badge(&app.jobs[0]), "fixed");
+    assert_eq!(app.badge(&app.jobs[0]), Badge::Fixed);
     assert!(matches!(app.modals.last(), Some(Modal::Message(m)) if m.title == "Fix applied"));
 }
 

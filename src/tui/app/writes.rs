@@ -278,7 +278,7 @@ impl App {
         if let Some(progress) = self.progress_mut() {
             match result {
                 Ok(done) => {
-                    if done.status == "FAILED" {
+                    if done.status == crate::diagnosis::RestoreJobStatus::Failed {
                         progress.failure_token = encoded_message_in(done.status_message.as_deref());
                         new_token = progress.failure_token.clone();
                     }

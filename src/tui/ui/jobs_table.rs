@@ -6,7 +6,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::tui::app::{App, JobRow, ListState, Pane};
+use crate::tui::app::{App, Badge, JobRow, ListState, Pane};
 
 /// The last `/`-separated (or `:`-separated) part of an ARN.
 pub(crate) fn short_arn(arn: Option<&str>) -> String {
@@ -14,14 +14,14 @@ pub(crate) fn short_arn(arn: Option<&str>) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn badge_style(badge: &str) -> Style {
+fn badge_style(badge: &Badge) -> Style {
     match badge {
-        "fixed" => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
-        "decoding…" => Style::new().fg(Color::DarkGray),
-        "explicit deny" => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        "no encoded message" => Style::new().fg(Color::Gray),
-        b if b.starts_with("decode failed") => Style::new().fg(Color::Red),
-        _ => Style::new().fg(Color::Yellow),
+        Badge::Fixed => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+        Badge::Decoding => Style::new().fg(Color::DarkGray),
+        Badge::ExplicitDeny => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Badge::NoEncodedMessage => Style::new().fg(Color::Gray),
+        Badge::DecodeFailed(_) => Style::new().fg(Color::Red),
+        Badge::Allowed | Badge::MissingAllow(_) => Style::new().fg(Color::Yellow),
     }
 }
 
@@ -42,7 +42,7 @@ fn row<'a>(app: &App, job: &'a JobRow, compact: bool) -> Row<'a> {
         cells.push(Cell::from(short_arn(job.job.recovery_point_arn.as_deref())));
     }
     cells.push(Cell::from(short_arn(job.job.iam_role_arn.as_deref())));
-    cells.push(Cell::from(Span::styled(badge.clone(), badge_style(&badge))));
+    cells.push(Cell::from(Span::styled(badge.label(), badge_style(&badge))));
     Row::new(cells)
 }
 

@@ -6,6 +6,7 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
+use crate::diagnosis::RestoreJobStatus;
 use crate::tui::app::{App, DecodeState, ProgressModal};
 
 /// Draws the progress modal.
@@ -21,9 +22,9 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
         None => {}
     }
     if let Some(status) = &progress.progress {
-        let colour = match status.status.as_str() {
-            "COMPLETED" => Color::Green,
-            "FAILED" | "ABORTED" => Color::Red,
+        let colour = match status.status {
+            RestoreJobStatus::Completed => Color::Green,
+            RestoreJobStatus::Failed | RestoreJobStatus::Aborted => Color::Red,
             _ => Color::Yellow,
         };
         let percent = status
@@ -39,7 +40,7 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
         if let Some(arn) = &status.created_resource_arn {
             lines.push(Line::from(format!("Created: {arn}")));
         }
-        if status.status != "COMPLETED"
+        if status.status != RestoreJobStatus::Completed
             && let Some(message) = &status.status_message
         {
             let short: String = message.chars().take(200).collect();

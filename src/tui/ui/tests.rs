@@ -186,7 +186,7 @@ fn rerun_progress() {
     app.update(Action::RerunStarted(Ok("8E5F6071-rerun".into())));
     app.update(Action::RerunProgress(crate::workflow::JobProgress {
         restore_job_id: "8E5F6071-rerun".into(),
-        status: "RUNNING".into(),
+        status: crate::diagnosis::RestoreJobStatus::Running,
         percent_done: Some("40.0".into()),
         status_message: None,
         created_resource_arn: None,
@@ -202,7 +202,7 @@ fn rerun_completed() {
     app.update(Action::RerunStarted(Ok("8E5F6071-rerun".into())));
     app.update(Action::RerunFinished(Ok(crate::workflow::JobProgress {
         restore_job_id: "8E5F6071-rerun".into(),
-        status: "COMPLETED".into(),
+        status: crate::diagnosis::RestoreJobStatus::Completed,
         percent_done: Some("100.0".into()),
         status_message: None,
         created_resource_arn: Some("arn:aws:ec2:us-east-1:111122223333:instance/i-0abc".into()),
