@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::workflow::{WorkflowError, WorkflowErrorKind};
+
 /// The documented exit codes (also in `--help` and the README).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitKind {
@@ -66,3 +68,18 @@ impl fmt::Display for AppError {
 }
 
 impl std::error::Error for AppError {}
+
+impl From<WorkflowError> for AppError {
+    /// The exit code of a workflow failure is decided here, at the edge.
+    fn from(error: WorkflowError) -> Self {
+        let kind = match error.kind() {
+            WorkflowErrorKind::Aws | WorkflowErrorKind::Journal => ExitKind::Aws,
+            WorkflowErrorKind::BadInput => ExitKind::BadInput,
+            WorkflowErrorKind::Refused => ExitKind::Refused,
+        };
+        AppError {
+            kind,
+            message: error.to_string(),
+        }
+    }
+}

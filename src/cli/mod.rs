@@ -1,5 +1,5 @@
 //! Command-line definitions (clap) and subcommand dispatch. Uses `aws`, `workflow` and
-//! `diagnosis`, never `tui`.
+//! `diagnosis`, never `tui`: the binary (`main.rs`) picks the terminal UI or a subcommand.
 
 mod confirm;
 mod connect;
@@ -15,7 +15,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnosis::Scope;
 use crate::error::{AppError, EXIT_CODES_HELP};
 
-pub use connect::{Connection, connect, sandbox_options};
+pub use connect::{Connection, connect, journal, sandbox_options};
 pub use explain::{ExplainArgs, read_input};
 
 /// Output format of the subcommands.
@@ -142,47 +142,16 @@ pub enum Command {
     Sandbox(misc::SandboxArgs),
 }
 
-/// Runs a subcommand.
-pub fn run(cli: Cli) -> Result<(), AppError> {
-    let command = match cli.command {
-        Some(Command::Explain(args)) => return explain::run(&args, cli.global.output),
-        command => command,
-    };
+/// Runs a subcommand (the binary opens the terminal UI when there is none).
+pub fn run(command: Command, global: GlobalArgs) -> Result<(), AppError> {
+    if let Command::Explain(args) = &command {
+        return explain::run(args, global.output);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| AppError::aws(format!("cannot start the async runtime: {e}")))?;
-    match command {
-        Some(command) => runtime.block_on(run_async(command, cli.global)),
-        None => runtime.block_on(run_tui(cli.global)),
-    }
-}
-
-/// No subcommand: the terminal UI (the one place `cli` reaches into `tui`: the entry point).
-async fn run_tui(global: GlobalArgs) -> Result<(), AppError> {
-    use std::io::IsTerminal;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(AppError::bad_input(
-            "the terminal UI needs a terminal, and stdin/stdout is not one; in scripts use a subcommand such as `restore-doctor list` (see --help)",
-        ));
-    }
-    let journal = connect::journal(&global)?;
-    let export_dir = std::env::current_dir()
-        .map_err(|e| AppError::bad_input(format!("cannot read the current directory: {e}")))?;
-    crate::logging::init_file_logging(global.log_file.as_deref());
-    let connection = connect(&global).await?;
-    let options = crate::tui::TuiOptions {
-        since: global.since,
-        limit: None,
-        read_only: global.read_only,
-        journal,
-        export_dir,
-        // Capturing the mouse takes text selection away from the terminal; opt in.
-        mouse: std::env::var_os("RESTORE_DOCTOR_MOUSE").is_some_and(|v| v == "1"),
-    };
-    let result = crate::tui::run(connection.session.clone(), options).await;
-    connection.close().await;
-    result
+    runtime.block_on(run_async(command, global))
 }
 
 async fn run_async(command: Command, global: GlobalArgs) -> Result<(), AppError> {

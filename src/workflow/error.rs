@@ -1,7 +1,7 @@
-//! Workflow errors: each one line with the remedy, and the exit code it maps to.
+//! Workflow errors: each one line with the remedy, and a kind that the binary's edge
+//! (`crate::error`) maps to an exit code.
 
 use crate::aws::AwsError;
-use crate::error::{AppError, ExitKind};
 
 use super::journal::JournalError;
 
@@ -22,22 +22,27 @@ pub enum WorkflowError {
     Journal(#[from] JournalError),
 }
 
-impl WorkflowError {
-    /// The documented exit code class.
-    pub fn exit_kind(&self) -> ExitKind {
-        match self {
-            WorkflowError::Aws(_) | WorkflowError::Journal(_) => ExitKind::Aws,
-            WorkflowError::BadInput(_) => ExitKind::BadInput,
-            WorkflowError::Refused(_) => ExitKind::Refused,
-        }
-    }
+/// What kind of failure a [`WorkflowError`] is, for whoever decides exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowErrorKind {
+    /// AWS or the network failed.
+    Aws,
+    /// The input was unusable.
+    BadInput,
+    /// A guard refused or the user declined; nothing was written.
+    Refused,
+    /// The journal could not be written.
+    Journal,
 }
 
-impl From<WorkflowError> for AppError {
-    fn from(error: WorkflowError) -> Self {
-        AppError {
-            kind: error.exit_kind(),
-            message: error.to_string(),
+impl WorkflowError {
+    /// The kind of failure.
+    pub fn kind(&self) -> WorkflowErrorKind {
+        match self {
+            WorkflowError::Aws(_) => WorkflowErrorKind::Aws,
+            WorkflowError::BadInput(_) => WorkflowErrorKind::BadInput,
+            WorkflowError::Refused(_) => WorkflowErrorKind::Refused,
+            WorkflowError::Journal(_) => WorkflowErrorKind::Journal,
         }
     }
 }
