@@ -68,8 +68,7 @@ fn token_of(message: &str) -> String {
 
 #[test]
 fn the_aws_cli_lists_decodes_fixes_and_restores() {
-    if !aws_available() {
-        eprintln!("skipping: the AWS CLI (`aws`) is not on PATH; install awscli to run this test");
+    if !common::peer_present("the AWS CLI (`aws`)", aws_available()) {
         return;
     }
     let sandbox = SandboxProcess::start(&[]);

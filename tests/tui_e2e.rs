@@ -9,7 +9,8 @@ use crossterm::event::KeyCode;
 use restore_doctor::aws::Session;
 use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
-use restore_doctor::tui::app::Badge;
+use restore_doctor::tui::action::Effect;
+use restore_doctor::tui::app::{Badge, Modal, PreviewModal, PreviewState};
 use restore_doctor::tui::{self, Driver, TuiOptions};
 use restore_doctor::workflow::Journal;
 
@@ -232,9 +233,61 @@ async fn read_only_explains_and_writes_nothing() {
     driver.press(KeyCode::Esc);
     driver.type_char('u');
     wait_for(&mut driver, &["Undo is disabled"]).await;
+    driver.press(KeyCode::Esc);
+
+    // Past the app's own guards: the runtime is told to write the previewed plan and to start
+    // a restore. A read-only session has no write capability, so neither reaches AWS.
+    driver.type_char('p');
+    let plan = previewed_plan(&mut driver).await;
+    driver.execute(Effect::Apply {
+        plan: plan.clone(),
+        token: None,
+    });
+    let job_id = plan.job_id.clone().expect("the plan is for a job");
+    driver.execute(Effect::Rerun { job_id });
+    let refused = driver
+        .settle_until(
+            |screen| {
+                screen.contains("read-only: nothing was written")
+                    || screen.contains("read-only: no restore")
+            },
+            WAIT,
+        )
+        .await;
+    assert!(refused.is_ok(), "the runtime refused and said so");
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(sandbox.audit().is_empty(), "read-only wrote nothing");
+
+    // The same effect on a session that may write does write: the check above can fail.
+    let writer = connect(&sandbox, false).await;
+    let mut control = tui::driver(writer, &options(&dir, false), 160, 45);
+    article_job_selected(&mut control).await;
+    control.execute(Effect::Apply { plan, token: None });
+    let wrote = control
+        .settle_app(|_| !sandbox.audit().is_empty(), WAIT)
+        .await;
+    assert!(wrote, "a writable session applies the same plan");
     sandbox.shutdown().await;
+}
+
+/// The plan of the preview that is open (waits for it to be ready).
+async fn previewed_plan(driver: &mut Driver) -> Box<restore_doctor::workflow::FixPlan> {
+    let ready = driver
+        .settle_app(
+            |app| {
+                matches!(app.modals.last(), Some(Modal::Preview(p)) if matches!(p.state, PreviewState::Ready(_)))
+            },
+            WAIT,
+        )
+        .await;
+    assert!(ready, "the preview became ready");
+    match driver.app().modals.last() {
+        Some(Modal::Preview(PreviewModal {
+            state: PreviewState::Ready(plan),
+            ..
+        })) => plan.clone(),
+        _ => unreachable!("checked above"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -306,6 +359,30 @@ async fn a_slow_aws_never_blocks_the_keys() {
     driver.press(KeyCode::Esc);
     assert!(started.elapsed() < Duration::from_millis(500));
     wait_for(&mut driver, &["iam:PassRole"]).await;
+
+    // Keys that start network work (a preview reads IAM, a refresh lists again, each call
+    // 1.5 s away) return at once and the screen moves on while that work is still in flight:
+    // this fails if a key handler ever awaits AWS.
+    let started = std::time::Instant::now();
+    driver.type_char('p');
+    let screen = driver.screen();
+    assert!(
+        screen.contains("Reading the target's policies from IAM"),
+        "the preview opens loading:\n{screen}"
+    );
+    driver.press(KeyCode::Esc);
+    driver.type_char('j');
+    let moved = driver.app().selected;
+    driver.key(KeyCode::Char('r'), crossterm::event::KeyModifiers::CONTROL);
+    let elapsed = started.elapsed();
+    assert_eq!(
+        moved, 1,
+        "the selection moved while the preview was in flight"
+    );
+    assert!(
+        elapsed < Duration::from_millis(1_000),
+        "keys that start AWS calls took {elapsed:?} (each call takes 1.5 s)"
+    );
     sandbox.shutdown().await;
 }
 

@@ -1,13 +1,15 @@
 //! The real binary in a real terminal (tmux, 160x45): `restore-doctor --demo` shows the jobs,
 //! previews and applies the fix, re-runs the restore to COMPLETED, and `q` leaves the terminal
 //! as it was (alternate screen off, cursor shown, the shell prompt usable). Skipped, with a
-//! note, only when tmux is absent. Also: without a terminal the TUI refuses with a one-line
-//! error and exit code 2.
+//! note, only when tmux is absent and CI is not set (in CI a missing tmux fails). Also: without
+//! a terminal the TUI refuses with a one-line error and exit code 2.
+
+mod common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_restore-doctor");
+use common::BIN;
 
 /// A private tmux server, killed on drop.
 struct Tmux {
@@ -67,8 +69,7 @@ fn tmux_present() -> bool {
 
 #[test]
 fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
-    if !tmux_present() {
-        eprintln!("note: tmux is not installed; skipping the real-terminal test");
+    if !common::peer_present("tmux", tmux_present()) {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");
@@ -219,8 +220,7 @@ fn assert_terminal_restored(tmux: &Tmux, marker: &str) {
 
 #[test]
 fn sigterm_and_panic_leave_the_terminal_usable() {
-    if !tmux_present() {
-        eprintln!("note: tmux is not installed; skipping the real-terminal test");
+    if !common::peer_present("tmux", tmux_present()) {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");

@@ -4,10 +4,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use futures_util::StreamExt;
 
 use super::{Connection, GlobalArgs, OutputFormat};
 use crate::diagnosis::token;
-use crate::diagnosis::{DecodedMessage, Scope, diagnose};
 use crate::error::AppError;
 use crate::workflow::{self, DecodedJob};
 
@@ -51,13 +51,14 @@ pub async fn list(
     let jobs = workflow::list_failed_jobs(&connection.session, global.since, args.limit).await?;
     let mut printer = Printer::new(global.output, args.decode);
     if args.decode {
-        workflow::decode_jobs_each(
+        let mut rows = std::pin::pin!(workflow::decode_jobs_in_order(
             &connection.session,
             jobs,
             usize::from(args.concurrency),
-            |row| printer.row(&row),
-        )
-        .await;
+        ));
+        while let Some(row) = rows.next().await {
+            printer.row(&row);
+        }
     } else {
         for job in jobs {
             printer.row(&DecodedJob {
@@ -179,34 +180,12 @@ pub async fn decode(
         Some(t) => t.to_string(),
     };
     let token = token::extract_token(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
-    let decoded = connection
-        .session
-        .decode_authorization_message(&token)
-        .await
-        .map_err(|e| AppError::aws(e.to_string()))?;
-    match global.output {
-        OutputFormat::Text => {
-            let value: serde_json::Value = serde_json::from_str(&decoded).map_err(|e| {
-                AppError::aws(format!(
-                    "STS returned a decoded message that is not JSON: {e}"
-                ))
-            })?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).unwrap_or(decoded)
-            );
-        }
-        OutputFormat::Json => {
-            let message = DecodedMessage::parse(&decoded).map_err(|e| {
-                AppError::aws(format!("STS returned an unexpected decoded message: {e}"))
-            })?;
-            let diagnosis = diagnose(&message, Scope::Exact);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&diagnosis)
-                    .map_err(|e| AppError::aws(e.to_string()))?
-            );
-        }
-    }
+    let (message, diagnosis) = workflow::decode_token(&connection.session, &token).await?;
+    let shown = match global.output {
+        // What `aws sts decode-authorization-message … | jq '.DecodedMessage | fromjson'` shows.
+        OutputFormat::Text => serde_json::to_string_pretty(&message.raw),
+        OutputFormat::Json => serde_json::to_string_pretty(&diagnosis),
+    };
+    println!("{}", shown.map_err(|e| AppError::aws(e.to_string()))?);
     Ok(())
 }

@@ -2,9 +2,10 @@
 //! decoded resource, with the recommended condition, for the principal's canonical inline policy.
 
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::catalogue;
 use super::decoded::DecodedMessage;
 pub use super::kinds::TargetType;
 use super::principal::PrincipalType;
@@ -132,8 +133,12 @@ pub fn synthesize(message: &DecodedMessage, scope: Scope) -> Result<Fix, NoFix> 
     let (resource, wider) = match scope {
         Scope::Exact => (message.resource.clone(), false),
         Scope::Account => {
-            let wide =
-                account_wide_resource(&message.resource, principal.account.as_deref(), partition);
+            let wide = account_wide_resource(
+                &message.resource,
+                catalogue::entry(&message.action).map(|e| e.resource_type),
+                principal.account.as_deref(),
+                partition,
+            );
             let wider = wide != message.resource;
             (wide, wider)
         }
@@ -172,42 +177,19 @@ fn is_valid_action(action: &str) -> bool {
     }
 }
 
-/// The service principal of a calling service named in `aws:Service` (`ec2` -> `ec2.amazonaws.com`),
-/// partition-aware (`aws-cn` -> `ec2.amazonaws.com.cn`).
-pub fn service_principal(service: &str, partition: &str) -> String {
-    if service.contains('.') {
-        return service.to_string();
-    }
-    let service = service.to_ascii_lowercase();
-    if partition == "aws-cn" {
-        format!("{service}.amazonaws.com.cn")
-    } else {
-        format!("{service}.amazonaws.com")
-    }
-}
-
-/// The condition AWS recommends for the action, if any.
+/// The condition AWS recommends for the action, if any (from the action catalogue).
 fn recommended_condition(message: &DecodedMessage, partition: &str) -> Option<Value> {
-    match message.action.to_ascii_lowercase().as_str() {
-        "iam:passrole" => {
-            let service = message
-                .condition("iam:PassedToService")
-                .map(str::to_string)
-                .or_else(|| {
-                    message
-                        .condition("aws:Service")
-                        .map(|s| service_principal(s, partition))
-                })?;
-            Some(json!({"StringEquals": {"iam:PassedToService": service}}))
-        }
-        "kms:creategrant" => Some(json!({"Bool": {"kms:GrantIsForAWSResource": "true"}})),
-        _ => None,
-    }
+    catalogue::recommended_condition(&message.action, message.conditions.as_slice(), partition)
 }
 
 /// The account-wide form of a resource ARN: `arn:P:iam::ACCT:role/*` for a role (the article's
 /// wider fix), and generally everything of the resource's type in that account and region.
-fn account_wide_resource(resource: &str, account: Option<&str>, partition: &str) -> String {
+fn account_wide_resource(
+    resource: &str,
+    resource_type: Option<&str>,
+    account: Option<&str>,
+    partition: &str,
+) -> String {
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
     if parts.len() != 6 || parts[0] != "arn" {
         return resource.to_string();
@@ -223,7 +205,14 @@ fn account_wide_resource(resource: &str, account: Option<&str>, partition: &str)
         parts[1]
     };
     let rest = parts[5];
-    let wide_rest = if let Some((kind, _)) = rest.split_once('/') {
+    // The catalogue's resource type, where the ARN names it (`role/path/R` -> `role/*`).
+    let known = resource_type.filter(|kind| {
+        rest.strip_prefix(kind)
+            .is_some_and(|r| r.starts_with(['/', ':']))
+    });
+    let wide_rest = if let Some(kind) = known {
+        format!("{kind}{}*", &rest[kind.len()..=kind.len()])
+    } else if let Some((kind, _)) = rest.split_once('/') {
         format!("{kind}/*")
     } else if let Some((kind, _)) = rest.split_once(':') {
         format!("{kind}:*")
@@ -326,17 +315,6 @@ mod tests {
         assert!(a.starts_with("RestoreDoctorIamPassRoleXyz"));
         assert!(a.chars().all(|c| c.is_ascii_alphanumeric()));
         assert_ne!(a, sid_for("iam:PassRole", "arn:aws:iam::2:role/x-y.z"));
-    }
-
-    #[test]
-    fn service_principals_are_partition_aware() {
-        assert_eq!(service_principal("ec2", "aws"), "ec2.amazonaws.com");
-        assert_eq!(service_principal("ec2", "aws-us-gov"), "ec2.amazonaws.com");
-        assert_eq!(service_principal("ec2", "aws-cn"), "ec2.amazonaws.com.cn");
-        assert_eq!(
-            service_principal("lambda.amazonaws.com", "aws"),
-            "lambda.amazonaws.com"
-        );
     }
 
     #[test]

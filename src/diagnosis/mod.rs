@@ -1,6 +1,7 @@
 //! The diagnosis core: pure domain logic, no I/O. Token extraction, the decoded-message model,
 //! the verdict, the least-privilege fix, policy merge and local policy evaluation.
 
+pub mod catalogue;
 pub mod decoded;
 pub mod evaluate;
 pub mod fix;

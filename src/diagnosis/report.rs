@@ -4,9 +4,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use super::catalogue;
 use super::decoded::DecodedMessage;
 use super::evaluate::{self, Decision, NamedPolicy, RequestContext};
-use super::fix::{self, Fix, Scope, service_principal};
+use super::fix::{self, Fix, Scope};
 use super::principal::{Principal, PrincipalType};
 
 /// IAM's answer as the decoded message gives it.
@@ -90,8 +91,9 @@ pub fn verdict(message: &DecodedMessage) -> Verdict {
 }
 
 /// The request as IAM evaluates it: the decoded context plus the keys IAM sets for the action that
-/// the decoded message does not show (`iam:PassedToService` for PassRole from `aws:Service`;
-/// `kms:GrantIsForAWSResource` for a grant made through an AWS service).
+/// the decoded message does not show (the action catalogue's hidden keys: `iam:PassedToService`
+/// for PassRole from `aws:Service`; `kms:GrantIsForAWSResource` for a grant made through an AWS
+/// service).
 pub fn request_context(message: &DecodedMessage) -> RequestContext {
     build_request(
         &message.principal,
@@ -117,32 +119,9 @@ fn build_request(
     resource: &str,
     mut conditions: std::collections::BTreeMap<String, Vec<String>>,
 ) -> RequestContext {
-    let has = |conditions: &std::collections::BTreeMap<String, Vec<String>>, key: &str| {
-        conditions.keys().any(|k| k.eq_ignore_ascii_case(key))
-    };
-    let first = |conditions: &std::collections::BTreeMap<String, Vec<String>>, key: &str| {
-        conditions
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .and_then(|(_, v)| v.first().cloned())
-    };
     let partition = principal.partition.as_deref().unwrap_or("aws");
-    let service = first(&conditions, "aws:Service");
-    let lower = action.to_ascii_lowercase();
-    if lower == "iam:passrole"
-        && !has(&conditions, "iam:PassedToService")
-        && let Some(service) = &service
-    {
-        conditions.insert(
-            "iam:PassedToService".into(),
-            vec![service_principal(service, partition)],
-        );
-    }
-    if lower == "kms:creategrant"
-        && !has(&conditions, "kms:GrantIsForAWSResource")
-        && (service.is_some() || has(&conditions, "kms:ViaService"))
-    {
-        conditions.insert("kms:GrantIsForAWSResource".into(), vec!["true".into()]);
+    for (key, value) in catalogue::hidden_keys(action, &conditions, partition) {
+        conditions.insert(key, vec![value]);
     }
     RequestContext {
         principal_arn: principal.arn.clone(),

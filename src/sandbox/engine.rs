@@ -9,6 +9,7 @@ use std::fmt::Write;
 use serde_json::{Value, json};
 
 use super::state::{Role, State};
+use crate::diagnosis::catalogue;
 use crate::diagnosis::evaluate::{
     self, Decision, Effect, EvaluateError, Evaluation, NamedPolicy, RequestContext,
 };
@@ -101,7 +102,7 @@ pub fn restore_requests(
                     .get(&role_name)
                     .map(|r| r.arn.clone())
                     .unwrap_or_else(|| format!("arn:aws:iam::{account}:role/{role_name}"));
-                let mut pass = ServiceRequest::new("iam:PassRole", role_arn.clone())
+                let pass = ServiceRequest::new("iam:PassRole", role_arn.clone())
                     .show("aws:Region", region)
                     .show("aws:Service", "ec2")
                     .show("aws:Resource", &format!("role/{role_name}"))
@@ -109,8 +110,6 @@ pub fn restore_requests(
                     .show("aws:Type", "role")
                     .show("aws:Account", account)
                     .show("aws:ARN", &role_arn);
-                pass.hidden
-                    .push(("iam:PassedToService".into(), "ec2.amazonaws.com".into()));
                 requests.push(pass);
             }
         }
@@ -165,6 +164,11 @@ pub fn restore_requests(
                 recovery_point_arn.to_string(),
             ));
         }
+    }
+    // What IAM evaluates but the decoded message does not show comes from the action
+    // catalogue, the same table local verification reads.
+    for request in &mut requests {
+        request.hidden = catalogue::hidden_keys(&request.action, request.shown.as_slice(), "aws");
     }
     requests
 }

@@ -3,14 +3,13 @@
 //! results come back as actions over the runtime's channel.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
-use crate::diagnosis::{DecodedMessage, Diagnosis, Fix, Scope};
+use crate::diagnosis::{DecodedMessage, Fix, Scope};
 use crate::workflow::journal::JournalEntry;
 use crate::workflow::{ApplyOutcome, ExportFormat, FixPlan, JobProgress, JobSummary};
 
 /// A decoded message with its diagnosis, shared between rows with the same token.
-pub type Decoded = Arc<(DecodedMessage, Diagnosis)>;
+pub type Decoded = crate::workflow::Decoded;
 
 /// One thing that happened: a key the user pressed (already interpreted by the keymap), or the
 /// result of background work.
@@ -140,12 +139,13 @@ pub enum Effect {
         /// The listing's generation.
         generation: u64,
     },
-    /// Decode one token (bounded concurrency).
+    /// Decode these tokens through the decode pipeline (each once, bounded concurrency); one
+    /// [`Action::TokenDecoded`] comes back per token as it is done.
     Decode {
         /// The listing's generation.
         generation: u64,
-        /// The encoded message.
-        token: String,
+        /// The encoded messages.
+        tokens: Vec<String>,
     },
     /// Build the fix plan (aborts an older preview).
     Preview {

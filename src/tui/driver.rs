@@ -58,6 +58,12 @@ impl Driver {
         }
     }
 
+    /// Runs an effect as if `update` had asked for it, past the app's own guards (for tests
+    /// that prove a lower layer refuses on its own, e.g. a read-only session's writes).
+    pub fn execute(&mut self, effect: super::action::Effect) {
+        self.runtime.execute(effect);
+    }
+
     /// Presses a key with modifiers.
     pub fn key(&mut self, code: KeyCode, modifiers: KeyModifiers) {
         if let Some(action) = event_action(&self.app, Event::Key(KeyEvent::new(code, modifiers))) {

@@ -1,15 +1,15 @@
 //! Runs effects as tokio tasks that send their results back as actions over a channel. Stale
 //! work is aborted (a new listing aborts the old listing and its decodes; a new preview aborts
-//! the old one); decoding is bounded to [`DECODE_CONCURRENCY`] requests at a time.
+//! the old one); decoding goes through the workflow's one decode pipeline, bounded to
+//! [`DECODE_CONCURRENCY`] requests at a time.
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use tokio::sync::Semaphore;
+use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -50,7 +50,6 @@ pub struct Runtime {
     since: Duration,
     limit: Option<usize>,
     actions: UnboundedSender<Action>,
-    decode_slots: Arc<Semaphore>,
     tasks: HashMap<Group, Vec<AbortHandle>>,
     clipboard: Clipboard,
     read_only: bool,
@@ -73,7 +72,6 @@ impl Runtime {
             since: options.since,
             limit: options.limit,
             actions,
-            decode_slots: Arc::new(Semaphore::new(DECODE_CONCURRENCY)),
             tasks: HashMap::new(),
             clipboard,
             read_only: options.read_only,
@@ -138,20 +136,21 @@ impl Runtime {
                     Some(Action::JobsLoaded { generation, result })
                 });
             }
-            Effect::Decode { generation, token } => {
-                let slots = self.decode_slots.clone();
+            Effect::Decode { generation, tokens } => {
+                let actions = self.actions.clone();
+                let mut decoded = workflow::decode_tokens(&session, tokens, DECODE_CONCURRENCY);
                 self.spawn(Group::Listing, async move {
-                    // The semaphore is never closed, so acquiring cannot fail.
-                    let _permit = slots.acquire_owned().await.ok();
-                    let result = workflow::decode_token(&session, &token)
-                        .await
-                        .map(Arc::new)
-                        .map_err(|e| e.to_string());
-                    Some(Action::TokenDecoded {
-                        generation,
-                        token,
-                        result,
-                    })
+                    while let Some((token, result)) = decoded.next().await {
+                        let action = Action::TokenDecoded {
+                            generation,
+                            token,
+                            result,
+                        };
+                        log_outcome(&action);
+                        // The receiver is gone only when the app is quitting.
+                        let _ = actions.send(action);
+                    }
+                    None
                 });
             }
             Effect::Preview {

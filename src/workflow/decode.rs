@@ -1,9 +1,14 @@
-//! Listing failed restore jobs and decoding their messages through STS (never locally).
+//! Listing failed restore jobs and decoding their messages through STS (never locally): the
+//! one decode pipeline, used by `list --decode`, `decode` and the TUI. Bounded, ordered and
+//! unordered streams come from `futures-util` (`buffered`/`buffer_unordered`, `Shared` for a
+//! token several jobs carry) rather than a hand-written scheduler.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use tokio::task::JoinSet;
+use futures_util::future::{BoxFuture, FutureExt, Shared};
+use futures_util::stream::{self, Stream, StreamExt};
 
 use super::{DecodedJob, JobSummary, WorkflowError};
 use crate::aws::Session;
@@ -24,8 +29,8 @@ pub async fn list_failed_jobs(
         .collect())
 }
 
-/// Decodes one token through STS and diagnoses it.
-pub async fn decode_token(
+/// Decodes one token through STS and diagnoses it, once.
+async fn decode_attempt(
     session: &Session,
     token: &str,
 ) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
@@ -40,14 +45,15 @@ pub async fn decode_token(
 /// Extra rounds after the SDK's own retries, for a storm of throttling or resets.
 const DECODE_ROUNDS: u32 = 4;
 
-/// [`decode_token`], tried again (with a growing pause) while the failure is transient.
-async fn decode_with_retries(
+/// Decodes one token through STS and diagnoses it; tried again (with a growing pause) while the
+/// failure is transient. Every decode, single or in a pipeline, goes through here.
+pub async fn decode_token(
     session: &Session,
     token: &str,
 ) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
     let mut round = 1;
     loop {
-        match decode_token(session, token).await {
+        match decode_attempt(session, token).await {
             Err(WorkflowError::Aws(e)) if e.is_transient() && round < DECODE_ROUNDS => {
                 tracing::debug!(round, error = %e, "decode failed transiently; trying again");
                 tokio::time::sleep(Duration::from_millis(200 * u64::from(round))).await;
@@ -58,121 +64,108 @@ async fn decode_with_retries(
     }
 }
 
-/// Decodes every job's token, each distinct token once, at most `concurrency` at a time, and
-/// collects the results (in the jobs' order).
+/// A decoded message and its diagnosis, shared by every job that carries the same token.
+pub type Decoded = Arc<(DecodedMessage, Diagnosis)>;
+
+/// One token's outcome: the decoded message, or one line saying why it did not decode.
+pub type DecodeOutcome = Result<Decoded, String>;
+
+/// One decode, with the transient-failure rounds, as a shareable future.
+fn decode_once(session: &Session, token: String) -> Shared<BoxFuture<'static, DecodeOutcome>> {
+    let session = session.clone();
+    async move {
+        decode_token(&session, &token)
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string())
+    }
+    .boxed()
+    .shared()
+}
+
+/// The decode pipeline, as results arrive (the TUI): each distinct token in `tokens` is decoded
+/// once, with at most `concurrency` STS calls alive at a time, and yielded with its outcome as
+/// soon as it is done.
+pub fn decode_tokens(
+    session: &Session,
+    tokens: impl IntoIterator<Item = String>,
+    concurrency: usize,
+) -> impl Stream<Item = (String, DecodeOutcome)> + Send + 'static {
+    let mut seen = HashSet::new();
+    let distinct: Vec<String> = tokens
+        .into_iter()
+        .filter(|token| seen.insert(token.clone()))
+        .collect();
+    let session = session.clone();
+    stream::iter(distinct)
+        .map(move |token| {
+            let decode = decode_once(&session, token.clone());
+            async move { (token, decode.await) }
+        })
+        .buffer_unordered(concurrency.max(1))
+}
+
+/// The decode pipeline, in the jobs' order (`list --decode`): each distinct token once, at most
+/// `concurrency` STS calls alive at a time, and each job yielded as soon as it and every job
+/// before it are done.
+///
+/// Memory stays flat however many jobs there are: only `concurrency` jobs are in flight, a job
+/// is yielded and dropped as soon as it can be, and a shared decode is forgotten once the last
+/// job carrying its token has taken it.
+pub fn decode_jobs_in_order(
+    session: &Session,
+    jobs: Vec<JobSummary>,
+    concurrency: usize,
+) -> impl Stream<Item = DecodedJob> + Send + 'static {
+    let mut left: HashMap<String, usize> = HashMap::new();
+    for token in jobs.iter().filter_map(|job| job.encoded_message.as_ref()) {
+        *left.entry(token.clone()).or_default() += 1;
+    }
+    let mut decoding: HashMap<String, Shared<BoxFuture<'static, DecodeOutcome>>> = HashMap::new();
+    let session = session.clone();
+    stream::iter(jobs)
+        .map(move |job| {
+            let decode = job.encoded_message.clone().map(|token| {
+                let decode = decoding
+                    .entry(token.clone())
+                    .or_insert_with(|| decode_once(&session, token.clone()))
+                    .clone();
+                if let Some(count) = left.get_mut(&token) {
+                    *count -= 1;
+                    if *count == 0 {
+                        left.remove(&token);
+                        decoding.remove(&token);
+                    }
+                }
+                decode
+            });
+            async move {
+                let outcome = match decode {
+                    Some(decode) => Some(decode.await),
+                    None => None,
+                };
+                let (diagnosis, decode_error) = match outcome {
+                    Some(Ok(decoded)) => (Some(decoded.1.clone()), None),
+                    Some(Err(reason)) => (None, Some(reason)),
+                    None => (None, None),
+                };
+                DecodedJob {
+                    job,
+                    diagnosis,
+                    decode_error,
+                }
+            }
+        })
+        .buffered(concurrency.max(1))
+}
+
+/// [`decode_jobs_in_order`], collected.
 pub async fn decode_jobs(
     session: &Session,
     jobs: Vec<JobSummary>,
     concurrency: usize,
 ) -> Vec<DecodedJob> {
-    let mut decoded = Vec::with_capacity(jobs.len());
-    decode_jobs_each(session, jobs, concurrency, |job| decoded.push(job)).await;
-    decoded
-}
-
-/// Decodes every job's token, each distinct token once, at most `concurrency` at a time, and
-/// hands each job to `each` in the jobs' order as soon as it and all before it are decoded.
-///
-/// Memory stays flat however many jobs there are: only `concurrency` requests exist at once (an
-/// SDK call's future is tens of kilobytes), a job is handed over and dropped as soon as it can
-/// be, and a diagnosis is kept only until the last job sharing its token has been handed over.
-pub async fn decode_jobs_each(
-    session: &Session,
-    jobs: Vec<JobSummary>,
-    concurrency: usize,
-    mut each: impl FnMut(DecodedJob),
-) {
-    let concurrency = concurrency.max(1);
-    // For each job, the index of the first job with the same token; and how many share it.
-    let (first_of, mut sharing) = {
-        let mut first_by_token: HashMap<&str, usize> = HashMap::new();
-        let mut sharing: HashMap<usize, usize> = HashMap::new();
-        let first_of: Vec<Option<usize>> = jobs
-            .iter()
-            .enumerate()
-            .map(|(i, job)| {
-                let token = job.encoded_message.as_deref()?;
-                let first = *first_by_token.entry(token).or_insert(i);
-                *sharing.entry(first).or_default() += 1;
-                Some(first)
-            })
-            .collect();
-        (first_of, sharing)
-    };
-    let mut jobs: Vec<Option<JobSummary>> = jobs.into_iter().map(Some).collect();
-    let mut running = JoinSet::new();
-    let mut results: HashMap<usize, Result<Diagnosis, String>> = HashMap::new();
-    let mut task_of = HashMap::new();
-    let mut next_to_start = 0;
-    for index in 0..jobs.len() {
-        let Some(first) = first_of[index] else {
-            if let Some(job) = jobs[index].take() {
-                each(DecodedJob {
-                    job,
-                    diagnosis: None,
-                    decode_error: None,
-                });
-            }
-            continue;
-        };
-        while !results.contains_key(&first) {
-            while running.len() < concurrency && next_to_start < jobs.len() {
-                let candidate = next_to_start;
-                next_to_start += 1;
-                if first_of[candidate] != Some(candidate) {
-                    continue;
-                }
-                let Some(token) = jobs[candidate]
-                    .as_ref()
-                    .and_then(|j| j.encoded_message.clone())
-                else {
-                    continue;
-                };
-                let session = session.clone();
-                let handle = running.spawn(async move {
-                    let result = decode_with_retries(&session, &token)
-                        .await
-                        .map(|(_, d)| d)
-                        .map_err(|e| e.to_string());
-                    (candidate, result)
-                });
-                task_of.insert(handle.id(), candidate);
-            }
-            match running.join_next().await {
-                Some(Ok((candidate, result))) => {
-                    results.insert(candidate, result);
-                }
-                // A decode task ends abnormally only if it panicked; say so on its jobs.
-                Some(Err(error)) => {
-                    tracing::warn!(%error, "decode task failed");
-                    let failed = task_of.get(&error.id()).copied().unwrap_or(first);
-                    results.insert(failed, Err("decode task failed (see the log)".into()));
-                }
-                None => {
-                    results.insert(first, Err("decode was never started".into()));
-                }
-            }
-        }
-        let left = sharing.get_mut(&first).map_or(0, |n| {
-            *n = n.saturating_sub(1);
-            *n
-        });
-        let result = if left == 0 {
-            results.remove(&first)
-        } else {
-            results.get(&first).cloned()
-        };
-        let (diagnosis, decode_error) = match result {
-            Some(Ok(d)) => (Some(d), None),
-            Some(Err(e)) => (None, Some(e)),
-            None => (None, None),
-        };
-        if let Some(job) = jobs[index].take() {
-            each(DecodedJob {
-                job,
-                diagnosis,
-                decode_error,
-            });
-        }
-    }
+    decode_jobs_in_order(session, jobs, concurrency)
+        .collect()
+        .await
 }

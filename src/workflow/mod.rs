@@ -11,7 +11,10 @@ mod types;
 mod undo;
 
 pub use crate::diagnosis::token::encoded_message_in;
-pub use decode::{decode_jobs, decode_jobs_each, decode_token, list_failed_jobs};
+pub use decode::{
+    DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
+    list_failed_jobs,
+};
 pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{export_fix, fix_document};
 pub use fix::{apply_fix, preview_fix, sha256_hex, verify};

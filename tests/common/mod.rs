@@ -103,3 +103,19 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
+
+/// Whether an independent peer a test needs (`what`: tmux, the AWS CLI, …) is `present`. A
+/// missing peer fails the test when `CI` is set (a peer skipped in silence hides a regression);
+/// elsewhere the test says it skips and returns early.
+pub fn peer_present(what: &str, present: bool) -> bool {
+    if present {
+        return true;
+    }
+    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+    assert!(
+        !ci,
+        "{what} is not installed, and CI is set: `bash .ci/run` installs it; a missing peer is a failure in CI"
+    );
+    eprintln!("note: {what} is not installed; skipping (this fails when CI is set)");
+    false
+}

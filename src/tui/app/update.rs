@@ -371,7 +371,7 @@ impl App {
                 .position(|&i| self.jobs[i].job.restore_job_id == id)
                 .unwrap_or(0);
         }
-        let mut effects = Vec::new();
+        let mut tokens = Vec::new();
         for token in self
             .jobs
             .iter()
@@ -379,13 +379,17 @@ impl App {
         {
             if !self.decodes.contains_key(&token) {
                 self.decodes.insert(token.clone(), DecodeState::Pending);
-                effects.push(Effect::Decode {
-                    generation: self.generation,
-                    token,
-                });
+                tokens.push(token);
             }
         }
-        effects
+        if tokens.is_empty() {
+            Vec::new()
+        } else {
+            vec![Effect::Decode {
+                generation: self.generation,
+                tokens,
+            }]
+        }
     }
 
     /// The tree nodes of the selected job, when decoded.

@@ -291,7 +291,10 @@ impl App {
             && !self.decodes.contains_key(&token)
         {
             self.decodes.insert(token.clone(), DecodeState::Pending);
-            effects.push(Effect::Decode { generation, token });
+            effects.push(Effect::Decode {
+                generation,
+                tokens: vec![token],
+            });
         }
         effects
     }
