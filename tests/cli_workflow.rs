@@ -142,7 +142,7 @@ fn fix_rerun_undo_loop_with_every_guard() {
     let undo = sandbox.run(&["undo", "--last", "--yes"], &journal);
     assert_eq!(undo.status.code(), Some(0), "{}", stderr(&undo));
     assert!(
-        stdout(&undo).contains("deleted policy RestoreDoctorFixes"),
+        stdout(&undo).contains("Deleted policy RestoreDoctorFixes"),
         "{}",
         stdout(&undo)
     );

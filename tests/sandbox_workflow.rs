@@ -96,7 +96,7 @@ async fn a_policy_changed_after_the_preview_aborts_the_write() {
     let undone = workflow::undo(&session, &writer, &journal, &entry)
         .await
         .unwrap();
-    assert!(undone.contains("restored"), "{undone}");
+    assert!(undone.contains("is back as it was"), "{undone}");
     let now = session
         .get_inline_policy(plan.target_type, &plan.target_name, &plan.policy_name)
         .await

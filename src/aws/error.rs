@@ -43,6 +43,10 @@ pub struct AwsError {
     pub code: Option<String>,
     /// One line, with the remedy.
     pub message: String,
+    /// AWS answered with a final, non-retryable error: the call did not take effect. False
+    /// when no answer came (a timeout, a dropped connection) or the answer was a transient
+    /// failure after retries, so a write may or may not have happened.
+    pub rejected: bool,
 }
 
 impl AwsError {
@@ -52,6 +56,7 @@ impl AwsError {
             kind,
             code: None,
             message: message.into(),
+            rejected: false,
         }
     }
 
@@ -138,11 +143,14 @@ where
         Some(other) => (AwsErrorKind::Other, format!("{operation} failed: {other}: {aws_message}")),
         None => classify_without_code(operation, &error, &detail),
     };
-    AwsError {
+    let mut classified = AwsError {
         kind,
         code,
         message,
-    }
+        rejected: false,
+    };
+    classified.rejected = matches!(error, SdkError::ServiceError(_)) && !classified.is_transient();
+    classified
 }
 
 fn classify_without_code<E, R>(

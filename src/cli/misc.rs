@@ -206,6 +206,9 @@ pub async fn undo(
     global: &GlobalArgs,
 ) -> Result<(), AppError> {
     let journal = journal(global)?;
+    // A write a crash or a lost reply left unresolved is settled first, so it can be undone.
+    let reconciled = workflow::reconcile(&connection.session, &journal).await?;
+    super::journal_cmd::report_reconciled(&reconciled, global.output);
     let entry = workflow::undo_target(&journal, args.entry.as_deref())?;
     let Some(writer) = connection.session.writer() else {
         return Err(AppError::refused(

@@ -5,6 +5,7 @@ mod confirm;
 mod connect;
 mod explain;
 mod fix;
+mod journal_cmd;
 mod list;
 mod misc;
 
@@ -134,6 +135,9 @@ pub enum Command {
     /// Put a policy back exactly as it was before a journalled write.
     #[command(after_help = EXIT_CODES_HELP)]
     Undo(misc::UndoArgs),
+    /// List journalled writes, settling with IAM those a crash or a lost reply left unresolved.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Journal(journal_cmd::JournalArgs),
     /// Print the fix as Terraform, CloudFormation, an AWS CLI command or policy JSON.
     #[command(after_help = EXIT_CODES_HELP)]
     Export(misc::ExportArgs),
@@ -167,6 +171,7 @@ async fn run_async(command: Command, global: GlobalArgs) -> Result<(), AppError>
                 Command::Fix(args) => fix::fix(args, &connection, &global).await,
                 Command::Rerun(args) => misc::rerun(args, &connection, &global).await,
                 Command::Undo(args) => misc::undo(args, &connection, &global).await,
+                Command::Journal(args) => journal_cmd::run(args, &connection, &global).await,
                 Command::Export(args) => misc::export(args, Some(&connection), &global).await,
                 Command::Sandbox(_) | Command::Explain(_) => Ok(()),
             };

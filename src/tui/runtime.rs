@@ -222,6 +222,10 @@ impl Runtime {
             Effect::FindUndo => {
                 let journal = self.journal.clone();
                 self.spawn(Group::Other, async move {
+                    // Settle writes a crash or a lost reply left unresolved, so they can be undone.
+                    if let Err(error) = workflow::reconcile(&session, &journal).await {
+                        tracing::warn!("reconciling the journal failed: {error}");
+                    }
                     let result = tokio::task::spawn_blocking(move || {
                         workflow::undo_target(&journal, None)
                             .map(Box::new)

@@ -20,6 +20,30 @@ pub enum WorkflowError {
     /// The journal could not be written, so nothing was written to IAM (exit 1).
     #[error("{0}; nothing was written to IAM")]
     Journal(#[from] JournalError),
+    /// IAM was changed but the journal could not record it (exit 1).
+    #[error(
+        "IAM WAS changed; the journal could not record it: {path}, {error}; the before-image is {before}"
+    )]
+    JournalAfterWrite {
+        /// The journal file.
+        path: String,
+        /// Why it could not be appended.
+        error: String,
+        /// The document as it was before the write (to put back by hand).
+        before: String,
+    },
+    /// A write's outcome is not known (exit 1); it is journalled as `unknown`.
+    #[error(
+        "the outcome of {what} is unknown ({cause}); it is journalled as unknown in {journal}: `restore-doctor journal` checks IAM and records what happened"
+    )]
+    Unknown {
+        /// The write.
+        what: String,
+        /// Why no answer came.
+        cause: String,
+        /// The journal file.
+        journal: String,
+    },
 }
 
 /// What kind of failure a [`WorkflowError`] is, for whoever decides exit codes.
@@ -42,7 +66,10 @@ impl WorkflowError {
             WorkflowError::Aws(_) => WorkflowErrorKind::Aws,
             WorkflowError::BadInput(_) => WorkflowErrorKind::BadInput,
             WorkflowError::Refused(_) => WorkflowErrorKind::Refused,
-            WorkflowError::Journal(_) => WorkflowErrorKind::Journal,
+            WorkflowError::Journal(_) | WorkflowError::JournalAfterWrite { .. } => {
+                WorkflowErrorKind::Journal
+            }
+            WorkflowError::Unknown { .. } => WorkflowErrorKind::Aws,
         }
     }
 }

@@ -1,17 +1,15 @@
-//! Preview and apply a fix: resolve the target in IAM, merge into the canonical inline policy,
-//! show the exact document and diff; then, after confirmation, write exactly that document,
-//! journalled first, and verify with IAM's simulator.
+//! Preview a fix: resolve the target in IAM, merge into the canonical inline policy, show the
+//! exact document and diff (applying it is `apply.rs`).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
-use super::{ApplyOutcome, FixPlan, JobSummary, Verification, WorkflowError};
-use crate::aws::{AwsErrorKind, Session, Writer};
-use crate::diagnosis::evaluate::{Decision, NamedPolicy};
+use super::{FixPlan, JobSummary, WorkflowError};
+use crate::aws::Session;
+use crate::diagnosis::evaluate::NamedPolicy;
 use crate::diagnosis::fix::TargetType;
 use crate::diagnosis::merge::{self, policy_size, quota_for};
-use crate::diagnosis::report::{self, diagnosis_request_context};
+use crate::diagnosis::report;
 use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
 
 /// SHA-256 in hex.
@@ -23,7 +21,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 /// The text a current document is fingerprinted by (compact, key order as IAM returned it).
-fn fingerprint(document: Option<&Value>) -> String {
+pub(crate) fn fingerprint(document: Option<&Value>) -> String {
     document
         .map(|d| sha256_hex(&d.to_string()))
         .unwrap_or_default()
@@ -163,108 +161,4 @@ async fn current_and_other_size(
         }
     }
     Ok((current, other_size))
-}
-
-/// Applies exactly the previewed document. Nothing is written when the fix is already in
-/// place; the write aborts if the policy changed since the preview; the before-image is
-/// journalled (and fsynced) before the call.
-pub async fn apply_fix(
-    session: &Session,
-    writer: &Writer,
-    plan: &FixPlan,
-    journal: &Journal,
-    token: Option<&str>,
-) -> Result<ApplyOutcome, WorkflowError> {
-    if sha256_hex(&plan.proposed_text) != plan.proposed_sha256 {
-        return Err(WorkflowError::Refused(
-            "the document to write differs from the one previewed: nothing written".into(),
-        ));
-    }
-    if plan.already_in_place {
-        return Ok(ApplyOutcome {
-            journal_entry: None,
-            written: false,
-            verification: verify(session, plan).await,
-        });
-    }
-    let now = session
-        .get_inline_policy(plan.target_type, &plan.target_name, &plan.policy_name)
-        .await?;
-    if fingerprint(now.as_ref()) != plan.current_sha256 {
-        return Err(WorkflowError::Refused(format!(
-            "policy {} on {} changed since the preview: nothing written; preview again",
-            plan.policy_name, plan.target_name
-        )));
-    }
-    let after: Value = serde_json::from_str(&plan.proposed_text)
-        .map_err(|e| WorkflowError::BadInput(format!("the previewed document is not JSON: {e}")))?;
-    let mut entry = JournalEntry {
-        id: new_entry_id(),
-        time: now_rfc3339(),
-        phase: Phase::Pending,
-        operation: Operation::Fix,
-        account: plan.account.clone(),
-        region: plan.region.clone(),
-        target_type: plan.target_type,
-        target_name: plan.target_name.clone(),
-        target_arn: plan.target_arn.clone(),
-        policy_name: plan.policy_name.clone(),
-        before: plan.current_document.clone(),
-        after: Some(after),
-        job_id: plan.job_id.clone(),
-        token_sha256: token.map(sha256_hex),
-        summary: Some(plan.diagnosis.summary.clone()),
-        undoes: None,
-        error: None,
-    };
-    journal.append(&entry)?;
-    let result = writer
-        .put_inline_policy(
-            plan.target_type,
-            &plan.target_name,
-            &plan.policy_name,
-            &plan.proposed_text,
-        )
-        .await;
-    entry.time = now_rfc3339();
-    match result {
-        Ok(()) => {
-            entry.phase = Phase::Applied;
-            journal.append(&entry)?;
-        }
-        Err(error) => {
-            entry.phase = Phase::Failed;
-            entry.error = Some(error.to_string());
-            journal.append(&entry)?;
-            return Err(error.into());
-        }
-    }
-    Ok(ApplyOutcome {
-        journal_entry: Some(entry.id),
-        written: true,
-        verification: verify(session, plan).await,
-    })
-}
-
-/// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).
-pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
-    let request = diagnosis_request_context(&plan.diagnosis);
-    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
-    match session
-        .simulate_principal_policy(&plan.target_arn, &request.action, &request.resource, &context)
-        .await
-    {
-        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
-        Ok(result) => Verification::Denied {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
-        },
-        Err(error) => Verification::Unavailable {
-            reason: match error.kind {
-                AwsErrorKind::AccessDenied => "you lack iam:SimulatePrincipalPolicy; the local verification stands".into(),
-                AwsErrorKind::NotImplemented => "the endpoint does not offer SimulatePrincipalPolicy; the local verification stands".into(),
-                _ => format!("{error}; the local verification stands"),
-            },
-        },
-    }
 }

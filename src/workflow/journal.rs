@@ -1,10 +1,13 @@
 //! The journal: one JSON line per IAM write, with its before-image, written and fsynced before
 //! the call so every change can be undone exactly. It never holds credentials; decoded messages
-//! are only summarised.
+//! are only summarised. The file is created 0600 in a 0700 directory (it holds whole policy
+//! documents), a line that cannot be read is skipped and reported rather than hiding every
+//! later line, and writers to one target on this machine take a lock file next to it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,12 +18,23 @@ use crate::diagnosis::TargetType;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
-    /// Recorded before the IAM call.
+    /// Recorded before the IAM call; no outcome recorded yet (a crash leaves it here).
     Pending,
-    /// The IAM call succeeded.
+    /// The IAM call succeeded (or reconciling found its document in IAM).
     Applied,
-    /// The IAM call failed.
+    /// IAM answered with an error: the write did not happen.
     Failed,
+    /// The call's outcome is not known (a timeout, a lost reply): IAM may hold the document.
+    Unknown,
+    /// Reconciling found the write did not take effect.
+    NotApplied,
+}
+
+impl Phase {
+    /// True while the write's outcome still has to be reconciled with IAM.
+    pub fn is_unresolved(self) -> bool {
+        matches!(self, Phase::Pending | Phase::Unknown)
+    }
 }
 
 /// What a journalled write did.
@@ -70,6 +84,18 @@ pub struct JournalEntry {
     pub undoes: Option<String>,
     /// For a failure: the one-line error.
     pub error: Option<String>,
+    /// How the outcome was established when it was reconciled with IAM afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciled: Option<String>,
+}
+
+/// What reading the journal found.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JournalRead {
+    /// Every readable line, in order.
+    pub lines: Vec<JournalEntry>,
+    /// Line numbers (1-based) that could not be read (not UTF-8, not JSON, not an entry).
+    pub skipped: Vec<usize>,
 }
 
 /// Journal errors.
@@ -86,7 +112,32 @@ pub enum JournalError {
     /// No state directory could be found.
     #[error("no state directory for the journal: set XDG_STATE_HOME or pass --journal PATH")]
     NoStateDir,
+    /// Another restore-doctor on this machine holds the target's lock for too long.
+    #[error(
+        "another restore-doctor is writing to {target} (lock file {path}); wait for it to finish and try again"
+    )]
+    Busy {
+        /// The target.
+        target: String,
+        /// The lock file.
+        path: String,
+    },
 }
+
+/// Exclusive right to write one target's policies from this machine; released on drop.
+#[derive(Debug)]
+pub struct TargetLock {
+    file: File,
+}
+
+impl Drop for TargetLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// How long a writer waits for another writer's lock on the same target.
+const LOCK_WAIT: Duration = Duration::from_secs(120);
 
 /// The journal file.
 #[derive(Debug, Clone)]
@@ -123,16 +174,29 @@ impl Journal {
         }
     }
 
-    /// Appends one line and fsyncs it.
-    pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| self.io_error(e))?;
+    /// Creates the journal's directory (0700) if needed.
+    fn ensure_dir(&self) -> Result<(), JournalError> {
+        let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+            return Ok(());
+        };
+        if dir.is_dir() {
+            return Ok(());
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| self.io_error(e))?;
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(|e| self.io_error(e))
+    }
+
+    /// Appends one line and fsyncs it (the file is created 0600).
+    pub fn append(&self, entry: &JournalEntry) -> Result<(), JournalError> {
+        self.ensure_dir()?;
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&self.path).map_err(|e| self.io_error(e))?;
         let mut line = serde_json::to_string(entry).map_err(|e| self.io_error(e.into()))?;
         line.push('\n');
         file.write_all(line.as_bytes())
@@ -140,18 +204,91 @@ impl Journal {
         file.sync_all().map_err(|e| self.io_error(e))
     }
 
-    /// Every line, in order (unreadable lines are skipped).
-    pub fn lines(&self) -> Result<Vec<JournalEntry>, JournalError> {
-        let file = match File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+    /// Every line, with the numbers of those that could not be read.
+    pub fn read(&self) -> Result<JournalRead, JournalError> {
+        let mut bytes = Vec::new();
+        match File::open(&self.path) {
+            Ok(mut file) => file.read_to_end(&mut bytes).map_err(|e| self.io_error(e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(JournalRead::default()),
             Err(e) => return Err(self.io_error(e)),
         };
-        Ok(BufReader::new(file)
-            .lines()
-            .map_while(Result::ok)
-            .filter_map(|l| serde_json::from_str(&l).ok())
-            .collect())
+        let mut read = JournalRead::default();
+        for (index, line) in bytes.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match serde_json::from_slice::<JournalEntry>(line) {
+                Ok(entry) => read.lines.push(entry),
+                Err(_) => read.skipped.push(index + 1),
+            }
+        }
+        if !read.skipped.is_empty() {
+            tracing::warn!(path = %self.path.display(), lines = ?read.skipped, "unreadable journal lines skipped");
+        }
+        Ok(read)
+    }
+
+    /// Every readable line, in order (unreadable lines are skipped; [`Journal::read`] says which).
+    pub fn lines(&self) -> Result<Vec<JournalEntry>, JournalError> {
+        Ok(self.read()?.lines)
+    }
+
+    /// Takes the lock for writing `target` `name` in `account` from this machine: a lock file
+    /// next to the journal, held until the returned guard is dropped. Waits (up to two
+    /// minutes) while another restore-doctor holds it.
+    pub async fn lock_target(
+        &self,
+        account: &str,
+        target: TargetType,
+        name: &str,
+    ) -> Result<TargetLock, JournalError> {
+        self.lock_target_within(account, target, name, LOCK_WAIT)
+            .await
+    }
+
+    /// [`Journal::lock_target`], waiting at most `wait`.
+    pub async fn lock_target_within(
+        &self,
+        account: &str,
+        target: TargetType,
+        name: &str,
+        wait: Duration,
+    ) -> Result<TargetLock, JournalError> {
+        self.ensure_dir()?;
+        let safe: String = format!("{account}-{target}-{name}")
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let path = self.path.with_file_name(format!(".{safe}.lock"));
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(&path).map_err(|e| self.io_error(e))?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(TargetLock { file }),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(25)).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(JournalError::Busy {
+                        target: format!("{target} {name}"),
+                        path: path.display().to_string(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(self.io_error(e)),
+            }
+        }
     }
 
     /// The final state of each entry, in the order entries were started.
@@ -231,6 +368,7 @@ mod tests {
             summary: None,
             undoes: undoes.map(str::to_string),
             error: None,
+            reconciled: None,
         }
     }
 
@@ -258,5 +396,67 @@ mod tests {
         assert_eq!(journal.last_undoable().unwrap(), None);
         assert_eq!(journal.entries().unwrap().len(), 3);
         assert_eq!(journal.lines().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn an_unreadable_line_hides_nothing_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path().join("journal.jsonl"));
+        journal
+            .append(&entry("1", Phase::Applied, Operation::Fix, None))
+            .unwrap();
+        // Invalid UTF-8, then a torn line, then a newer fix.
+        let mut file = OpenOptions::new()
+            .append(true)
+            .open(journal.path())
+            .unwrap();
+        file.write_all(b"\xff\xfe not utf-8\n{\"id\":\"torn\n")
+            .unwrap();
+        journal
+            .append(&entry("2", Phase::Applied, Operation::Fix, None))
+            .unwrap();
+        let read = journal.read().unwrap();
+        assert_eq!(read.skipped, [2, 3]);
+        assert_eq!(journal.last_undoable().unwrap().unwrap().id, "2");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_journal_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path().join("state/restore-doctor/journal.jsonl"));
+        journal
+            .append(&entry("1", Phase::Pending, Operation::Fix, None))
+            .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(journal.path()), 0o600);
+        assert_eq!(mode(journal.path().parent().unwrap()), 0o700);
+    }
+
+    #[tokio::test]
+    async fn one_writer_per_target_on_this_machine() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path().join("journal.jsonl"));
+        let held = journal
+            .lock_target("1", TargetType::Role, "R")
+            .await
+            .unwrap();
+        let other = journal.clone();
+        let waiter = tokio::spawn(async move {
+            other
+                .lock_target("1", TargetType::Role, "R")
+                .await
+                .map(drop)
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(!waiter.is_finished(), "the second writer waits");
+        // Another target is not blocked.
+        journal
+            .lock_target("1", TargetType::Role, "Other")
+            .await
+            .unwrap();
+        drop(held);
+        waiter.await.unwrap().unwrap();
     }
 }

@@ -1,24 +1,28 @@
 //! The steps shared by the CLI and the TUI: list, decode, preview, apply, verify, rerun, undo,
 //! export; and the journal.
 
+mod apply;
 mod decode;
 mod error;
 mod export;
 mod fix;
 pub mod journal;
+mod reconcile;
 mod restore;
 mod types;
 mod undo;
 
 pub use crate::diagnosis::token::encoded_message_in;
+pub use apply::{apply_fix, verify};
 pub use decode::{
     DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
     list_failed_jobs,
 };
 pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{export_fix, fix_document};
-pub use fix::{apply_fix, preview_fix, sha256_hex, verify};
+pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
+pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{follow_job, job_progress, rerun};
 pub use types::*;
 pub use undo::{undo, undo_target};

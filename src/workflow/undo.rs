@@ -1,6 +1,7 @@
 //! Undo: put a journalled before-image back exactly (delete the policy when there was none).
 
 use super::WorkflowError;
+use super::apply::write_journalled;
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use crate::aws::{Session, Writer};
 
@@ -41,7 +42,7 @@ pub async fn undo(
             entry.policy_name, entry.target_name
         )));
     }
-    let mut record = JournalEntry {
+    let record = JournalEntry {
         id: new_entry_id(),
         time: now_rfc3339(),
         phase: Phase::Pending,
@@ -50,48 +51,26 @@ pub async fn undo(
         after: entry.before.clone(),
         undoes: Some(entry.id.clone()),
         error: None,
+        reconciled: None,
         ..entry.clone()
     };
-    journal.append(&record)?;
-    let result = match &entry.before {
-        Some(before) => {
-            let text = serde_json::to_string_pretty(before).unwrap_or_default();
-            writer
-                .put_inline_policy(
-                    entry.target_type,
-                    &entry.target_name,
-                    &entry.policy_name,
-                    &text,
-                )
-                .await
-        }
-        None => {
-            writer
-                .delete_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
-                .await
-        }
-    };
-    record.time = now_rfc3339();
-    match result {
-        Ok(()) => {
-            record.phase = Phase::Applied;
-            journal.append(&record)?;
-            Ok(match entry.before {
-                Some(_) => format!(
-                    "restored policy {} on {} {} to its state before entry {}",
-                    entry.policy_name, entry.target_type, entry.target_name, entry.id
-                ),
-                None => format!(
-                    "deleted policy {} from {} {} (it did not exist before entry {})",
-                    entry.policy_name, entry.target_type, entry.target_name, entry.id
-                ),
-            })
-        }
-        Err(error) => {
-            record.phase = Phase::Failed;
-            record.error = Some(error.to_string());
-            journal.append(&record)?;
-            Err(error.into())
-        }
-    }
+    let text = entry
+        .before
+        .as_ref()
+        .map(|before| serde_json::to_string_pretty(before).unwrap_or_default())
+        .unwrap_or_default();
+    let _lock = journal
+        .lock_target(&entry.account, entry.target_type, &entry.target_name)
+        .await?;
+    write_journalled(session, writer, journal, record, &text).await?;
+    Ok(match entry.before {
+        Some(_) => format!(
+            "Policy {} on {} {} is back as it was before {}",
+            entry.policy_name, entry.target_type, entry.target_name, entry.time
+        ),
+        None => format!(
+            "Deleted policy {} from {} {}: it did not exist before {}",
+            entry.policy_name, entry.target_type, entry.target_name, entry.time
+        ),
+    })
 }
