@@ -7,7 +7,7 @@ use std::net::TcpStream;
 
 use restore_doctor::sandbox::{FaultSpec, Sandbox, SandboxConfig};
 
-const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIAWIRETEST000000001/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00";
+const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIASANDBOXADMIN0001/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00";
 
 struct Response {
     status: u16,
@@ -116,7 +116,7 @@ async fn unknown_operations_get_each_protocols_error() {
         assert_eq!(none.status, 400);
         assert!(none.body.contains("MissingAction"));
         let json_protocol = query(&s, "{}", "application/x-amz-json-1.1");
-        assert_eq!(json_protocol.status, 400);
+        assert_eq!(json_protocol.status, 404);
         assert!(json_protocol.body.contains("UnknownOperationException"));
     })
     .await;
