@@ -122,6 +122,40 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn the_probe_goes_through_the_router_keys_counters_and_all() {
+        let probe = RequestProbe::demo().unwrap();
+        let form = "application/x-www-form-urlencoded";
+        let me = b"Action=GetCallerIdentity&Version=2011-06-15";
+        let (status, body) = probe.handle("POST", "/", form, Some(SIGNED), me);
+        assert_eq!(status, 200, "{body}");
+        let stranger = SIGNED.replace("AKIASANDBOXADMIN0001", "AKIAIOSFODNN7EXAMPLE");
+        let (status, body) = probe.handle("POST", "/", form, Some(&stranger), me);
+        assert_eq!(status, 403);
+        assert!(body.contains("<Code>InvalidClientTokenId</Code>"), "{body}");
+        let (status, _) = probe.handle("GET", "/restore-jobs", "", Some(&stranger), b"");
+        assert_eq!(status, 403);
+        let (status, body) = probe.handle(
+            "POST",
+            "/",
+            form,
+            Some(SIGNED),
+            b"Action=CreateUser&Version=2010-05-08",
+        );
+        assert_eq!(status, 400);
+        assert!(
+            body.contains("Could not find operation CreateUser for version 2010-05-08"),
+            "{body}"
+        );
+        let stats = probe.stats();
+        assert_eq!(stats["served"]["GetCallerIdentity"], 1, "{stats}");
+        assert_eq!(
+            stats["served"].as_object().unwrap().len(),
+            1,
+            "refusals are not counted"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(10_000))]
 
