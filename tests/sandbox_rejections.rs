@@ -13,12 +13,9 @@ use sandbox_support::*;
 const ROLE_ARN: &str = "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole";
 
 /// (code, HTTP status, message) of an SDK error.
-fn refusal<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug>(
+fn refusal<E: ProvideErrorMetadata + std::fmt::Debug, R: std::fmt::Debug + HasStatus>(
     error: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> (String, u16, String)
-where
-    R: HasStatus,
-{
+) -> (String, u16, String) {
     let status = error.raw_response().map(HasStatus::status).unwrap_or(0);
     match error {
         aws_smithy_runtime_api::client::result::SdkError::ServiceError(e) => (
