@@ -7,7 +7,7 @@ use std::net::TcpStream;
 
 use restore_doctor::sandbox::{FaultSpec, Sandbox, SandboxConfig};
 
-const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIAWIRETEST000000001/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00";
+const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIASANDBOXADMIN0001/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=00";
 
 struct Response {
     status: u16,
@@ -94,6 +94,13 @@ async fn unknown_operations_get_each_protocols_error() {
         let iam = query(&s, "Action=CreateUser&Version=2010-05-08&UserName=x", FORM);
         assert_eq!(iam.status, 400);
         assert!(
+            iam.body.contains(
+                "<Message>Could not find operation CreateUser for version 2010-05-08</Message>"
+            ),
+            "{}",
+            iam.body
+        );
+        assert!(
             iam.body.contains("<Code>InvalidAction</Code>"),
             "{}",
             iam.body
@@ -116,7 +123,7 @@ async fn unknown_operations_get_each_protocols_error() {
         assert_eq!(none.status, 400);
         assert!(none.body.contains("MissingAction"));
         let json_protocol = query(&s, "{}", "application/x-amz-json-1.1");
-        assert_eq!(json_protocol.status, 400);
+        assert_eq!(json_protocol.status, 404);
         assert!(json_protocol.body.contains("UnknownOperationException"));
     })
     .await;
@@ -155,6 +162,15 @@ async fn forms_with_charset_xml_escaping_and_authentication() {
         let unsigned = send(&s, "GET", "/restore-jobs", &[], "").unwrap();
         assert_eq!(unsigned.status, 403);
         assert!(unsigned.head.contains("x-amzn-errortype: missingauthenticationtokenexception"));
+
+        // A key the sandbox never issued, on each protocol, over raw HTTP.
+        let stranger = AUTH.replace("AKIASANDBOXADMIN0001", "AKIAIOSFODNN7EXAMPLE");
+        let refused = send(&s, "POST", "/", &[("Authorization", &stranger), ("Content-Type", FORM)], "Action=GetCallerIdentity&Version=2011-06-15").unwrap();
+        assert_eq!(refused.status, 403);
+        assert!(refused.body.contains("<Code>InvalidClientTokenId</Code><Message>The security token included in the request is invalid.</Message>"), "{}", refused.body);
+        let refused = send(&s, "GET", "/restore-jobs", &[("Authorization", &stranger)], "").unwrap();
+        assert_eq!(refused.status, 403);
+        assert!(refused.head.contains("x-amzn-errortype: unrecognizedclientexception"), "{}", refused.head);
 
         let audit = send(&s, "GET", "/_sandbox/audit", &[], "").unwrap();
         assert_eq!(audit.status, 200);

@@ -1,41 +1,43 @@
 //! The embedded AWS emulator ("sandbox"): Backup (restJson1), STS and IAM (awsQuery) over real
 //! HTTP on 127.0.0.1, with the diagnosis core's evaluator as its authorization engine. It backs
 //! `--demo`, `restore-doctor sandbox` and every test that talks to "AWS".
+//!
+//! Shaped like moto, one way down: `wire` (Call/Reply) <- `protocol` (awsQuery, restJson1)
+//! <- `service` (sts, iam, backup: typed operation enums, one function per operation) <-
+//! `router` (faults, latency, authentication, authorization, validation, counters) <- `server`
+//! (hyper) and `probe` (no socket); `state`, `engine`, `jobs` and `model` sit below the services.
 
-mod awsquery;
+mod credentials;
 mod engine;
 mod faults;
-mod iam;
 mod jobs;
+mod model;
 mod probe;
-mod restjson;
+mod protocol;
+mod router;
 mod scenario;
 mod server;
+mod service;
+mod shared;
 mod state;
 mod tokens;
-mod xml;
+mod wire;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 
+pub use credentials::{
+    EXPIRED_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_ID, SANDBOX_REGION, SANDBOX_SECRET_ACCESS_KEY,
+};
 pub use faults::FaultSpec;
 pub use probe::RequestProbe;
 
 use faults::FaultDice;
-use state::State;
+use shared::Shared;
+use state::{State, now_ms};
 use tokens::TokenSealer;
-
-/// An access key whose session has expired: every call gets `ExpiredToken`, for the error path.
-pub const EXPIRED_ACCESS_KEY_ID: &str = "AKIASANDBOXEXPIRED01";
-
-/// The access key ID `--demo` signs with (any key other than the auditor's is the admin).
-pub const SANDBOX_ACCESS_KEY_ID: &str = "AKIASANDBOXADMIN0001";
-/// The matching secret (signatures are not verified; it only has to be present).
-pub const SANDBOX_SECRET_ACCESS_KEY: &str = "sandbox-secret-access-key-not-a-real-one";
-/// The sandbox's region.
-pub const SANDBOX_REGION: &str = "us-east-1";
 
 /// How to start a sandbox.
 #[derive(Debug, Clone)]
@@ -91,46 +93,6 @@ pub enum SandboxError {
     Io(String),
 }
 
-/// State shared by every connection.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    state: Mutex<State>,
-    sealer: TokenSealer,
-    dice: FaultDice,
-    latency: Duration,
-    stats: Mutex<Stats>,
-}
-
-/// Request counters, served at `GET /_sandbox/stats`.
-#[derive(Debug, Default, serde::Serialize)]
-pub(crate) struct Stats {
-    /// Successful responses per operation.
-    pub(crate) served: std::collections::BTreeMap<String, u64>,
-    /// Requests answered with an injected fault.
-    pub(crate) faults_injected: u64,
-}
-
-impl Shared {
-    /// The world, locked. A poisoned lock means a handler panicked mid-request; the data is
-    /// still consistent because faults and validation happen before any mutation.
-    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The counters, locked (a poisoned lock only means a counter may be one short).
-    pub(crate) fn stats(&self) -> MutexGuard<'_, Stats> {
-        self.stats.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Milliseconds since the epoch, now.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
-}
-
 /// A running sandbox.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -173,13 +135,12 @@ impl Sandbox {
             port: config.port,
             reason: e.to_string(),
         })?;
-        let shared = Arc::new(Shared {
-            state: Mutex::new(state),
+        let shared = Arc::new(Shared::new(
+            state,
             sealer,
-            dice: FaultDice::new(config.faults.clone(), config.seed),
-            latency: Duration::from_millis(config.latency_ms),
-            stats: Mutex::new(Stats::default()),
-        });
+            FaultDice::new(config.faults.clone(), config.seed),
+            Duration::from_millis(config.latency_ms),
+        ));
         let server = tokio::spawn(server::accept_loop(listener, shared.clone()));
         Ok(Sandbox {
             addr,

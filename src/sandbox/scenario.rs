@@ -23,7 +23,8 @@ pub struct Scenario {
     /// The region the sandbox answers for.
     pub region: String,
     /// IAM users; each one with an access key ID is a caller. The first user without one is
-    /// the caller for every other access key.
+    /// the admin and signs with the sandbox's key (`SANDBOX_ACCESS_KEY_ID`); no other key is
+    /// accepted.
     pub users: Vec<UserSpec>,
     /// Customer-managed policies roles can attach.
     #[serde(default)]
@@ -165,7 +166,8 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
     }
     if !scenario.users.iter().any(|u| u.access_key_id.is_none()) {
         return Err(invalid(
-            "one user must have no access_key_id (the default caller)".into(),
+            "one user must have no access_key_id (the admin, who signs with the sandbox's key)"
+                .into(),
         ));
     }
     for job in scenario.jobs.iter().chain(&scenario.history) {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::credentials::SANDBOX_ACCESS_KEY_ID;
 use super::scenario::{JobSpec, Scenario};
 use crate::diagnosis::evaluate::NamedPolicy;
 
@@ -188,8 +189,6 @@ pub struct State {
     pub roles: BTreeMap<String, Role>,
     /// Users by name.
     pub users: BTreeMap<String, User>,
-    /// The caller for any access key no user claims.
-    pub default_user: String,
     /// Managed policies by ARN.
     pub managed: BTreeMap<String, ManagedPolicy>,
     /// Instance profile name -> role name.
@@ -204,6 +203,14 @@ pub struct State {
     pub audit: Vec<Value>,
     /// Templates for extra historical jobs.
     pub history: Vec<JobSpec>,
+}
+
+/// Milliseconds since the epoch, now.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// A deterministic IAM-style unique ID: `prefix` and 17 characters derived from `seed`.
@@ -278,16 +285,26 @@ impl State {
                 (r.name.clone(), role)
             })
             .collect();
+        // The first user without a key of its own is the admin: it gets the sandbox's key.
+        let admin = scenario
+            .users
+            .iter()
+            .position(|u| u.access_key_id.is_none());
         let users = scenario
             .users
             .iter()
-            .map(|u| {
+            .enumerate()
+            .map(|(i, u)| {
                 let arn = format!("arn:aws:iam::{account}:user{}{}", u.path, u.name);
                 let user = User {
                     name: u.name.clone(),
                     id: unique_id("AIDA", &arn),
                     arn,
-                    access_key_id: u.access_key_id.clone(),
+                    access_key_id: if Some(i) == admin {
+                        Some(SANDBOX_ACCESS_KEY_ID.to_string())
+                    } else {
+                        u.access_key_id.clone()
+                    },
                     inline: u
                         .inline_policies
                         .iter()
@@ -297,18 +314,11 @@ impl State {
                 (u.name.clone(), user)
             })
             .collect();
-        let default_user = scenario
-            .users
-            .iter()
-            .find(|u| u.access_key_id.is_none())
-            .map(|u| u.name.clone())
-            .unwrap_or_default();
         State {
             account_id: account.clone(),
             region: scenario.region.clone(),
             roles,
             users,
-            default_user,
             managed,
             instance_profiles: scenario.instance_profiles.clone(),
             jobs: Vec::new(),
@@ -319,12 +329,11 @@ impl State {
         }
     }
 
-    /// The user an access key ID selects.
+    /// The user an access key ID selects; None for a key the sandbox never issued.
     pub fn caller(&self, access_key_id: &str) -> Option<&User> {
         self.users
             .values()
             .find(|u| u.access_key_id.as_deref() == Some(access_key_id))
-            .or_else(|| self.users.get(&self.default_user))
     }
 
     /// The role with this ARN (path included) or name.

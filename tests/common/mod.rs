@@ -49,7 +49,7 @@ impl SandboxProcess {
     pub fn env(&self) -> Vec<(String, String)> {
         [
             ("AWS_ENDPOINT_URL", self.url.as_str()),
-            ("AWS_ACCESS_KEY_ID", "sandbox"),
+            ("AWS_ACCESS_KEY_ID", "AKIASANDBOXADMIN0001"),
             ("AWS_SECRET_ACCESS_KEY", "sandbox"),
             ("AWS_REGION", "us-east-1"),
             ("AWS_DEFAULT_REGION", "us-east-1"),

@@ -1,0 +1,316 @@
+//! The one router every request goes through, from the HTTP server and from `RequestProbe`
+//! alike: the sandbox's own endpoints, latency, the fault draw, authentication (the access
+//! key), the operation (a typed enum per service; an unknown one answers AWS's own error),
+//! authorization, validation against AWS's model, the operation itself and the counters.
+
+use serde_json::Value;
+
+use super::credentials::EXPIRED_ACCESS_KEY_ID;
+use super::engine::authorize_caller;
+use super::faults::Fault;
+use super::model::{self, OperationModel};
+use super::protocol::{query, rest_json};
+use super::service::backup::{self, BackupOperation};
+use super::service::iam::{self, IamOperation};
+use super::service::sts::{self, StsOperation};
+use super::service::{Caller, Context};
+use super::shared::Shared;
+use super::wire::{AwsError, Call, Reply};
+
+/// What becomes of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Routed {
+    /// Answer this.
+    Reply(Reply),
+    /// Drop the connection without an answer (a "reset" fault).
+    Drop,
+}
+
+/// The protocol a request speaks, and so the shape of its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// awsQuery to STS.
+    Sts,
+    /// awsQuery to IAM.
+    Iam,
+    /// restJson1 (Backup).
+    RestJson,
+}
+
+/// The operation a request names.
+#[derive(Debug, Clone)]
+enum Operation {
+    Sts(StsOperation),
+    Iam(IamOperation),
+    Backup(BackupOperation),
+}
+
+impl Operation {
+    fn name(&self) -> &'static str {
+        match self {
+            Operation::Sts(op) => op.name(),
+            Operation::Iam(op) => op.name(),
+            Operation::Backup(op) => op.name(),
+        }
+    }
+
+    /// The IAM action the caller needs (None: no permission needed).
+    fn action(&self) -> Option<String> {
+        match self {
+            Operation::Sts(op) => op.needs_permission().then(|| format!("sts:{}", op.name())),
+            Operation::Iam(op) => Some(format!("iam:{}", op.name())),
+            Operation::Backup(op) => Some(format!("backup:{}", op.name())),
+        }
+    }
+
+    fn model(&self) -> Option<&'static OperationModel> {
+        match self {
+            Operation::Sts(op) => op.model(),
+            Operation::Iam(op) => op.model(),
+            Operation::Backup(op) => op.model(),
+        }
+    }
+}
+
+/// Routes one request.
+pub async fn route(shared: &Shared, call: &Call) -> Routed {
+    if let Some(reply) = own_endpoint(shared, call) {
+        return Routed::Reply(reply);
+    }
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
+    // The fault is drawn before any state is read or changed: a faulted write never happens.
+    let fault = shared.dice.roll();
+    if fault != Fault::None {
+        shared.stats().faults_injected += 1;
+    }
+    if fault == Fault::Reset {
+        return Routed::Drop;
+    }
+    let dialect = dialect_of(call);
+    let (reply, served) = match respond(shared, call, dialect, fault) {
+        Ok((reply, operation)) => (reply, Some(operation)),
+        Err(error) => (error_reply(dialect, &error, &call.request_id), None),
+    };
+    if let Some(operation) = served.filter(|_| (200..300).contains(&reply.status)) {
+        *shared.stats().served.entry(operation.into()).or_default() += 1;
+    }
+    Routed::Reply(reply)
+}
+
+/// `/_sandbox/stats` and `/_sandbox/audit`.
+fn own_endpoint(shared: &Shared, call: &Call) -> Option<Reply> {
+    let body = match call.path.as_str() {
+        "/_sandbox/stats" => serde_json::to_string(&*shared.stats()).unwrap_or_default(),
+        "/_sandbox/audit" => Value::Array(shared.state().audit.clone()).to_string(),
+        _ => return None,
+    };
+    Some(Reply::new(200, "application/json", body))
+}
+
+fn dialect_of(call: &Call) -> Dialect {
+    if !(call.path == "/" || call.path.is_empty()) {
+        return Dialect::RestJson;
+    }
+    let params = query::params_of(call);
+    match params.get("Version").map(String::as_str) {
+        Some(sts::VERSION) => Dialect::Sts,
+        Some(iam::VERSION) => Dialect::Iam,
+        _ => match params.get("Action").map(String::as_str) {
+            Some(action) if StsOperation::from_action(action).is_some() => Dialect::Sts,
+            _ => Dialect::Iam,
+        },
+    }
+}
+
+fn error_reply(dialect: Dialect, error: &AwsError, request_id: &str) -> Reply {
+    match dialect {
+        Dialect::Sts => query::error(sts::NAMESPACE, error, request_id),
+        Dialect::Iam => query::error(iam::NAMESPACE, error, request_id),
+        Dialect::RestJson => rest_json::error(error, request_id),
+    }
+}
+
+/// The request's caller, as AWS authenticates it.
+fn authenticate(shared: &Shared, call: &Call, dialect: Dialect) -> Result<Caller, AwsError> {
+    let rest = dialect == Dialect::RestJson;
+    let Some(key) = call.access_key_id() else {
+        return Err(if rest {
+            AwsError::new(
+                403,
+                "MissingAuthenticationTokenException",
+                "Missing Authentication Token",
+            )
+        } else {
+            AwsError::new(
+                403,
+                "MissingAuthenticationToken",
+                "Request is missing Authentication Token",
+            )
+        });
+    };
+    if key == EXPIRED_ACCESS_KEY_ID {
+        let code = if rest {
+            "ExpiredTokenException"
+        } else {
+            "ExpiredToken"
+        };
+        return Err(AwsError::new(
+            403,
+            code,
+            "The security token included in the request is expired",
+        ));
+    }
+    let state = shared.state();
+    let user = state.caller(&key).ok_or_else(|| {
+        let code = if rest {
+            "UnrecognizedClientException"
+        } else {
+            "InvalidClientTokenId"
+        };
+        AwsError::new(
+            403,
+            code,
+            "The security token included in the request is invalid.",
+        )
+    })?;
+    Ok(Caller {
+        arn: user.arn.clone(),
+        id: user.id.clone(),
+        account: state.account_id.clone(),
+    })
+}
+
+/// The injected throttle or internal error, in the request's protocol.
+fn injected(dialect: Dialect, fault: Fault) -> Option<AwsError> {
+    match (fault, dialect) {
+        (Fault::None | Fault::Reset, _) => None,
+        // awsQuery throttles with 400 `Throttling` (the SDKs retry it).
+        (Fault::Throttle, Dialect::Sts | Dialect::Iam) => {
+            Some(AwsError::new(400, "Throttling", "Rate exceeded"))
+        }
+        (Fault::Throttle, Dialect::RestJson) => {
+            Some(AwsError::new(429, "ThrottlingException", "Rate exceeded"))
+        }
+        (Fault::InternalError, Dialect::RestJson) => Some(AwsError::new(
+            500,
+            "InternalFailure",
+            "We encountered an internal error. Please try again.",
+        )),
+        (Fault::InternalError, Dialect::Sts | Dialect::Iam) => Some(AwsError::new(
+            500,
+            if dialect == Dialect::Sts {
+                "InternalFailure"
+            } else {
+                "ServiceFailure"
+            },
+            "The request processing has failed because of an unknown error, exception or failure.",
+        )),
+    }
+}
+
+/// The operation a request names, or AWS's error for one it does not know.
+fn operation_of(call: &Call, dialect: Dialect) -> Result<(Operation, Value), AwsError> {
+    if dialect == Dialect::RestJson {
+        // restJson1 services answer a route no operation has with 404
+        // `UnknownOperationException` (AWS's common errors; what Coral-fronted services send).
+        for op in BackupOperation::ALL {
+            let Some(model) = op.model() else { continue };
+            if let Some(labels) = rest_json::route_labels(call, model) {
+                let input = rest_json::input_of(call, model, &labels)?;
+                return Ok((Operation::Backup(*op), input));
+            }
+        }
+        return Err(AwsError::new(
+            404,
+            "UnknownOperationException",
+            format!("Unknown operation: {} {}", call.method, call.path),
+        ));
+    }
+    if query::is_json(call) {
+        return Err(AwsError::new(
+            404,
+            "UnknownOperationException",
+            "STS and IAM speak awsQuery (a form body), not awsJson",
+        ));
+    }
+    let params = query::params_of(call);
+    let Some(action) = params.get("Action") else {
+        return Err(AwsError::new(400, "MissingAction", "Missing Action"));
+    };
+    let operation = match dialect {
+        Dialect::Sts => StsOperation::from_action(action).map(Operation::Sts),
+        _ => IamOperation::from_action(action).map(Operation::Iam),
+    };
+    // awsQuery's answer to an action the service lacks (IAM and STS word it the same way).
+    let operation = operation.ok_or_else(|| {
+        let version = params.get("Version").map_or("(none)", String::as_str);
+        AwsError::new(
+            400,
+            "InvalidAction",
+            format!("Could not find operation {action} for version {version}"),
+        )
+    })?;
+    let input = operation
+        .model()
+        .map(|m| query::input_of(&params, m.input))
+        .unwrap_or_default();
+    Ok((operation, input))
+}
+
+fn respond(
+    shared: &Shared,
+    call: &Call,
+    dialect: Dialect,
+    fault: Fault,
+) -> Result<(Reply, &'static str), AwsError> {
+    let caller = authenticate(shared, call, dialect)?;
+    if let Some(error) = injected(dialect, fault) {
+        return Err(error);
+    }
+    let (operation, input) = operation_of(call, dialect)?;
+    let mut state = shared.state();
+    if let Some(action) = operation.action() {
+        authorize_caller(&state, &caller.arn, &action).map_err(|denied| {
+            let code = if dialect == Dialect::RestJson {
+                "AccessDeniedException"
+            } else {
+                "AccessDenied"
+            };
+            AwsError::new(403, code, denied.0)
+        })?;
+    }
+    if let Some(model) = operation.model() {
+        let violations = model::validate(model.input, &input);
+        if !violations.is_empty() {
+            return Err(match operation {
+                Operation::Sts(_) => sts::validation_error(&violations),
+                Operation::Iam(_) => iam::validation_error(&violations),
+                Operation::Backup(_) => backup::validation_error(&violations),
+            });
+        }
+    }
+    let mut ctx = Context {
+        state: &mut state,
+        sealer: &shared.sealer,
+        caller: &caller,
+        request_id: &call.request_id,
+    };
+    let name = operation.name();
+    let reply = match operation {
+        Operation::Sts(op) => {
+            let result = sts::handle(op, &mut ctx, &input)?;
+            query::ok(sts::NAMESPACE, name, result.as_deref(), &call.request_id)
+        }
+        Operation::Iam(op) => {
+            let result = iam::handle(op, &mut ctx, &input)?;
+            query::ok(iam::NAMESPACE, name, result.as_deref(), &call.request_id)
+        }
+        Operation::Backup(op) => {
+            let result = backup::handle(op, &mut ctx, &input)?;
+            rest_json::ok(&result, &call.request_id)
+        }
+    };
+    Ok((reply, name))
+}

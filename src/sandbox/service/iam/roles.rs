@@ -1,0 +1,115 @@
+//! IAM's read operations on roles and managed policies: `GetRole`,
+//! `ListAttachedRolePolicies`, `GetPolicy`, `GetPolicyVersion`.
+
+use serde_json::Value;
+
+use super::{CREATE_DATE, no_such, page_of, url_encode, write_paging};
+use crate::sandbox::protocol::xml::XmlWriter;
+use crate::sandbox::service::text;
+use crate::sandbox::state::{ManagedPolicy, Role, State};
+use crate::sandbox::wire::AwsError;
+
+/// The role a `RoleName` member names.
+pub fn role<'a>(state: &'a State, input: &Value) -> Result<&'a Role, AwsError> {
+    let name = text(input, "RoleName")?;
+    state
+        .roles
+        .get(name)
+        .ok_or_else(|| no_such(format!("The role with name {name} cannot be found.")))
+}
+
+fn managed<'a>(state: &'a State, input: &Value) -> Result<&'a ManagedPolicy, AwsError> {
+    let arn = text(input, "PolicyArn")?;
+    state
+        .managed
+        .get(arn)
+        .ok_or_else(|| no_such(format!("Policy {arn} does not exist or is not attachable.")))
+}
+
+/// `GetRole`.
+pub fn get_role(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
+    let role = role(state, input)?;
+    let mut body = XmlWriter::new();
+    body.open("Role")
+        .element("Path", &role.path)
+        .element("RoleName", &role.name)
+        .element("RoleId", &role.id)
+        .element("Arn", &role.arn)
+        .element("CreateDate", CREATE_DATE)
+        .element(
+            "AssumeRolePolicyDocument",
+            &url_encode(&role.trust_policy.to_string()),
+        )
+        .element("MaxSessionDuration", "3600")
+        .close("Role");
+    Ok(Some(body.finish()))
+}
+
+/// `ListAttachedRolePolicies`.
+pub fn list_attached_role_policies(
+    state: &State,
+    input: &Value,
+) -> Result<Option<String>, AwsError> {
+    let role = role(state, input)?;
+    let attached: Vec<&ManagedPolicy> = role
+        .attached
+        .iter()
+        .filter_map(|arn| state.managed.get(arn))
+        .collect();
+    let (max, start) = page_of(input);
+    let page: Vec<&&ManagedPolicy> = attached.iter().skip(start).take(max).collect();
+    let mut body = XmlWriter::new();
+    body.open("AttachedPolicies");
+    for policy in &page {
+        body.open("member")
+            .element("PolicyName", &policy.name)
+            .element("PolicyArn", &policy.arn)
+            .close("member");
+    }
+    body.close("AttachedPolicies");
+    write_paging(&mut body, start, page.len(), attached.len());
+    Ok(Some(body.finish()))
+}
+
+/// `GetPolicy`.
+pub fn get_policy(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
+    let policy = managed(state, input)?;
+    let attachments = state
+        .roles
+        .values()
+        .filter(|r| r.attached.contains(&policy.arn))
+        .count();
+    let mut body = XmlWriter::new();
+    body.open("Policy")
+        .element("PolicyName", &policy.name)
+        .element("PolicyId", &policy.id)
+        .element("Arn", &policy.arn)
+        .element("Path", &policy.path)
+        .element("DefaultVersionId", "v1")
+        .element("AttachmentCount", &attachments.to_string())
+        .element("IsAttachable", "true")
+        .element("CreateDate", CREATE_DATE)
+        .element("UpdateDate", CREATE_DATE)
+        .close("Policy");
+    Ok(Some(body.finish()))
+}
+
+/// `GetPolicyVersion` (every scenario policy has one version, `v1`).
+pub fn get_policy_version(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
+    let policy = managed(state, input)?;
+    let version = text(input, "VersionId")?;
+    if version != "v1" {
+        return Err(no_such(format!(
+            "Policy {} version {version} does not exist.",
+            policy.arn
+        )));
+    }
+    let mut body = XmlWriter::new();
+    body.open("PolicyVersion")
+        .element("Document", &url_encode(&policy.document.to_string()))
+        .element("VersionId", "v1")
+        .element("IsDefaultVersion", "true")
+        .element("CreateDate", CREATE_DATE)
+        .close("PolicyVersion");
+    Ok(Some(body.finish()))
+}

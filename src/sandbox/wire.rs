@@ -1,0 +1,104 @@
+//! The wire layer every other sandbox module speaks: a request ([`Call`]) and a response
+//! ([`Reply`]) as plain data, and an AWS error ([`AwsError`]) before a protocol serialises it.
+//! No HTTP library appears here; `server.rs` converts hyper to and from these types.
+
+/// What the sandbox needs to know about a request.
+#[derive(Debug, Clone, Default)]
+pub struct Call {
+    /// GET, PUT, POST…
+    pub method: String,
+    /// The path, percent-decoded.
+    pub path: String,
+    /// The raw query string.
+    pub query: String,
+    /// The `Content-Type` header.
+    pub content_type: String,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// This request's ID.
+    pub request_id: String,
+}
+
+impl Call {
+    /// The access key ID the request is signed with, if it is signed.
+    pub fn access_key_id(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(access_key_of)
+    }
+}
+
+/// A response before it becomes HTTP.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`.
+    pub content_type: &'static str,
+    /// Extra headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// The body.
+    pub body: String,
+}
+
+impl Reply {
+    /// A reply with a status, content type and body.
+    pub fn new(status: u16, content_type: &'static str, body: String) -> Self {
+        Self {
+            status,
+            content_type,
+            headers: Vec::new(),
+            body,
+        }
+    }
+}
+
+/// An error as AWS names it: HTTP status, error code and message. Each protocol serialises it
+/// in its own envelope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsError {
+    /// HTTP status.
+    pub status: u16,
+    /// The error code (`NoSuchEntity`, `ResourceNotFoundException`…).
+    pub code: String,
+    /// The message.
+    pub message: String,
+}
+
+impl AwsError {
+    /// An error with this status, code and message.
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The access key ID in `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, …`.
+pub fn access_key_of(authorization: &str) -> Option<String> {
+    let start = authorization.find("Credential=")? + "Credential=".len();
+    let rest = &authorization[start..];
+    let key: String = rest
+        .chars()
+        .take_while(|c| *c != '/' && *c != ',')
+        .collect();
+    (!key.is_empty()).then_some(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_access_key_from_sigv4() {
+        let header = "AWS4-HMAC-SHA256 Credential=AKIASANDBOXAUDITOR01/20260101/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc";
+        assert_eq!(
+            access_key_of(header).as_deref(),
+            Some("AKIASANDBOXAUDITOR01")
+        );
+        assert_eq!(access_key_of("Bearer x"), None);
+        assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
+    }
+}

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Conformance of the sandbox against AWS's own service models, checked with botocore (the AWS
+CLI's library) as an independent client: every operation the sandbox serves is called, its
+parsed output is checked against the model's output shape (types, required members), and each
+modelled error the sandbox can produce is triggered and its code checked against the
+operation's modelled errors (or AWS's common errors).
+
+Usage: sandbox_conformance.py URL ACCESS_KEY SECRET   (run by tests/sandbox_conformance.rs)
+"""
+
+import datetime
+import importlib.util
+import json
+import os
+import sys
+import urllib.request
+
+import botocore.session
+import botocore.validate
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+spec = importlib.util.spec_from_file_location(
+    "gen", os.path.join(HERE, "..", "scripts", "gen_sandbox_model.py"))
+gen = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(gen)
+SERVED = gen.SERVED  # the same list the Rust model tables are generated from
+
+# AWS's common errors (https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and
+# the same page of every service), plus each protocol's spelling of them.
+COMMON = {
+    "AccessDenied", "AccessDeniedException", "IncompleteSignature", "InternalFailure",
+    "InvalidAction", "InvalidClientTokenId", "MissingAction", "MissingAuthenticationToken",
+    "MissingAuthenticationTokenException", "ExpiredToken", "ExpiredTokenException",
+    "UnrecognizedClientException", "NotAuthorized", "RequestExpired", "ServiceUnavailable",
+    "Throttling", "ThrottlingException", "ValidationError", "UnknownOperationException",
+    "SerializationException",
+}
+# Errors IAM's model declares on the service but not on every operation that returns them:
+# SimulatePrincipalPolicy rejects a PolicyInputList document as PutRolePolicy does.
+SERVICE_WIDE = {("iam", "SimulatePrincipalPolicy"): {"MalformedPolicyDocument"}}
+
+URL, KEY, SECRET = sys.argv[1:4]
+ROLE = "AWSBackupDefaultServiceRole"
+failures = []
+called = set()
+
+
+def client(service, key=KEY):
+    return botocore.session.get_session().create_client(
+        service, region_name="us-east-1", endpoint_url=URL, aws_access_key_id=key,
+        aws_secret_access_key=SECRET,
+        config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+
+
+def check_shape(shape, value, path):
+    kind = shape.type_name
+    if shape.name == "policyDocumentType" and isinstance(value, dict):
+        # botocore's own handler URL-decodes and JSON-parses IAM's policy documents: a dict here
+        # proves the document was URL-encoded JSON, as IAM sends it.
+        return
+    expected = {
+        "string": str, "integer": int, "long": int, "boolean": bool, "list": list,
+        "map": dict, "structure": dict, "timestamp": datetime.datetime, "blob": bytes,
+        "double": float, "float": float,
+    }[kind]
+    if not isinstance(value, expected) or (kind in ("integer", "long") and isinstance(value, bool)):
+        failures.append(f"{path}: {type(value).__name__} where the model has {kind}")
+        return
+    if kind == "structure":
+        for name in shape.required_members:
+            if name not in value:
+                failures.append(f"{path}: required member {name} missing")
+        for name, member in value.items():
+            if name == "ResponseMetadata" and path.count(".") == 0:
+                continue
+            if name not in shape.members:
+                failures.append(f"{path}: {name} is not in the model")
+                continue
+            check_shape(shape.members[name], member, f"{path}.{name}")
+    elif kind == "list":
+        for i, item in enumerate(value):
+            check_shape(shape.member, item, f"{path}[{i}]")
+    elif kind == "map":
+        for k, v in value.items():
+            check_shape(shape.value, v, f"{path}[{k}]")
+    elif kind == "string" and shape.enum and value not in shape.enum:
+        failures.append(f"{path}: {value!r} is not one of {shape.enum}")
+
+
+def call(c, operation, **params):
+    """A call that must succeed, with model-valid input and model-shaped output."""
+    model = c.meta.service_model.operation_model(operation)
+    if model.input_shape is not None:
+        report = botocore.validate.ParamValidator().validate(params, model.input_shape)
+        if report.has_errors():
+            failures.append(f"{operation}: the test's own input is invalid: {report.generate_report()}")
+    method = getattr(c, botocore.xform_name(operation))
+    try:
+        out = method(**params)
+    except ClientError as e:
+        failures.append(f"{operation}: failed: {e}")
+        return {}
+    except Exception as e:  # a parse failure is a conformance failure
+        failures.append(f"{operation}: botocore could not parse the response: {e!r}")
+        return {}
+    called.add((c.meta.service_model.endpoint_prefix, operation))
+    if model.output_shape is not None:
+        check_shape(model.output_shape, out, operation)
+    return out
+
+
+def refuse(c, operation, expected, **params):
+    """A call that must fail with `expected`, an error the model lists for it (or a common one)."""
+    model = c.meta.service_model.operation_model(operation)
+    service = c.meta.service_model.service_name
+    codes = {e.metadata.get("error", {}).get("code", e.name) for e in model.error_shapes}
+    codes |= {e.name for e in model.error_shapes}
+    allowed = codes | COMMON | SERVICE_WIDE.get((service, operation), set())
+    try:
+        getattr(c, botocore.xform_name(operation))(**params)
+        failures.append(f"{operation}: expected {expected}, but it succeeded")
+    except ClientError as e:
+        code = e.response["Error"]["Code"]
+        if code != expected:
+            failures.append(f"{operation}: expected {expected}, got {code}: {e}")
+        if code not in allowed:
+            failures.append(f"{operation}: {code} is neither modelled for it nor a common error")
+
+
+sts, iam, backup = client("sts"), client("iam"), client("backup")
+
+me = call(sts, "GetCallerIdentity")
+jobs = call(backup, "ListRestoreJobs", ByStatus="FAILED", MaxResults=1)
+job = jobs["RestoreJobs"][0]
+token = job["StatusMessage"].rsplit(" ", 1)[-1]
+call(sts, "DecodeAuthorizationMessage", EncodedMessage=token)
+call(backup, "DescribeRestoreJob", RestoreJobId=job["RestoreJobId"])
+metadata = call(backup, "GetRestoreJobMetadata", RestoreJobId=job["RestoreJobId"])["Metadata"]
+role = call(iam, "GetRole", RoleName=ROLE)["Role"]
+call(iam, "ListRolePolicies", RoleName=ROLE, MaxItems=1)
+attached = call(iam, "ListAttachedRolePolicies", RoleName=ROLE)["AttachedPolicies"]
+arn = attached[0]["PolicyArn"]
+call(iam, "GetPolicy", PolicyArn=arn)
+call(iam, "GetPolicyVersion", PolicyArn=arn, VersionId="v1")
+document = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Conformance",
+    "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+    "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}}]})
+call(iam, "PutRolePolicy", RoleName=ROLE, PolicyName="Conformance", PolicyDocument=document)
+call(iam, "GetRolePolicy", RoleName=ROLE, PolicyName="Conformance")
+call(iam, "SimulatePrincipalPolicy", PolicySourceArn=role["Arn"],
+     ActionNames=["s3:GetObject", "s3:PutObject"], ResourceArns=["arn:aws:s3:::b/k"],
+     PolicyInputList=[document], MaxItems=1)
+call(iam, "DeleteRolePolicy", RoleName=ROLE, PolicyName="Conformance")
+call(iam, "ListUserPolicies", UserName="sandbox-admin")
+call(iam, "PutUserPolicy", UserName="sandbox-admin", PolicyName="Conformance", PolicyDocument=document)
+call(iam, "GetUserPolicy", UserName="sandbox-admin", PolicyName="Conformance")
+call(iam, "DeleteUserPolicy", UserName="sandbox-admin", PolicyName="Conformance")
+call(backup, "StartRestoreJob", RecoveryPointArn=job["RecoveryPointArn"],
+     IamRoleArn=job["IamRoleArn"], Metadata=metadata, IdempotencyToken="conformance-1")
+
+# Every modelled error the sandbox produces.
+refuse(sts, "DecodeAuthorizationMessage", "InvalidAuthorizationMessageException", EncodedMessage="garbage")
+refuse(sts, "DecodeAuthorizationMessage", "ValidationError", EncodedMessage="x" * 10241)
+refuse(iam, "GetRole", "NoSuchEntity", RoleName="Nope")
+refuse(iam, "GetRole", "ValidationError", RoleName="bad name")
+refuse(iam, "ListRolePolicies", "NoSuchEntity", RoleName="Nope")
+refuse(iam, "ListAttachedRolePolicies", "NoSuchEntity", RoleName="Nope")
+refuse(iam, "GetRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyName="Nope")
+refuse(iam, "PutRolePolicy", "MalformedPolicyDocument", RoleName=ROLE, PolicyName="P",
+       PolicyDocument='{"Statement":{"Effect":"Allow","Action":"s3:GetObject"}}')
+big = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+    "Action": "s3:GetObject", "Resource": "arn:aws:s3:::" + "b" * 11000}]})
+refuse(iam, "PutRolePolicy", "LimitExceeded", RoleName=ROLE, PolicyName="P", PolicyDocument=big)
+refuse(iam, "PutRolePolicy", "NoSuchEntity", RoleName="Nope", PolicyName="P", PolicyDocument=document)
+refuse(iam, "DeleteRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyName="Nope")
+refuse(iam, "GetPolicy", "NoSuchEntity", PolicyArn="arn:aws:iam::111122223333:policy/Nope")
+refuse(iam, "GetPolicyVersion", "NoSuchEntity", PolicyArn=arn, VersionId="v9")
+refuse(iam, "GetUserPolicy", "NoSuchEntity", UserName="sandbox-admin", PolicyName="Nope")
+refuse(iam, "ListUserPolicies", "NoSuchEntity", UserName="Nope")
+refuse(iam, "PutUserPolicy", "LimitExceeded", UserName="sandbox-admin", PolicyName="P", PolicyDocument=big)
+refuse(iam, "DeleteUserPolicy", "NoSuchEntity", UserName="sandbox-admin", PolicyName="Nope")
+refuse(iam, "SimulatePrincipalPolicy", "NoSuchEntity",
+       PolicySourceArn="arn:aws:iam::111122223333:role/Nope", ActionNames=["s3:GetObject"])
+refuse(iam, "SimulatePrincipalPolicy", "MalformedPolicyDocument", PolicySourceArn=role["Arn"],
+       ActionNames=["s3:GetObject"], PolicyInputList=["{}"])
+refuse(backup, "DescribeRestoreJob", "ResourceNotFoundException", RestoreJobId="NOPE")
+refuse(backup, "GetRestoreJobMetadata", "ResourceNotFoundException", RestoreJobId="NOPE")
+refuse(backup, "ListRestoreJobs", "InvalidParameterValueException", MaxResults=0)
+refuse(backup, "StartRestoreJob", "MissingParameterValueException", RecoveryPointArn="arn:x")
+refuse(backup, "StartRestoreJob", "ResourceNotFoundException", RecoveryPointArn="arn:aws:ec2:us-east-1::image/ami-nope",
+       IamRoleArn=job["IamRoleArn"], Metadata={})
+# A key the sandbox never issued, on each protocol.
+refuse(client("sts", "AKIAIOSFODNN7EXAMPLE"), "GetCallerIdentity", "InvalidClientTokenId")
+refuse(client("iam", "AKIAIOSFODNN7EXAMPLE"), "GetRole", "InvalidClientTokenId", RoleName=ROLE)
+refuse(client("backup", "AKIAIOSFODNN7EXAMPLE"), "ListRestoreJobs", "UnrecognizedClientException")
+
+prefixes = {"sts": "sts", "iam": "iam", "backup": "backup"}
+for service, operations in SERVED.items():
+    for operation in operations:
+        if (prefixes[service], operation) not in called:
+            failures.append(f"{service}:{operation} is served but was never called successfully")
+with urllib.request.urlopen(URL + "/_sandbox/stats") as response:
+    served = json.load(response)["served"]
+for operations in SERVED.values():
+    for operation in operations:
+        if not served.get(operation):
+            failures.append(f"{operation}: the sandbox's counters never saw it served")
+
+for failure in failures:
+    print("FAIL", failure)
+print(f"{len(called)} operations called, {len(failures)} failures")
+sys.exit(1 if failures else 0)
