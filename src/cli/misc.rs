@@ -11,7 +11,7 @@ use super::fix::{find_job, resolve_message};
 use super::{Connection, GlobalArgs, OutputFormat};
 use crate::diagnosis::{RestoreJobStatus, diagnose, fix as fixes};
 use crate::error::AppError;
-use crate::sandbox::{FaultSpec, SandboxConfig, serve_forever};
+use crate::sandbox::{FaultSpec, HoldReply, SandboxConfig, serve_forever};
 use crate::workflow::{self, ExportFormat};
 
 /// Arguments of `rerun`.
@@ -84,6 +84,10 @@ pub struct SandboxArgs {
     /// Seed for the fault injection.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Carry out OPERATION, then hold its reply back MILLIS ms (a frozen endpoint after a
+    /// write), e.g. PutRolePolicy=10000.
+    #[arg(long, value_name = "OPERATION=MILLIS")]
+    pub hold_reply: Option<HoldReply>,
 }
 
 /// Runs `rerun`.
@@ -290,6 +294,7 @@ pub async fn sandbox(args: SandboxArgs) -> Result<(), AppError> {
         faults: args.faults.unwrap_or_default(),
         seed: args.seed,
         port: args.port,
+        hold_reply: args.hold_reply,
     };
     serve_forever(config)
         .await

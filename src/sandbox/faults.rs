@@ -68,6 +68,41 @@ impl FromStr for FaultSpec {
     }
 }
 
+/// `--hold-reply OPERATION=MILLIS`: the named operation is carried out as usual, then its reply
+/// is held back this long. It stands for an endpoint that froze after a write (the write landed,
+/// the answer did not come), and lets tests stop a client between a write and its journal line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldReply {
+    /// The operation whose replies are held (`PutRolePolicy`).
+    pub operation: String,
+    /// How long, in milliseconds.
+    pub millis: u64,
+}
+
+impl FromStr for HoldReply {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (operation, millis) = text.split_once('=').ok_or_else(|| {
+            format!("\"{text}\" is not OPERATION=MILLIS (e.g. PutRolePolicy=10000)")
+        })?;
+        let operation = operation.trim();
+        if operation.is_empty() || !operation.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!(
+                "\"{operation}\" is not an operation name such as PutRolePolicy"
+            ));
+        }
+        let millis = millis
+            .trim()
+            .parse()
+            .map_err(|_| format!("\"{}\" is not a number of milliseconds", millis.trim()))?;
+        Ok(HoldReply {
+            operation: operation.to_string(),
+            millis,
+        })
+    }
+}
+
 /// What a request gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Fault {

@@ -31,7 +31,7 @@ use std::time::Duration;
 pub use credentials::{
     EXPIRED_ACCESS_KEY_ID, SANDBOX_ACCESS_KEY_ID, SANDBOX_REGION, SANDBOX_SECRET_ACCESS_KEY,
 };
-pub use faults::FaultSpec;
+pub use faults::{FaultSpec, HoldReply};
 pub use probe::RequestProbe;
 
 use faults::FaultDice;
@@ -54,6 +54,8 @@ pub struct SandboxConfig {
     pub seed: u64,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Hold back the replies of one operation after carrying it out (`--hold-reply`).
+    pub hold_reply: Option<HoldReply>,
 }
 
 impl Default for SandboxConfig {
@@ -65,6 +67,7 @@ impl Default for SandboxConfig {
             faults: FaultSpec::default(),
             seed: 1,
             port: 0,
+            hold_reply: None,
         }
     }
 }
@@ -135,12 +138,14 @@ impl Sandbox {
             port: config.port,
             reason: e.to_string(),
         })?;
-        let shared = Arc::new(Shared::new(
+        let mut shared = Shared::new(
             state,
             sealer,
             FaultDice::new(config.faults.clone(), config.seed),
             Duration::from_millis(config.latency_ms),
-        ));
+        );
+        shared.hold_reply = config.hold_reply.clone();
+        let shared = Arc::new(shared);
         let server = tokio::spawn(server::accept_loop(listener, shared.clone()));
         Ok(Sandbox {
             addr,

@@ -95,6 +95,13 @@ pub async fn route(shared: &Shared, call: &Call) -> Routed {
     };
     if let Some(operation) = served.filter(|_| (200..300).contains(&reply.status)) {
         *shared.stats().served.entry(operation.into()).or_default() += 1;
+        if let Some(hold) = shared
+            .hold_reply
+            .as_ref()
+            .filter(|h| h.operation == operation)
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(hold.millis)).await;
+        }
     }
     Routed::Reply(reply)
 }

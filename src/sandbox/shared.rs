@@ -4,7 +4,7 @@
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use super::faults::FaultDice;
+use super::faults::{FaultDice, HoldReply};
 use super::state::State;
 use super::tokens::TokenSealer;
 
@@ -18,6 +18,8 @@ pub struct Shared {
     pub dice: FaultDice,
     /// Delay before every response.
     pub latency: Duration,
+    /// Replies held back after their operation was carried out (`--hold-reply`).
+    pub hold_reply: Option<HoldReply>,
     stats: Mutex<Stats>,
 }
 
@@ -38,6 +40,7 @@ impl Shared {
             sealer,
             dice,
             latency,
+            hold_reply: None,
             stats: Mutex::new(Stats::default()),
         }
     }

@@ -49,9 +49,15 @@ pub async fn apply_fix(
         .await?;
     let now = read_policy(session, plan).await?;
     if fingerprint(now.as_ref()) != plan.current_sha256 {
+        let statement = plan
+            .diagnosis
+            .fix
+            .as_ref()
+            .map(|f| describe(std::slice::from_ref(&f.fix.statement)))
+            .unwrap_or_default();
         return Err(WorkflowError::Refused(format!(
-            "policy {} on {} changed since the preview: nothing written; preview again",
-            plan.policy_name, plan.target_name
+            "policy {} on {} {} changed since the preview (another writer): nothing written, so statement {statement} is not in IAM; preview again",
+            plan.policy_name, plan.target_type, plan.target_name
         )));
     }
     let after: Value = serde_json::from_str(&plan.proposed_text)

@@ -33,6 +33,9 @@ pub async fn undo(
     journal: &Journal,
     entry: &JournalEntry,
 ) -> Result<String, WorkflowError> {
+    let _lock = journal
+        .lock_target(&entry.account, entry.target_type, &entry.target_name)
+        .await?;
     let now = session
         .get_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
         .await?;
@@ -59,9 +62,6 @@ pub async fn undo(
         .as_ref()
         .map(|before| serde_json::to_string_pretty(before).unwrap_or_default())
         .unwrap_or_default();
-    let _lock = journal
-        .lock_target(&entry.account, entry.target_type, &entry.target_name)
-        .await?;
     write_journalled(session, writer, journal, record, &text).await?;
     Ok(match entry.before {
         Some(_) => format!(
