@@ -13,10 +13,12 @@ pub enum ExitKind {
     BadInput = 2,
     /// 3: nothing applied because a guard refused or the user declined.
     Refused = 3,
+    /// 4: a partial result: some rows could not be decoded (they are printed with the reason).
+    Partial = 4,
 }
 
 /// The exit-code table printed in `--help`.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (a diagnosis was printed, whatever the verdict)\n  1  AWS or network failure\n  2  invalid input or usage\n  3  nothing applied: a guard refused or the user declined";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (a diagnosis was printed, whatever the verdict)\n  1  AWS or network failure\n  2  invalid input or usage\n  3  nothing applied: a guard refused or the user declined\n  4  partial: `list --decode` printed every row, but some could not be decoded";
 
 /// A failure to report to the user: one line saying what to do, and its exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,13 @@ impl AppError {
     pub fn refused(message: impl Into<String>) -> Self {
         Self {
             kind: ExitKind::Refused,
+            message: message.into(),
+        }
+    }
+    /// A partial result (exit 4).
+    pub fn partial(message: impl Into<String>) -> Self {
+        Self {
+            kind: ExitKind::Partial,
             message: message.into(),
         }
     }

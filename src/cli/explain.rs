@@ -63,7 +63,7 @@ pub fn run(args: &ExplainArgs, output: OutputFormat) -> Result<(), AppError> {
                 .map_err(|e| AppError::bad_input(format!("cannot render JSON: {e}")))?;
             println!("{json}");
         }
-        OutputFormat::Text => print!("{}", report::render_text(&diagnosis)),
+        OutputFormat::Text => print!("{}", super::printable(&report::render_text(&diagnosis))),
     }
     Ok(())
 }

@@ -106,7 +106,7 @@ fn print_preview(plan: &FixPlan) {
         "Size:      {} of {} characters (all inline policies)",
         plan.size, plan.quota
     );
-    println!("Diagnosis: {}", plan.diagnosis.summary);
+    println!("Diagnosis: {}", super::printable(&plan.diagnosis.summary));
     println!();
     if plan.already_in_place {
         println!("The fix is already in place: nothing to write.");

@@ -77,6 +77,7 @@ struct Printer {
     format: OutputFormat,
     decode: bool,
     rows: usize,
+    undecoded: usize,
     error: Option<std::io::Error>,
 }
 
@@ -87,6 +88,7 @@ impl Printer {
             format,
             decode,
             rows: 0,
+            undecoded: 0,
             error: None,
         }
     }
@@ -100,6 +102,9 @@ impl Printer {
             OutputFormat::Text => self.text_row(row),
         };
         self.rows += 1;
+        if row.decode_error.is_some() {
+            self.undecoded += 1;
+        }
         if let Err(error) = written {
             self.error = Some(error);
         }
@@ -132,15 +137,15 @@ impl Printer {
         } else {
             "no encoded message".into()
         };
-        writeln!(
-            self.out,
+        let line = format!(
             "{}  {}  {:<5}  {:<32}  {}",
             row.job.created,
             row.job.restore_job_id,
             row.job.resource_type.as_deref().unwrap_or("-"),
             role,
             status
-        )
+        );
+        writeln!(self.out, "{}", super::printable(&line))
     }
 
     fn finish(mut self) -> Result<(), AppError> {
@@ -158,6 +163,10 @@ impl Printer {
             }
         }
         match self.error {
+            None if self.undecoded > 0 => Err(AppError::partial(format!(
+                "{} of {} jobs could not be decoded (each says why in decode_error); the others are listed",
+                self.undecoded, self.rows
+            ))),
             None => Ok(()),
             // A closed pipe (`| head`) is the reader's choice, not a failure.
             Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -26,6 +26,17 @@ pub struct RerunArgs {
     /// Print the new job's ID and return without following it.
     #[arg(long)]
     pub no_wait: bool,
+    /// Re-run a job that is not FAILED, skip the wait for IAM, and start a fresh restore even
+    /// if this re-run was started before.
+    #[arg(long)]
+    pub force: bool,
+    /// For an EC2 restore that failed on iam:PassRole of its instance profile: restore the
+    /// instance WITHOUT the instance profile instead of fixing IAM (changes what is restored).
+    #[arg(long)]
+    pub without_instance_profile: bool,
+    /// How long to wait for IAM to allow the request the job failed on (e.g. 60s, 2m).
+    #[arg(long, default_value = "60s", value_parser = super::parse_since)]
+    pub propagation_timeout: Duration,
 }
 
 /// Arguments of `undo`.
@@ -90,6 +101,23 @@ pub struct SandboxArgs {
     pub hold_reply: Option<HoldReply>,
 }
 
+fn print_rerun_plan(plan: &workflow::RerunPlan) {
+    println!("Re-run of:       {}", plan.source_job_id);
+    println!("Recovery point:  {}", plan.recovery_point_arn);
+    println!("Role:            {}", plan.iam_role_arn);
+    println!(
+        "Resource type:   {}",
+        plan.resource_type.as_deref().unwrap_or("-")
+    );
+    println!("Metadata:");
+    for (key, value) in &plan.metadata {
+        println!("  {key} = {}", super::printable(value));
+    }
+    for change in &plan.changes {
+        println!("  {}: {}", change.key, change.reason);
+    }
+}
+
 /// Runs `rerun`.
 pub async fn rerun(
     args: RerunArgs,
@@ -101,29 +129,70 @@ pub async fn rerun(
             "read-only mode: no restore started (drop --read-only to re-run)",
         ));
     };
-    let detail = connection
-        .session
-        .describe_restore_job(&args.job)
+    let options = workflow::RerunOptions {
+        force: args.force,
+        without_instance_profile: args.without_instance_profile,
+    };
+    let plan = workflow::plan_rerun(&connection.session, &args.job, options)
         .await
-        .map_err(|e| {
-            if e.kind == crate::aws::AwsErrorKind::NoSuchEntity {
+        .map_err(|e| match &e {
+            workflow::WorkflowError::Aws(aws)
+                if aws.kind == crate::aws::AwsErrorKind::NoSuchEntity =>
+            {
                 AppError::bad_input(format!(
                     "no restore job {}: check the ID (`restore-doctor list` shows the failed ones)",
                     args.job
                 ))
-            } else {
-                AppError::aws(e.to_string())
             }
+            _ => AppError::from(e),
         })?;
+    let json = global.output == OutputFormat::Json;
+    if !json {
+        print_rerun_plan(&plan);
+    }
     confirm(
         &format!(
-            "Start a new restore of {} as {}?",
-            detail.recovery_point_arn.as_deref().unwrap_or("?"),
-            detail.iam_role_arn.as_deref().unwrap_or("?")
+            "Start a new {} restore of {} as {}{}?",
+            plan.resource_type.as_deref().unwrap_or("?"),
+            plan.recovery_point_arn,
+            plan.iam_role_arn,
+            if args.without_instance_profile {
+                " WITHOUT its instance profile"
+            } else {
+                ""
+            }
         ),
         args.yes,
     )?;
-    let new_id = workflow::rerun(&connection.session, &writer, &args.job).await?;
+    if !(args.force || args.without_instance_profile) {
+        let waited = workflow::wait_until_allowed(
+            &connection.session,
+            &args.job,
+            args.propagation_timeout,
+            |elapsed| {
+                if !json {
+                    eprintln!(
+                        "  waiting for IAM to allow the failed request ({}s of {}s)…",
+                        elapsed.as_secs(),
+                        args.propagation_timeout.as_secs()
+                    );
+                }
+            },
+        )
+        .await?;
+        if !json && let workflow::Propagation::Unavailable { reason } = &waited {
+            eprintln!("  not waiting for IAM: the simulator could not be asked ({reason})");
+        }
+    }
+    let new_id = workflow::start_rerun(&writer, &plan).await?;
+    let started = workflow::job_progress(&connection.session, &new_id).await?;
+    if started.is_terminal() {
+        // The idempotency token found a re-run started before (its reply may have been lost).
+        eprintln!(
+            "restore-doctor: this re-run was already started as restore job {new_id} (now {}); nothing new was started (--force starts a fresh restore)",
+            started.status
+        );
+    }
     let json = global.output == OutputFormat::Json;
     if args.no_wait {
         if json {
@@ -185,10 +254,10 @@ pub async fn rerun(
             status => {
                 println!(
                     "Restore {new_id} {status}: {}",
-                    outcome.status_message.as_deref().unwrap_or("")
+                    super::printable(outcome.status_message.as_deref().unwrap_or(""))
                 );
                 if let Some(d) = &diagnosis {
-                    println!("New diagnosis: {}", d.summary);
+                    println!("New diagnosis: {}", super::printable(&d.summary));
                 }
             }
         }

@@ -77,7 +77,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub profile: Option<String>,
     /// AWS region to use.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, value_parser = parse_region)]
     pub region: Option<String>,
     /// Endpoint for every AWS service (AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE> work too).
     #[arg(long, global = true)]
@@ -111,7 +111,33 @@ pub fn parse_since(text: &str) -> Result<std::time::Duration, String> {
         _ => None,
     }
     .ok_or_else(|| format!("{text:?} is not a duration like 30d, 12h or 90m"))?;
+    if secs > MAX_SINCE_SECS {
+        return Err(format!(
+            "{text:?} reaches back more than 100 years (36500d); AWS keeps nothing that old"
+        ));
+    }
     Ok(std::time::Duration::from_secs(secs))
+}
+
+/// The longest `--since` (100 years): anything longer cannot be a date AWS accepts.
+const MAX_SINCE_SECS: u64 = 36_500 * 86_400;
+
+/// A region name as AWS spells them (`us-east-1`): lowercase letters, digits and dashes.
+pub fn parse_region(text: &str) -> Result<String, String> {
+    let valid = !text.is_empty()
+        && text.len() <= 63
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !text.starts_with('-')
+        && !text.ends_with('-');
+    if valid {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not an AWS region name such as us-east-1 or eu-west-2"
+        ))
+    }
 }
 
 /// The subcommands.
@@ -178,5 +204,46 @@ async fn run_async(command: Command, global: GlobalArgs) -> Result<(), AppError>
             connection.close().await;
             result
         }
+    }
+}
+
+/// `text` with every control character other than newline and tab written as an escape
+/// (`\x1b`), so decoded content or a policy document cannot drive the terminal (retitle it,
+/// move the cursor, hide text) when printed.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let code = u32::from(c);
+            if code <= 0xff {
+                out.push_str(&format!("\\x{code:02x}"));
+            } else {
+                out.push_str(&format!("\\u{{{code:x}}}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_for_the_terminal() {
+        assert_eq!(printable("plain\ttext\n"), "plain\ttext\n");
+        assert_eq!(
+            printable("role/\u{1b}]0;owned\u{7}x"),
+            "role/\\x1b]0;owned\\x07x"
+        );
+        assert_eq!(printable("a\u{9b}b\r"), "a\\x9bb\\x0d");
     }
 }

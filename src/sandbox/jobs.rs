@@ -71,6 +71,22 @@ pub fn decide(
             ),
         });
     };
+    // EC2 refuses network interfaces together with an instance-level subnet or security groups
+    // (RunInstances' InvalidParameterCombination), so such a restore fails as AWS's would.
+    let has = |key: &str| {
+        request
+            .metadata
+            .get(key)
+            .is_some_and(|v| !v.trim().is_empty() && v.trim() != "[]")
+    };
+    if request.resource_type.eq_ignore_ascii_case("EC2")
+        && has("NetworkInterfaces")
+        && (has("SubnetId") || has("SecurityGroupIds"))
+    {
+        return Ok(Outcome::Failed {
+            status_message: "InvalidParameterCombination: Network interfaces and an instance-level subnet ID may not be specified on the same request".into(),
+        });
+    }
     let requests = engine::restore_requests(
         state,
         &request.resource_type,

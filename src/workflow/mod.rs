@@ -23,6 +23,9 @@ pub use export::{export_fix, fix_document};
 pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
 pub use reconcile::{Reconciled, Resolution, reconcile};
-pub use restore::{follow_job, job_progress, rerun};
+pub use restore::{
+    MetadataChange, Propagation, RerunOptions, RerunPlan, follow_job, job_progress,
+    normalise_metadata, plan_rerun, rerun, start_rerun, wait_until_allowed,
+};
 pub use types::*;
 pub use undo::{undo, undo_target};
