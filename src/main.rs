@@ -33,7 +33,10 @@ fn run_tui(global: GlobalArgs) -> Result<(), AppError> {
         .build()
         .map_err(|e| AppError::aws(format!("cannot start the async runtime: {e}")))?;
     runtime.block_on(async move {
-        restore_doctor::logging::init_file_logging(global.log_file.as_deref());
+        restore_doctor::logging::init_file_logging(
+            global.log_file.as_deref(),
+            global.log_sensitive,
+        );
         let connection = cli::connect(&global).await?;
         let options = restore_doctor::tui::TuiOptions {
             since: global.since,

@@ -325,3 +325,85 @@ fn an_undecodable_journal_line_does_not_hide_the_newest_fix() {
         stderr(&listed)
     );
 }
+
+fn run_bash(sandbox: &SandboxProcess, script: &str) -> std::process::Output {
+    Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .envs(sandbox.env())
+        .stdin(Stdio::null())
+        .output()
+        .expect("bash")
+}
+
+fn aws_cli_present() -> bool {
+    Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn an_exported_cli_command_keeps_an_earlier_fix() {
+    if !common::peer_present("the AWS CLI (`aws`)", aws_cli_present()) {
+        return;
+    }
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let earlier = sandbox.run(
+        &[
+            "fix",
+            "--decoded",
+            decoded_file(dir.path(), "earlier").to_str().unwrap(),
+            "--yes",
+        ],
+        &journal,
+    );
+    assert_eq!(earlier.status.code(), Some(0), "{}", stderr(&earlier));
+
+    // The article's job, exported as the AWS CLI command and run by bash.
+    let listed = sandbox.run(&["list", "--output", "json"], &journal);
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let job = jobs[0]["restore_job_id"].as_str().unwrap().to_string();
+    let exported = sandbox.run(&["export", "--job", &job, "--format", "cli"], &journal);
+    assert_eq!(exported.status.code(), Some(0), "{}", stderr(&exported));
+    let script = stdout(&exported);
+    assert!(
+        script.contains("replaces the existing inline policy RestoreDoctorFixes"),
+        "{script}"
+    );
+    let ran = run_bash(&sandbox, &script);
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let now = current_policy(&sandbox);
+    assert!(
+        holds_bucket(now.as_ref(), "earlier"),
+        "the earlier fix survives: {now:?}"
+    );
+    let statements = now.as_ref().unwrap()["Statement"].as_array().unwrap();
+    assert!(
+        statements.iter().any(|s| s["Action"] == "iam:PassRole"),
+        "the exported fix is there too: {now:?}"
+    );
+
+    // Offline (no IAM to read), the export is a policy of its own and replaces nothing.
+    let offline = Command::new(BIN)
+        .args(["export", "--decoded"])
+        .arg(decoded_file(dir.path(), "offline"))
+        .args(["--format", "cli"])
+        .output()
+        .unwrap();
+    assert_eq!(offline.status.code(), Some(0), "{}", stderr(&offline));
+    let script = stdout(&offline);
+    assert!(
+        !script.contains("--policy-name 'RestoreDoctorFixes'"),
+        "{script}"
+    );
+    let ran = run_bash(&sandbox, &script);
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    let now = current_policy(&sandbox);
+    assert!(
+        holds_bucket(now.as_ref(), "earlier"),
+        "still there: {now:?}"
+    );
+}

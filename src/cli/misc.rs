@@ -317,22 +317,23 @@ pub async fn export(
     connection: Option<&Connection>,
     global: &GlobalArgs,
 ) -> Result<(), AppError> {
-    let message = match connection {
-        None => resolve_offline(&args)?,
+    let (message, job) = match connection {
+        None => (resolve_offline(&args)?, None),
         Some(connection) => {
             let job = match &args.job {
-                Some(id) => Some(find_job(connection, id, global.since).await?.restore_job_id),
+                Some(id) => Some(find_job(connection, id, global.since).await?),
                 None => None,
             };
-            resolve_message(
+            let message = resolve_message(
                 connection,
-                job.as_deref(),
+                job.as_ref().map(|j| j.restore_job_id.as_str()),
                 None,
                 args.decoded.as_ref(),
                 global.since,
             )
             .await?
-            .0
+            .0;
+            (message, job)
         }
     };
     let diagnosis = diagnose(&message, args.scope.into());
@@ -342,7 +343,35 @@ pub async fn export(
             diagnosis.summary
         ))
     })?;
-    print!("{}", workflow::export_fix(&fix, args.format));
+    // With IAM readable: the merged document restore-doctor would write. Without: a policy of
+    // its own, so the export can never replace the current one and drop its statements.
+    let merged = match connection {
+        Some(connection) => {
+            match workflow::preview_fix(
+                &connection.session,
+                &message,
+                args.scope.into(),
+                job.as_ref(),
+            )
+            .await
+            {
+                Ok(plan) => {
+                    Some(workflow::export_plan(&plan, args.format).map_err(AppError::bad_input)?)
+                }
+                Err(error) => {
+                    eprintln!(
+                        "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
+                    );
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+    print!(
+        "{}",
+        merged.unwrap_or_else(|| workflow::export_fix(&fix, args.format))
+    );
     Ok(())
 }
 

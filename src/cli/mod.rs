@@ -88,6 +88,10 @@ pub struct GlobalArgs {
     /// Log file for the terminal UI [default: $XDG_STATE_HOME/restore-doctor/restore-doctor.log].
     #[arg(long, global = true)]
     pub log_file: Option<PathBuf>,
+    /// Let RUST_LOG=debug/trace reach the AWS SDK's own logs, which carry decoded messages,
+    /// policy documents and the access key ID (off by default).
+    #[arg(long, global = true)]
+    pub log_sensitive: bool,
     /// How far back to list failed restore jobs (e.g. 30d, 12h, 90m).
     #[arg(long, global = true, default_value = "30d", value_parser = parse_since)]
     pub since: std::time::Duration,

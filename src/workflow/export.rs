@@ -1,10 +1,13 @@
 //! Exporting a fix for teams whose IAM is managed as code: Terraform, CloudFormation, the AWS
-//! CLI command, or the policy JSON.
+//! CLI command, or the policy JSON. An export never drops existing statements: it is either
+//! the merged document restore-doctor would write (and says which policy it replaces), or,
+//! when the current policy could not be read, a policy of its own that replaces nothing.
 
 use serde_json::{Value, json};
 
-use super::ExportFormat;
+use super::{ExportFormat, FixPlan};
 use crate::diagnosis::Fix;
+use crate::diagnosis::evaluate::statements_of;
 use crate::diagnosis::fix::TargetType;
 
 /// The policy document holding only the fix's statement.
@@ -16,12 +19,92 @@ fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// Renders the fix in `format`.
+/// What an export writes: one inline policy on one target, and what that write replaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportTarget {
+    /// Role or user.
+    pub kind: TargetType,
+    /// The role or user name.
+    pub name: String,
+    /// The inline policy written.
+    pub policy_name: String,
+    /// The whole document written.
+    pub document: Value,
+    /// True when the fix's resource is wider than the failed request.
+    pub wider: bool,
+    /// A note for the reader of the export: what existing policy it replaces, or why it is a
+    /// policy of its own.
+    pub note: String,
+}
+
+impl ExportTarget {
+    /// The merged document restore-doctor would write (every existing statement kept):
+    /// applying it replaces the target's inline policy with exactly the previewed document.
+    pub fn merged(plan: &FixPlan) -> Result<ExportTarget, String> {
+        let document: Value = serde_json::from_str(&plan.proposed_text)
+            .map_err(|e| format!("the previewed document is not JSON: {e}"))?;
+        let note = match &plan.current_document {
+            Some(current) => format!(
+                "replaces the existing inline policy {} on {} {}: its {} statement(s) are kept and the fix is added",
+                plan.policy_name,
+                plan.target_type,
+                plan.target_name,
+                statements_of(current).len()
+            ),
+            None => format!(
+                "creates the inline policy {} on {} {} (it does not exist yet)",
+                plan.policy_name, plan.target_type, plan.target_name
+            ),
+        };
+        Ok(ExportTarget {
+            kind: plan.target_type,
+            name: plan.target_name.clone(),
+            policy_name: plan.policy_name.clone(),
+            document,
+            wider: plan.diagnosis.fix.as_ref().is_some_and(|f| f.fix.wider),
+            note,
+        })
+    }
+
+    /// The fix as a policy of its own, named after its statement, for when the target's
+    /// current inline policy could not be read: it then replaces nothing.
+    pub fn standalone(fix: &Fix) -> ExportTarget {
+        let policy_name = fix
+            .statement
+            .get("Sid")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}Standalone", fix.policy_name));
+        ExportTarget {
+            kind: fix.target.kind,
+            name: fix.target.name.clone(),
+            note: format!(
+                "a separate inline policy {policy_name}: the current {} could not be read, so this export replaces nothing",
+                fix.policy_name
+            ),
+            policy_name,
+            document: fix_document(fix),
+            wider: fix.wider,
+        }
+    }
+}
+
+/// Renders the fix in `format` as a policy of its own ([`ExportTarget::standalone`]).
 pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
-    let document = fix_document(fix);
-    let pretty = serde_json::to_string_pretty(&document).unwrap_or_default();
-    let kind = fix.target.kind.as_str();
-    let (tf_resource, cfn_type, name_key, cli_verb, cli_flag) = match fix.target.kind {
+    export_target(&ExportTarget::standalone(fix), format)
+}
+
+/// Renders the merged document of a plan ([`ExportTarget::merged`]).
+pub fn export_plan(plan: &FixPlan, format: ExportFormat) -> Result<String, String> {
+    Ok(export_target(&ExportTarget::merged(plan)?, format))
+}
+
+/// Renders `target` in `format`.
+pub fn export_target(target: &ExportTarget, format: ExportFormat) -> String {
+    let document = &target.document;
+    let pretty = serde_json::to_string_pretty(document).unwrap_or_default();
+    let kind = target.kind.as_str();
+    let (tf_resource, cfn_type, name_key, cli_verb, cli_flag) = match target.kind {
         TargetType::Role => (
             "aws_iam_role_policy",
             "AWS::IAM::RolePolicy",
@@ -37,21 +120,20 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
             "--user-name",
         ),
     };
-    let wider = if fix.wider {
-        "# WIDER than the failed request (account scope)\n"
-    } else {
-        ""
-    };
+    let mut comment = format!("# restore-doctor: {}\n", target.note);
+    if target.wider {
+        comment.push_str("# WIDER than the failed request (account scope)\n");
+    }
     match format {
         ExportFormat::Json => format!("{pretty}\n"),
         ExportFormat::Cli => format!(
-            "{wider}aws iam {cli_verb} {cli_flag} {} --policy-name {} --policy-document {}\n",
-            shell_quote(&fix.target.name),
-            shell_quote(&fix.policy_name),
+            "{comment}aws iam {cli_verb} {cli_flag} {} --policy-name {} --policy-document {}\n",
+            shell_quote(&target.name),
+            shell_quote(&target.policy_name),
             shell_quote(&document.to_string())
         ),
         ExportFormat::Terraform => {
-            let label: String = fix
+            let label: String = target
                 .policy_name
                 .chars()
                 .map(|c| {
@@ -63,24 +145,24 @@ pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
                 })
                 .collect();
             format!(
-                "{wider}resource \"{tf_resource}\" \"{label}\" {{\n  name   = \"{}\"\n  {kind}   = \"{}\"\n  policy = <<-EOT\n{}\n  EOT\n}}\n",
-                fix.policy_name,
-                fix.target.name,
+                "{comment}resource \"{tf_resource}\" \"{label}\" {{\n  name   = \"{}\"\n  {kind}   = \"{}\"\n  policy = <<-EOT\n{}\n  EOT\n}}\n",
+                target.policy_name,
+                target.name,
                 indent(&pretty, "    ")
             )
         }
         ExportFormat::Cloudformation => {
             let snippet = json!({
-                fix.policy_name.clone(): {
+                target.policy_name.clone(): {
                     "Type": cfn_type,
+                    "Metadata": {"restore-doctor": target.note, "wider": target.wider},
                     "Properties": {
-                        "PolicyName": fix.policy_name,
-                        name_key: fix.target.name,
+                        "PolicyName": target.policy_name,
+                        name_key: target.name,
                         "PolicyDocument": document,
                     }
                 }
             });
-            // JSON has no comments: the wider scope shows in the Resource itself.
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&snippet).unwrap_or_default()
@@ -112,21 +194,29 @@ mod tests {
     #[test]
     fn every_format_carries_the_statement() {
         let fix = article_fix();
+        let sid = fix.statement["Sid"].as_str().unwrap().to_string();
         let tf = export_fix(&fix, ExportFormat::Terraform);
         assert!(
-            tf.starts_with("resource \"aws_iam_role_policy\" \"restoredoctorfixes\" {"),
+            tf.contains(&format!(
+                "resource \"aws_iam_role_policy\" \"{}\" {{",
+                sid.to_ascii_lowercase()
+            )),
+            "{tf}"
+        );
+        assert!(
+            tf.starts_with("# restore-doctor: a separate inline policy"),
             "{tf}"
         );
         assert!(tf.contains("role   = \"AWSBackupDefaultServiceRole\""));
         let cfn: Value =
             serde_json::from_str(&export_fix(&fix, ExportFormat::Cloudformation)).unwrap();
-        assert_eq!(cfn["RestoreDoctorFixes"]["Type"], "AWS::IAM::RolePolicy");
+        assert_eq!(cfn[&sid]["Type"], "AWS::IAM::RolePolicy");
         assert_eq!(
-            cfn["RestoreDoctorFixes"]["Properties"]["PolicyDocument"]["Statement"][0],
+            cfn[&sid]["Properties"]["PolicyDocument"]["Statement"][0],
             fix.statement
         );
         let cli = export_fix(&fix, ExportFormat::Cli);
-        assert!(cli.starts_with("aws iam put-role-policy --role-name 'AWSBackupDefaultServiceRole' --policy-name 'RestoreDoctorFixes' --policy-document '{"), "{cli}");
+        assert!(cli.contains(&format!("aws iam put-role-policy --role-name 'AWSBackupDefaultServiceRole' --policy-name '{sid}' --policy-document '{{")), "{cli}");
         let json: Value = serde_json::from_str(&export_fix(&fix, ExportFormat::Json)).unwrap();
         assert_eq!(json["Statement"][0]["Action"], "iam:PassRole");
     }

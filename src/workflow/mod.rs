@@ -19,7 +19,7 @@ pub use decode::{
     list_failed_jobs,
 };
 pub use error::{WorkflowError, WorkflowErrorKind};
-pub use export::{export_fix, fix_document};
+pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
 pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
 pub use reconcile::{Reconciled, Resolution, reconcile};
