@@ -393,7 +393,7 @@ async fn served(sandbox: &Sandbox, operation: &str) -> u64 {
         .await
         .expect("connect to the sandbox");
     stream
-        .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: sandbox\r\nConnection: close\r\n\r\n")
+        .write_all(b"GET /_sandbox/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         .await
         .expect("send");
     let mut response = String::new();

@@ -83,9 +83,9 @@ pub struct SandboxArgs {
     /// Scenario name (in assets/sandbox) or a scenario file.
     #[arg(long, default_value = "demo")]
     pub scenario: String,
-    /// Extra historical failed jobs to generate.
-    #[arg(long, default_value_t = 0)]
-    pub jobs: usize,
+    /// Extra historical failed jobs to generate (at most 1,000,000).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    pub jobs: u32,
     /// Delay every response by this many milliseconds.
     #[arg(long, default_value_t = 0)]
     pub latency_ms: u64,
@@ -387,14 +387,16 @@ fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage
 pub async fn sandbox(args: SandboxArgs) -> Result<(), AppError> {
     let config = SandboxConfig {
         scenario: args.scenario,
-        extra_jobs: args.jobs,
+        extra_jobs: args.jobs as usize,
         latency_ms: args.latency_ms,
         faults: args.faults.unwrap_or_default(),
         seed: args.seed,
         port: args.port,
         hold_reply: args.hold_reply,
     };
-    serve_forever(config)
-        .await
-        .map_err(|e| AppError::aws(e.to_string()))
+    serve_forever(config).await.map_err(|e| match e {
+        // A scenario that cannot be used is bad input (exit 2), like a bad flag.
+        crate::sandbox::SandboxError::Scenario(_) => AppError::bad_input(e.to_string()),
+        other => AppError::aws(other.to_string()),
+    })
 }

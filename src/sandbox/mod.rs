@@ -33,6 +33,7 @@ pub use credentials::{
 };
 pub use faults::{FaultSpec, HoldReply};
 pub use probe::RequestProbe;
+pub use server::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS};
 
 use faults::FaultDice;
 use shared::Shared;

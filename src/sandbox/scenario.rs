@@ -146,12 +146,32 @@ pub enum ScenarioError {
 pub fn load(name: &str) -> Result<Scenario, ScenarioError> {
     let text = match name {
         "demo" => DEMO.to_string(),
-        path => std::fs::read_to_string(path).map_err(|e| ScenarioError::Unreadable {
+        path => read_limited(path).map_err(|reason| ScenarioError::Unreadable {
             name: name.into(),
-            reason: e.to_string(),
+            reason,
         })?,
     };
     parse(name, &text)
+}
+
+/// The largest scenario file read (the demo is a few kilobytes).
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+/// Reads at most [`MAX_SCENARIO_BYTES`] (`/dev/zero` or a huge file is refused, not slurped).
+fn read_limited(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    file.take(MAX_SCENARIO_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(format!(
+            "larger than {} MiB; a scenario is a small JSON file",
+            MAX_SCENARIO_BYTES >> 20
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// Parses and checks a scenario.

@@ -19,6 +19,11 @@ use super::wire::{Call, Reply};
 
 /// Largest request body accepted (IAM's largest documents are far smaller).
 const MAX_BODY: usize = 1 << 20;
+/// Connections served at once; more wait in the kernel's backlog until one closes.
+pub const MAX_CONNECTIONS: usize = 256;
+/// How long a client may take to send a request's headers (also while a kept-alive connection
+/// sits idle): a client that dribbles bytes, or holds a connection open doing nothing, is cut.
+pub const HEADER_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The connection is dropped without a response (a "reset" fault).
 #[derive(Debug)]
@@ -37,7 +42,7 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
-            accepted = listener.accept() => {
+            accepted = listener.accept(), if connections.len() < MAX_CONNECTIONS => {
                 let Ok((stream, _)) = accepted else {
                     // Out of file descriptors or similar: back off instead of spinning.
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -47,6 +52,8 @@ pub async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
                 connections.spawn(async move {
                     let service = service_fn(move |request| handle(shared.clone(), request));
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_READ_TIMEOUT)
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
@@ -82,6 +89,15 @@ async fn handle(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    // A DNS-rebinding page reaches 127.0.0.1 under its own host name: only loopback names are
+    // served (the sandbox's own endpoints included).
+    if !is_loopback_host(header("host").as_deref()) {
+        return Ok(to_http(Reply::new(
+            403,
+            "text/plain",
+            "the sandbox only answers requests addressed to 127.0.0.1, [::1] or localhost".into(),
+        )));
+    }
     let body = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
@@ -109,6 +125,29 @@ async fn handle(
     }
 }
 
+/// Whether a `Host` header names this machine's loopback: `localhost`, `127.x.x.x` or `[::1]`,
+/// with or without a port. A request without one (HTTP/1.0) comes from a local tool.
+pub fn is_loopback_host(host: Option<&str>) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return true;
+    };
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, port)| {
+            if port.chars().all(|c| c.is_ascii_digit()) {
+                name
+            } else {
+                host
+            }
+        })
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn to_http(reply: Reply) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(reply.body)));
     *response.status_mut() =
@@ -123,4 +162,32 @@ fn to_http(reply: Reply) -> Response<Full<Bytes>> {
         }
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_hosts_are_served() {
+        for host in [
+            "127.0.0.1:4566",
+            "localhost",
+            "LOCALHOST:80",
+            "[::1]:4566",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback_host(Some(host)), "{host}");
+        }
+        assert!(is_loopback_host(None));
+        for host in [
+            "evil.example:4566",
+            "10.0.0.1",
+            "0.0.0.0:4566",
+            "[::2]:1",
+            "localhost.evil.example",
+        ] {
+            assert!(!is_loopback_host(Some(host)), "{host}");
+        }
+    }
 }
