@@ -46,7 +46,7 @@ fn job(i: usize) -> JobSummary {
     let token = format!("tok{i:05}");
     JobSummary {
         restore_job_id: format!("{i:08X}-1111-2222-3333-444455556666"),
-        status: "FAILED".into(),
+        status: restore_doctor::diagnosis::RestoreJobStatus::Failed,
         created: format!("2026-11-{:02}T10:00:00Z", 28 - (i / 1000)),
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),

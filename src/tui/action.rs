@@ -129,6 +129,26 @@ pub enum Action {
     Exported(Result<PathBuf, String>),
 }
 
+impl Action {
+    /// This action starts a new event for the user (a key, a click, or a result that opens a
+    /// modal), so the status line left by the previous one goes. Ticks, resizes and
+    /// background progress (listing, decoding, a re-run's status) leave it.
+    pub fn replaces_status(&self) -> bool {
+        !matches!(
+            self,
+            Action::Tick
+                | Action::Resize(..)
+                | Action::IdentityLoaded(_)
+                | Action::JobsLoaded { .. }
+                | Action::TokenDecoded { .. }
+                | Action::PreviewReady { .. }
+                | Action::RerunStarted(_)
+                | Action::RerunProgress(_)
+                | Action::RerunFinished(_)
+        )
+    }
+}
+
 /// Work for the runtime; `update` never does I/O itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

@@ -31,6 +31,10 @@ pub enum Context {
     Progress,
     /// The export chooser and result.
     Export,
+    /// The terminal is too small to draw the layout.
+    TooSmall,
+    /// A confirmation is open but not fully on screen: it cannot be answered, only cancelled.
+    HiddenConfirm,
 }
 
 impl Context {
@@ -48,6 +52,8 @@ impl Context {
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
             Context::Export => "Export",
+            Context::TooSmall => "Terminal too small",
+            Context::HiddenConfirm => "Confirmation not fully visible",
         }
     }
 }
@@ -127,6 +133,9 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
     vec![
         b(&[Confirm], &[c('y'), c('Y')], "y", "confirm: do it", Some("confirm"), Action::Confirm),
         b(&[Confirm], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "cancel (the default)", Some("cancel"), Action::Cancel),
+        // A confirmation that is not fully visible is never answered: y and Enter do nothing.
+        b(&[HiddenConfirm], &[c('q'), c('n'), k(KeyCode::Esc)], "q/n/Esc", "cancel the hidden confirmation (y does nothing until it is visible)", Some("cancel"), Action::Cancel),
+        b(&[TooSmall], &[c('q')], "q", "quit", Some("quit"), Action::Quit),
         b(MOVABLE, &[c('k'), k(KeyCode::Up)], "k/↑", "move up", None, Action::MoveUp),
         b(MOVABLE, &[c('j'), k(KeyCode::Down)], "j/↓", "move down", Some("move"), Action::MoveDown),
         b(MOVABLE, &[k(KeyCode::PageUp)], "PgUp", "page up", None, Action::PageUp),
@@ -161,7 +170,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
         b(&[Jobs, Tree], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -207,7 +216,18 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
     let search = search.to_lowercase();
     let mut lines = Vec::new();
     for context in [
-        Jobs, Tree, Filter, Preview, Confirm, Export, Message, Applied, Progress, Help,
+        Jobs,
+        Tree,
+        Filter,
+        Preview,
+        Confirm,
+        Export,
+        Message,
+        Applied,
+        Progress,
+        Help,
+        HiddenConfirm,
+        TooSmall,
     ] {
         for binding in BINDINGS
             .iter()

@@ -163,7 +163,12 @@ fn applied_marks_the_job_fixed_and_offers_rerun() {
     let Some(Modal::Message(message)) = app.modals.last() else {
         panic!("expected the outcome message");
     };
-    assert!(message.lines.iter().any(|l| l.contains("allowed")));
+    assert!(
+        message
+            .lines
+            .iter()
+            .any(|l| l.contains("now allows the request"))
+    );
     app.update(Action::AskRerun);
     assert!(matches!(
         app.modals.last(),

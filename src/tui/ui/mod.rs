@@ -23,14 +23,21 @@ use ratatui::style::{Color, Style};
 
 use super::app::{App, Modal};
 
-/// The smallest terminal the layout is drawn in.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub use super::app::MIN_SIZE;
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        too_small::render(frame, area);
+    let hidden_confirm = matches!(app.context(), super::keymap::Context::HiddenConfirm);
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 || hidden_confirm {
+        let needed = match app.modals.last() {
+            Some(Modal::Confirm(confirm)) => {
+                let rows = u16::try_from(confirm.height(area.width.max(MIN_SIZE.0)));
+                (MIN_SIZE.0, rows.unwrap_or(u16::MAX).max(MIN_SIZE.1))
+            }
+            _ => MIN_SIZE,
+        };
+        too_small::render(frame, area, needed, hidden_confirm);
         return;
     }
     let [top, body, bottom] = Layout::vertical([
