@@ -116,7 +116,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
     tmux.keys(&["a"]);
     tmux.wait_for(&["[ Cancel ]"], Duration::from_secs(5));
     tmux.keys(&["y"]);
-    tmux.wait_for(&["Fix applied", "allowed"], Duration::from_secs(20));
+    tmux.wait_for(&["Fix applied", "now allows"], Duration::from_secs(20));
     tmux.keys(&["Escape"]);
     tmux.wait_for(&["fixed"], Duration::from_secs(5));
 

@@ -81,12 +81,15 @@ impl App {
         if !self.modals.is_empty() {
             return;
         }
-        let (width, _) = self.size;
-        let table_width = u32::from(width) * 60 / 100;
-        // Header line, table border and column titles come before the first row.
-        if u32::from(column) < table_width && row >= 3 {
-            let rows = self.page_size();
-            let index = self.jobs_offset(rows) + usize::from(row - 3);
+        let table = self.layout().table;
+        // The table's border and column titles come before the first row.
+        let first = table.y + 2;
+        let inside = column >= table.x
+            && column < table.x + table.width
+            && row >= first
+            && row < table.y + table.height.saturating_sub(1);
+        if inside {
+            let index = self.jobs_offset(self.table_rows()) + usize::from(row - first);
             if index < self.visible.len() {
                 self.selected = index;
                 self.focus = Pane::Jobs;

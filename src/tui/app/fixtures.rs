@@ -28,9 +28,10 @@ pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) ->
         status: crate::diagnosis::RestoreJobStatus::Failed,
         created: created.into(),
         resource_type: Some(resource_type.into()),
+        // Like the sandbox's: IDs that differ only at the end.
         recovery_point_arn: Some(format!(
-            "arn:aws:ec2:us-east-1::image/ami-0{}",
-            &id[..id.len().min(8)]
+            "arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f6000{}",
+            id[..id.len().min(1)].to_lowercase()
         )),
         iam_role_arn: Some(
             "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole".into(),
@@ -82,6 +83,10 @@ pub fn app(read_only: bool, size: (u16, u16)) -> App {
         ),
         job("7D4E5F60-capacity", "2026-11-25T12:30:45Z", "EC2", None),
     ];
+    // Two roles that differ only at the end, as in the walkthrough.
+    let mut jobs = jobs;
+    jobs[1].iam_role_arn = Some("arn:aws:iam::111122223333:role/BackupRestoreRoleProd".into());
+    jobs[2].iam_role_arn = Some("arn:aws:iam::111122223333:role/BackupRestoreRoleEbs".into());
     let generation = app.generation;
     let _ = app.update(Action::JobsLoaded {
         generation,

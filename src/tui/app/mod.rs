@@ -7,6 +7,7 @@ mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod modal;
+mod panes;
 pub mod tree;
 mod update;
 mod writes;
@@ -28,6 +29,7 @@ pub use modal::{
     CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, ExportModal, MessageModal, Modal,
     PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
+pub use panes::DiagnosisLine;
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -273,6 +275,6 @@ impl App {
 
     /// Rows per page of the jobs table at the current size.
     pub fn page_size(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(5)).max(1)
+        self.table_rows()
     }
 }

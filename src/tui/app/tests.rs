@@ -266,6 +266,10 @@ fn movement_clamps_and_tree_navigation_follows_open_nodes() {
     app.update(Action::First);
     app.update(Action::FocusNext);
     assert_eq!(app.tree_selected, vec!["verdict".to_string()]);
+    // Verdict, action and resource come first (the resource shows even at 80x24).
+    app.update(Action::MoveDown);
+    assert_eq!(app.tree_selected, vec!["action".to_string()]);
+    app.update(Action::MoveDown);
     app.update(Action::MoveDown);
     assert_eq!(app.tree_selected, vec!["principal".to_string()]);
     app.update(Action::MoveDown);

@@ -176,7 +176,11 @@ fn the_rerun_confirmation_names_the_recovery_point_role_and_metadata() {
     let Some(Modal::Confirm(confirm)) = app.modals.last() else {
         panic!("a confirmation");
     };
-    assert!(field(confirm, "From").value.contains("image/ami-04A1B2C3D"));
+    assert!(
+        field(confirm, "From")
+            .value
+            .contains("image/ami-0a1b2c3d4e5f60004")
+    );
     assert!(
         field(confirm, "As role")
             .value

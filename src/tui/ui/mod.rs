@@ -18,7 +18,7 @@ mod too_small;
 mod tests;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 
 use super::app::{App, Modal};
@@ -40,21 +40,12 @@ pub fn render(app: &App, frame: &mut Frame) {
         too_small::render(frame, area, needed, hidden_confirm);
         return;
     }
-    let [top, body, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
-    let [tree_area, summary_area] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(13)]).areas(right);
-    header::render(app, frame, top);
-    jobs_table::render(app, frame, left);
-    context_tree::render(app, frame, tree_area);
-    summary::render(app, frame, summary_area);
-    footer::render(app, frame, bottom);
+    let areas = app.layout_in(area);
+    header::render(app, frame, areas.header);
+    jobs_table::render(app, frame, areas.table);
+    context_tree::render(app, frame, areas.tree);
+    summary::render(app, frame, areas.diagnosis);
+    footer::render(app, frame, areas.footer);
     for modal in &app.modals {
         match modal {
             Modal::Preview(preview) => preview::render(preview, frame, area),
