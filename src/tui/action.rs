@@ -51,6 +51,15 @@ pub enum Action {
     InputCancel,
     /// List the failed jobs again.
     Refresh,
+    /// Open the describe view of the selected job.
+    Describe,
+    /// The journal entries for a described job, or why they could not be read.
+    JobJournal {
+        /// The job.
+        job_id: String,
+        /// Its entries (final state of each), oldest first.
+        result: Result<Vec<JournalEntry>, String>,
+    },
     /// Open the fix preview for the selected job.
     Preview,
     /// In the preview: switch between exact and account scope and preview again.
@@ -142,6 +151,7 @@ impl Action {
                 | Action::JobsLoaded { .. }
                 | Action::TokenDecoded { .. }
                 | Action::PreviewReady { .. }
+                | Action::JobJournal { .. }
                 | Action::RerunStarted(_)
                 | Action::RerunProgress(_)
                 | Action::RerunFinished(_)
@@ -188,6 +198,11 @@ pub enum Effect {
     /// Start the job's restore again and follow the new job.
     Rerun {
         /// The failed job.
+        job_id: String,
+    },
+    /// Read the journal entries for one job (for the describe view).
+    LoadJobJournal {
+        /// The job.
         job_id: String,
     },
     /// Find the journal entry to undo.

@@ -31,6 +31,8 @@ pub enum Context {
     Progress,
     /// The export chooser and result.
     Export,
+    /// The describe view of one job.
+    Describe,
     /// The terminal is too small to draw the layout.
     TooSmall,
     /// A confirmation is open but not fully on screen: it cannot be answered, only cancelled.
@@ -52,6 +54,7 @@ impl Context {
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
             Context::Export => "Export",
+            Context::Describe => "Describe job",
             Context::TooSmall => "Terminal too small",
             Context::HiddenConfirm => "Confirmation not fully visible",
         }
@@ -102,11 +105,11 @@ pub struct Binding {
 
 use Context::*;
 
-const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help];
+const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe];
 const PANES: &[Context] = &[Jobs, Tree];
 // Not on a confirmation: there only y, n, Enter, Esc (and Ctrl-c) mean anything.
 const ANYWHERE_BUT_TYPING: &[Context] = &[
-    Jobs, Tree, Preview, Message, Applied, Help, Progress, Export,
+    Jobs, Tree, Preview, Message, Applied, Help, Progress, Export, Describe,
 ];
 
 fn b(
@@ -147,7 +150,8 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Enter)], "Enter", "open/close node", Some("open/close"), Action::ToggleNode),
         b(&[Tree], &[k(KeyCode::Right), c('l')], "→", "open node", None, Action::OpenNode),
         b(&[Tree], &[k(KeyCode::Left), c('h')], "←", "close node", None, Action::CloseNode),
-        b(&[Jobs], &[k(KeyCode::Enter), k(KeyCode::Right)], "Enter", "inspect the context tree", None, Action::FocusNext),
+        b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
+        b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
         b(&[Jobs], &[c('/')], "/", "filter jobs", Some("filter"), Action::StartFilter),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
@@ -165,12 +169,12 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Filter, HelpFilter], &[k(KeyCode::Enter)], "Enter", "keep the filter", Some("keep"), Action::InputSubmit),
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
         b(&[Filter, HelpFilter], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
-        b(&[Preview, Message, Applied, Help, Progress, Export], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
+        b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
         b(&[Jobs, Tree], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -219,6 +223,7 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
         Jobs,
         Tree,
         Filter,
+        Describe,
         Preview,
         Confirm,
         Export,

@@ -6,7 +6,7 @@
 use ratatui::layout::Rect;
 
 /// From this width on, the tree sits beside the table and the diagnosis.
-pub const SIDE_BY_SIDE_WIDTH: u16 = 120;
+pub const SIDE_BY_SIDE_WIDTH: u16 = 140;
 
 /// The rectangles of the main screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -44,6 +44,20 @@ impl App {
         Vec::new()
     }
 
+    pub(super) fn open_describe(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            self.status = Some("no job selected".into());
+            return Vec::new();
+        };
+        let job_id = row.job.restore_job_id.clone();
+        self.modals.push(Modal::Describe(super::DescribeModal {
+            job_id: job_id.clone(),
+            scroll: 0,
+            journal: None,
+        }));
+        vec![Effect::LoadJobJournal { job_id }]
+    }
+
     pub(super) fn copy(&mut self, context: Context) -> Vec<Effect> {
         let text = match context {
             Context::Preview => self.preview_mut().and_then(|p| match &p.state {

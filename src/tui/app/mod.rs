@@ -26,8 +26,8 @@ use crate::workflow::JobSummary;
 pub use badge::Badge;
 pub use confirmations::{plan_grant, scope_text};
 pub use modal::{
-    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, ExportModal, MessageModal, Modal,
-    PendingWrite, PreviewModal, PreviewState, ProgressModal,
+    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, ExportModal,
+    MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
 pub use panes::DiagnosisLine;
 
@@ -198,6 +198,7 @@ impl App {
             Some(Modal::Help { .. }) => Context::Help,
             Some(Modal::Progress(_)) => Context::Progress,
             Some(Modal::Export(_)) => Context::Export,
+            Some(Modal::Describe(_)) => Context::Describe,
             None if self.filter_editing => Context::Filter,
             None => match self.focus {
                 Pane::Jobs => Context::Jobs,

@@ -28,6 +28,20 @@ pub enum Modal {
     Progress(ProgressModal),
     /// The export chooser and its result.
     Export(ExportModal),
+    /// Everything about one job.
+    Describe(DescribeModal),
+}
+
+/// The describe view of one restore job: every field, the decoded context, the diagnosis and
+/// the journal entries for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescribeModal {
+    /// The job described.
+    pub job_id: String,
+    /// Scroll offset.
+    pub scroll: usize,
+    /// The journal entries for this job (None: still reading the journal), or why not.
+    pub journal: Option<Result<Vec<JournalEntry>, String>>,
 }
 
 /// Where a preview is.

@@ -134,6 +134,17 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::Describe => self.open_describe(),
+            Action::JobJournal { job_id, result } => {
+                for modal in &mut self.modals {
+                    if let Modal::Describe(describe) = modal
+                        && describe.job_id == job_id
+                    {
+                        describe.journal = Some(result.clone());
+                    }
+                }
+                Vec::new()
+            }
             Action::Preview => self.open_preview(),
             Action::CycleScope => self.cycle_scope(),
             Action::PreviewReady { request, result } => {
@@ -302,6 +313,11 @@ impl App {
             Context::Help => {
                 if let Some(Modal::Help { scroll, .. }) = self.modals.last_mut() {
                     *scroll = scroll.saturating_add_signed(delta).min(500);
+                }
+            }
+            Context::Describe => {
+                if let Some(Modal::Describe(describe)) = self.modals.last_mut() {
+                    describe.scroll = describe.scroll.saturating_add_signed(delta).min(10_000);
                 }
             }
             _ => self.dirty = false,

@@ -3,6 +3,7 @@
 
 mod confirm;
 mod context_tree;
+mod describe;
 mod export;
 mod footer;
 mod header;
@@ -16,6 +17,8 @@ mod too_small;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sizes;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -58,6 +61,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             } => help::render(search, *editing, *scroll, frame, area),
             Modal::Progress(progress) => progress::render(app, progress, frame, area),
             Modal::Export(export) => export::render(export, frame, area),
+            Modal::Describe(describe) => describe::render(app, describe, frame, area),
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::tui::action::Action;
 use crate::tui::app::fixtures::{self, app};
 use crate::tui::app::{App, PreviewState};
 
-fn draw(app: &App) -> String {
+pub(super) fn draw(app: &App) -> String {
     let (width, height) = app.size;
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
