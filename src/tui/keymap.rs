@@ -141,8 +141,8 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[TooSmall], &[c('q')], "q", "quit", Some("quit"), Action::Quit),
         b(MOVABLE, &[c('k'), k(KeyCode::Up)], "k/↑", "move up", None, Action::MoveUp),
         b(MOVABLE, &[c('j'), k(KeyCode::Down)], "j/↓", "move down", Some("move"), Action::MoveDown),
-        b(MOVABLE, &[k(KeyCode::PageUp)], "PgUp", "page up", None, Action::PageUp),
-        b(MOVABLE, &[k(KeyCode::PageDown)], "PgDn", "page down", None, Action::PageDown),
+        b(MOVABLE, &[k(KeyCode::PageUp), ctrl('u')], "PgUp/C-u", "page up", None, Action::PageUp),
+        b(MOVABLE, &[k(KeyCode::PageDown), ctrl('d')], "PgDn/C-d", "page down", None, Action::PageDown),
         b(MOVABLE, &[c('g'), k(KeyCode::Home)], "g", "go to the first line", None, Action::First),
         b(MOVABLE, &[c('G'), k(KeyCode::End)], "G", "go to the last line", None, Action::Last),
         b(PANES, &[k(KeyCode::Tab)], "Tab", "next pane", Some("pane"), Action::FocusNext),
@@ -172,7 +172,9 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
-        b(&[Jobs, Tree], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
+        // Esc goes back one level: modal, then tree pane, then filter.
+        b(&[Tree], &[k(KeyCode::Esc)], "Esc", "back to the jobs table", None, Action::FocusPrev),
+        b(&[Jobs], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
         b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
@@ -207,9 +209,17 @@ pub fn action_for(context: Context, event: KeyEvent) -> Option<Action> {
 
 /// The footer hints for `context`: `(label, description)` pairs.
 pub fn hints(context: Context) -> Vec<(&'static str, &'static str)> {
+    hints_where(context, |_| true)
+}
+
+/// The footer hints for `context` whose action `offered` says can do something now.
+pub fn hints_where(
+    context: Context,
+    offered: impl Fn(&Action) -> bool,
+) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.contexts.contains(&context))
+        .filter(|b| b.contexts.contains(&context) && offered(&b.action))
         .filter_map(|b| b.hint.map(|hint| (b.label, hint)))
         .collect()
 }

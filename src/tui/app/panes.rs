@@ -3,7 +3,9 @@
 
 use ratatui::layout::Rect;
 
-use super::App;
+use super::{App, Badge, Modal, PreviewState};
+use crate::tui::action::Action;
+use crate::tui::keymap::Context;
 use crate::tui::layout::{self, Areas};
 
 /// How a diagnosis line is drawn.
@@ -90,6 +92,26 @@ impl App {
     /// The main screen's panes in `area`.
     pub fn layout_in(&self, area: Rect) -> Areas {
         layout::areas(area, self.visible.len(), |width| self.diagnosis_rows(width))
+    }
+
+    /// Whether `action` can do something for the selected job in `context` (the footer offers
+    /// only those): no preview, apply or export without a proposed fix (an explicit deny, a job
+    /// without an encoded message), no re-run where the deny still stands.
+    pub fn offers(&self, context: Context, action: &Action) -> bool {
+        let has_fix = self.selected_decoded().is_some_and(|d| d.1.fix.is_some());
+        match (context, action) {
+            (Context::Jobs | Context::Tree, Action::Preview | Action::Export) => has_fix,
+            (Context::Jobs | Context::Tree, Action::Copy) => self.selected_decoded().is_some(),
+            (Context::Jobs | Context::Tree, Action::AskRerun) => self
+                .selected_row()
+                .is_some_and(|row| self.badge(row) != Badge::ExplicitDeny),
+            (Context::Preview, Action::AskApply | Action::Export) => {
+                self.modals.iter().rev().any(|m| {
+                    matches!(m, Modal::Preview(p) if matches!(&p.state, PreviewState::Ready(plan) if !plan.already_in_place))
+                })
+            }
+            _ => true,
+        }
     }
 
     /// Job rows the table shows at the current size.

@@ -204,3 +204,67 @@ fn every_confirmation_fits_whole_at_80x24() {
     assert!(wide.fits((80, 24)), "{}", wide.height(80));
     assert!(!wide.fits((80, 8)));
 }
+
+#[test]
+fn the_footer_offers_only_what_helps_the_selected_job() {
+    let mut app = app(false, (160, 45));
+    let offered = |app: &App| {
+        keymap::hints_where(Context::Jobs, |a| app.offers(Context::Jobs, a))
+            .into_iter()
+            .map(|(label, _)| label)
+            .collect::<Vec<_>>()
+    };
+    let article = offered(&app);
+    for key in ["p", "e", "r", "c"] {
+        assert!(
+            article.contains(&key),
+            "{key} on the article's job: {article:?}"
+        );
+    }
+    app.update(Action::MoveDown);
+    let deny = offered(&app);
+    for key in ["p", "e", "r"] {
+        assert!(
+            !deny.contains(&key),
+            "no {key} on an explicit deny: {deny:?}"
+        );
+    }
+    app.update(Action::Last);
+    let capacity = offered(&app);
+    assert!(
+        !capacity.contains(&"p") && !capacity.contains(&"e"),
+        "{capacity:?}"
+    );
+}
+
+#[test]
+fn esc_walks_back_and_ctrl_d_pages() {
+    let mut app = app(false, (160, 45));
+    app.update(Action::StartFilter);
+    app.update(Action::InputChar('a'));
+    app.update(Action::InputSubmit);
+    app.update(Action::FocusNext);
+    app.update(Action::Describe);
+    let esc = |app: &App| key(app, KeyCode::Esc).expect("Esc does something");
+    let action = esc(&app);
+    app.update(action);
+    assert!(app.modals.is_empty(), "modal first");
+    assert_eq!(app.context(), Context::Tree);
+    let action = esc(&app);
+    app.update(action);
+    assert_eq!(app.context(), Context::Jobs, "then the pane");
+    assert_eq!(app.filter, "a");
+    let action = esc(&app);
+    app.update(action);
+    assert_eq!(app.filter, "", "then the filter");
+    let ctrl_d = keymap::action_for(
+        Context::Jobs,
+        KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL),
+    );
+    assert!(matches!(ctrl_d, Some(Action::PageDown)));
+    let ctrl_u = keymap::action_for(
+        Context::Jobs,
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+    );
+    assert!(matches!(ctrl_u, Some(Action::PageUp)));
+}
