@@ -24,7 +24,8 @@ fn readme_keys() -> HashSet<String> {
                 .map(str::to_string)
                 .collect::<Vec<_>>()
         })
-        .filter(|key| !key.is_empty())
+        // Flags such as `--mouse` are not keys.
+        .filter(|key| !key.is_empty() && !key.starts_with("--"))
         .collect()
 }
 
