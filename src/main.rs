@@ -44,8 +44,7 @@ fn run_tui(global: GlobalArgs) -> Result<(), AppError> {
             read_only: global.read_only,
             journal,
             export_dir,
-            // Capturing the mouse takes text selection away from the terminal; opt in.
-            mouse: std::env::var_os("RESTORE_DOCTOR_MOUSE").is_some_and(|v| v == "1"),
+            mouse: global.mouse,
         };
         let result = restore_doctor::tui::run(connection.session.clone(), options).await;
         connection.close().await;

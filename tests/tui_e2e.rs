@@ -84,9 +84,17 @@ async fn preview_apply_verify_and_rerun_to_completed() {
 
     // `s` cycles the scope and previews again; back to exact before applying.
     driver.type_char('s');
-    wait_for(&mut driver, &["account (s cycles"]).await;
+    wait_for(
+        &mut driver,
+        &["account: WIDER than the failed request", "(s cycles"],
+    )
+    .await;
     driver.type_char('s');
-    wait_for(&mut driver, &["exact (s cycles", "iam:PassedToService"]).await;
+    wait_for(
+        &mut driver,
+        &["exact: exactly the denied resource", "iam:PassedToService"],
+    )
+    .await;
 
     // Enter, Esc and n on the confirmation cancel and write nothing.
     for key in [KeyCode::Enter, KeyCode::Esc, KeyCode::Char('n')] {
@@ -118,12 +126,8 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     driver.type_char('a');
     wait_for(&mut driver, &["[ Cancel ]"]).await;
     driver.type_char('y');
-    let screen = wait_for(
-        &mut driver,
-        &["Fix applied", "SimulatePrincipalPolicy: allowed"],
-    )
-    .await;
-    assert!(screen.contains("Press r to re-run"), "{screen}");
+    let screen = wait_for(&mut driver, &["Fix applied", "now allows the request"]).await;
+    assert!(screen.contains("r re-runs the restore"), "{screen}");
     assert!(!sandbox.audit().is_empty(), "the fix was written");
     driver.press(KeyCode::Esc);
     wait_for(&mut driver, &["fixed"]).await;
@@ -160,7 +164,11 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     driver.type_char('u');
     wait_for(&mut driver, &["Undo fix?"]).await;
     driver.type_char('y');
-    wait_for(&mut driver, &["Fix undone"]).await;
+    wait_for(
+        &mut driver,
+        &["Fix undone", "Deleted inline policy RestoreDoctorFixes"],
+    )
+    .await;
     assert!(sandbox.audit().len() > writes, "the undo was written");
     driver.press(KeyCode::Esc);
     assert!(

@@ -116,7 +116,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
     tmux.keys(&["a"]);
     tmux.wait_for(&["[ Cancel ]"], Duration::from_secs(5));
     tmux.keys(&["y"]);
-    tmux.wait_for(&["Fix applied", "allowed"], Duration::from_secs(20));
+    tmux.wait_for(&["Fix applied", "now allows"], Duration::from_secs(20));
     tmux.keys(&["Escape"]);
     tmux.wait_for(&["fixed"], Duration::from_secs(5));
 
@@ -276,4 +276,102 @@ fn sigterm_and_panic_leave_the_terminal_usable() {
         Duration::from_secs(20),
     );
     assert_terminal_restored(&tmux, "after-panic");
+}
+
+/// The size of the pane, as tmux has it.
+fn resize(tmux: &Tmux, width: u16, height: u16) {
+    tmux.run(&[
+        "resize-window",
+        "-t",
+        "tui",
+        "-x",
+        &width.to_string(),
+        "-y",
+        &height.to_string(),
+    ]);
+}
+
+fn journal_lines(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|text| text.lines().count())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_confirmation_hidden_by_a_too_small_terminal_cannot_be_answered() {
+    if !common::peer_present("tmux", tmux_present()) {
+        return;
+    }
+    let state = tempfile::tempdir().expect("tempdir");
+    let journal = state.path().join("journal.jsonl");
+    let tmux = Tmux {
+        socket: format!("restore-doctor-small-{}", std::process::id()),
+    };
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "tui",
+        "-x",
+        "160",
+        "-y",
+        "45",
+        "sh",
+    ]);
+    tmux.run(&["set-option", "-t", "tui", "escape-time", "10"]);
+    let command = format!(
+        "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo --journal {journal}",
+        dir = state.path().display(),
+        journal = journal.display()
+    );
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for(
+        &["Failed restore jobs", "iam:PassRole"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["p"]);
+    tmux.wait_for(
+        &["Fix preview", "iam:PassedToService"],
+        Duration::from_secs(20),
+    );
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["Apply fix?", "[ Cancel ]"], Duration::from_secs(5));
+
+    // Too small: the confirmation is not drawn, so y and Enter must not answer it.
+    resize(&tmux, 60, 20);
+    tmux.wait_for(
+        &["Terminal too small", "confirmation is waiting"],
+        Duration::from_secs(5),
+    );
+    tmux.keys(&["y"]);
+    tmux.keys(&["Enter"]);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        journal_lines(&journal),
+        0,
+        "nothing was journalled, so nothing written"
+    );
+    resize(&tmux, 160, 45);
+    let screen = tmux.wait_for(&["Apply fix?", "[ Cancel ]"], Duration::from_secs(5));
+    assert!(!screen.contains("Fix applied"), "{screen}");
+
+    // q on the too-small screen cancels the confirmation (and does not quit).
+    resize(&tmux, 60, 20);
+    tmux.wait_for(&["confirmation is waiting"], Duration::from_secs(5));
+    tmux.keys(&["q"]);
+    resize(&tmux, 160, 45);
+    let screen = tmux.wait_for(
+        &["Fix preview", "cancelled: nothing was written"],
+        Duration::from_secs(5),
+    );
+    assert!(!screen.contains("Apply fix?"), "{screen}");
+    assert_eq!(journal_lines(&journal), 0);
+
+    // The control: the same confirmation answered while visible does write (and journal).
+    tmux.keys(&["a"]);
+    tmux.wait_for(&["Apply fix?"], Duration::from_secs(5));
+    tmux.keys(&["y"]);
+    tmux.wait_for(&["Fix applied"], Duration::from_secs(20));
+    assert!(journal_lines(&journal) >= 2, "pending and applied lines");
+    tmux.keys(&["q"]);
 }

@@ -73,6 +73,10 @@ pub struct GlobalArgs {
     /// Never write: no IAM change, no restore started.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Terminal UI: capture the mouse (a click selects a job, the wheel scrolls); this takes
+    /// text selection away from the terminal, so it is off by default.
+    #[arg(long, global = true)]
+    pub mouse: bool,
     /// AWS profile to use.
     #[arg(long, global = true)]
     pub profile: Option<String>,

@@ -51,6 +51,15 @@ pub enum Action {
     InputCancel,
     /// List the failed jobs again.
     Refresh,
+    /// Open the describe view of the selected job.
+    Describe,
+    /// The journal entries for a described job, or why they could not be read.
+    JobJournal {
+        /// The job.
+        job_id: String,
+        /// Its entries (final state of each), oldest first.
+        result: Result<Vec<JournalEntry>, String>,
+    },
     /// Open the fix preview for the selected job.
     Preview,
     /// In the preview: switch between exact and account scope and preview again.
@@ -129,6 +138,27 @@ pub enum Action {
     Exported(Result<PathBuf, String>),
 }
 
+impl Action {
+    /// This action starts a new event for the user (a key, a click, or a result that opens a
+    /// modal), so the status line left by the previous one goes. Ticks, resizes and
+    /// background progress (listing, decoding, a re-run's status) leave it.
+    pub fn replaces_status(&self) -> bool {
+        !matches!(
+            self,
+            Action::Tick
+                | Action::Resize(..)
+                | Action::IdentityLoaded(_)
+                | Action::JobsLoaded { .. }
+                | Action::TokenDecoded { .. }
+                | Action::PreviewReady { .. }
+                | Action::JobJournal { .. }
+                | Action::RerunStarted(_)
+                | Action::RerunProgress(_)
+                | Action::RerunFinished(_)
+        )
+    }
+}
+
 /// Work for the runtime; `update` never does I/O itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -168,6 +198,11 @@ pub enum Effect {
     /// Start the job's restore again and follow the new job.
     Rerun {
         /// The failed job.
+        job_id: String,
+    },
+    /// Read the journal entries for one job (for the describe view).
+    LoadJobJournal {
+        /// The job.
         job_id: String,
     },
     /// Find the journal entry to undo.

@@ -31,6 +31,12 @@ pub enum Context {
     Progress,
     /// The export chooser and result.
     Export,
+    /// The describe view of one job.
+    Describe,
+    /// The terminal is too small to draw the layout.
+    TooSmall,
+    /// A confirmation is open but not fully on screen: it cannot be answered, only cancelled.
+    HiddenConfirm,
 }
 
 impl Context {
@@ -48,6 +54,9 @@ impl Context {
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
             Context::Export => "Export",
+            Context::Describe => "Describe job",
+            Context::TooSmall => "Terminal too small",
+            Context::HiddenConfirm => "Confirmation not fully visible",
         }
     }
 }
@@ -96,11 +105,11 @@ pub struct Binding {
 
 use Context::*;
 
-const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help];
+const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe];
 const PANES: &[Context] = &[Jobs, Tree];
 // Not on a confirmation: there only y, n, Enter, Esc (and Ctrl-c) mean anything.
 const ANYWHERE_BUT_TYPING: &[Context] = &[
-    Jobs, Tree, Preview, Message, Applied, Help, Progress, Export,
+    Jobs, Tree, Preview, Message, Applied, Help, Progress, Export, Describe,
 ];
 
 fn b(
@@ -127,10 +136,13 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
     vec![
         b(&[Confirm], &[c('y'), c('Y')], "y", "confirm: do it", Some("confirm"), Action::Confirm),
         b(&[Confirm], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "cancel (the default)", Some("cancel"), Action::Cancel),
+        // A confirmation that is not fully visible is never answered: y and Enter do nothing.
+        b(&[HiddenConfirm], &[c('q'), c('n'), k(KeyCode::Esc)], "q/n/Esc", "cancel the hidden confirmation (y does nothing until it is visible)", Some("cancel"), Action::Cancel),
+        b(&[TooSmall], &[c('q')], "q", "quit", Some("quit"), Action::Quit),
         b(MOVABLE, &[c('k'), k(KeyCode::Up)], "k/↑", "move up", None, Action::MoveUp),
         b(MOVABLE, &[c('j'), k(KeyCode::Down)], "j/↓", "move down", Some("move"), Action::MoveDown),
-        b(MOVABLE, &[k(KeyCode::PageUp)], "PgUp", "page up", None, Action::PageUp),
-        b(MOVABLE, &[k(KeyCode::PageDown)], "PgDn", "page down", None, Action::PageDown),
+        b(MOVABLE, &[k(KeyCode::PageUp), ctrl('u')], "PgUp/C-u", "page up", None, Action::PageUp),
+        b(MOVABLE, &[k(KeyCode::PageDown), ctrl('d')], "PgDn/C-d", "page down", None, Action::PageDown),
         b(MOVABLE, &[c('g'), k(KeyCode::Home)], "g", "go to the first line", None, Action::First),
         b(MOVABLE, &[c('G'), k(KeyCode::End)], "G", "go to the last line", None, Action::Last),
         b(PANES, &[k(KeyCode::Tab)], "Tab", "next pane", Some("pane"), Action::FocusNext),
@@ -138,7 +150,8 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Enter)], "Enter", "open/close node", Some("open/close"), Action::ToggleNode),
         b(&[Tree], &[k(KeyCode::Right), c('l')], "→", "open node", None, Action::OpenNode),
         b(&[Tree], &[k(KeyCode::Left), c('h')], "←", "close node", None, Action::CloseNode),
-        b(&[Jobs], &[k(KeyCode::Enter), k(KeyCode::Right)], "Enter", "inspect the context tree", None, Action::FocusNext),
+        b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
+        b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
         b(&[Jobs], &[c('/')], "/", "filter jobs", Some("filter"), Action::StartFilter),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
@@ -156,12 +169,14 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Filter, HelpFilter], &[k(KeyCode::Enter)], "Enter", "keep the filter", Some("keep"), Action::InputSubmit),
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
         b(&[Filter, HelpFilter], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
-        b(&[Preview, Message, Applied, Help, Progress, Export], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
+        b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
-        b(&[Jobs, Tree], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
+        // Esc goes back one level: modal, then tree pane, then filter.
+        b(&[Tree], &[k(KeyCode::Esc)], "Esc", "back to the jobs table", None, Action::FocusPrev),
+        b(&[Jobs], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -194,9 +209,17 @@ pub fn action_for(context: Context, event: KeyEvent) -> Option<Action> {
 
 /// The footer hints for `context`: `(label, description)` pairs.
 pub fn hints(context: Context) -> Vec<(&'static str, &'static str)> {
+    hints_where(context, |_| true)
+}
+
+/// The footer hints for `context` whose action `offered` says can do something now.
+pub fn hints_where(
+    context: Context,
+    offered: impl Fn(&Action) -> bool,
+) -> Vec<(&'static str, &'static str)> {
     BINDINGS
         .iter()
-        .filter(|b| b.contexts.contains(&context))
+        .filter(|b| b.contexts.contains(&context) && offered(&b.action))
         .filter_map(|b| b.hint.map(|hint| (b.label, hint)))
         .collect()
 }
@@ -207,7 +230,19 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
     let search = search.to_lowercase();
     let mut lines = Vec::new();
     for context in [
-        Jobs, Tree, Filter, Preview, Confirm, Export, Message, Applied, Progress, Help,
+        Jobs,
+        Tree,
+        Filter,
+        Describe,
+        Preview,
+        Confirm,
+        Export,
+        Message,
+        Applied,
+        Progress,
+        Help,
+        HiddenConfirm,
+        TooSmall,
     ] {
         for binding in BINDINGS
             .iter()

@@ -11,7 +11,9 @@ pub mod app;
 mod driver;
 pub mod event_loop;
 pub mod keymap;
+pub mod layout;
 pub mod runtime;
+pub mod text;
 pub mod ui;
 
 use std::path::PathBuf;

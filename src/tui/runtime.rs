@@ -219,6 +219,26 @@ impl Runtime {
                     Some(Action::RerunFinished(result))
                 });
             }
+            Effect::LoadJobJournal { job_id } => {
+                let journal = self.journal.clone();
+                self.spawn(Group::Other, async move {
+                    let wanted = job_id.clone();
+                    let result = tokio::task::spawn_blocking(move || {
+                        journal
+                            .entries()
+                            .map(|entries| {
+                                entries
+                                    .into_iter()
+                                    .filter(|e| e.job_id.as_deref() == Some(wanted.as_str()))
+                                    .collect()
+                            })
+                            .map_err(|e| e.to_string())
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
+                    Some(Action::JobJournal { job_id, result })
+                });
+            }
             Effect::FindUndo => {
                 let journal = self.journal.clone();
                 self.spawn(Group::Other, async move {

@@ -44,6 +44,20 @@ impl App {
         Vec::new()
     }
 
+    pub(super) fn open_describe(&mut self) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            self.status = Some("no job selected".into());
+            return Vec::new();
+        };
+        let job_id = row.job.restore_job_id.clone();
+        self.modals.push(Modal::Describe(super::DescribeModal {
+            job_id: job_id.clone(),
+            scroll: 0,
+            journal: None,
+        }));
+        vec![Effect::LoadJobJournal { job_id }]
+    }
+
     pub(super) fn copy(&mut self, context: Context) -> Vec<Effect> {
         let text = match context {
             Context::Preview => self.preview_mut().and_then(|p| match &p.state {
@@ -81,12 +95,15 @@ impl App {
         if !self.modals.is_empty() {
             return;
         }
-        let (width, _) = self.size;
-        let table_width = u32::from(width) * 60 / 100;
-        // Header line, table border and column titles come before the first row.
-        if u32::from(column) < table_width && row >= 3 {
-            let rows = self.page_size();
-            let index = self.jobs_offset(rows) + usize::from(row - 3);
+        let table = self.layout().table;
+        // The table's border and column titles come before the first row.
+        let first = table.y + 2;
+        let inside = column >= table.x
+            && column < table.x + table.width
+            && row >= first
+            && row < table.y + table.height.saturating_sub(1);
+        if inside {
+            let index = self.jobs_offset(self.table_rows()) + usize::from(row - first);
             if index < self.visible.len() {
                 self.selected = index;
                 self.focus = Pane::Jobs;

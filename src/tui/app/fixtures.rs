@@ -28,9 +28,10 @@ pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) ->
         status: crate::diagnosis::RestoreJobStatus::Failed,
         created: created.into(),
         resource_type: Some(resource_type.into()),
+        // Like the sandbox's: IDs that differ only at the end.
         recovery_point_arn: Some(format!(
-            "arn:aws:ec2:us-east-1::image/ami-0{}",
-            &id[..id.len().min(8)]
+            "arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f6000{}",
+            id[..id.len().min(1)].to_lowercase()
         )),
         iam_role_arn: Some(
             "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole".into(),
@@ -82,6 +83,10 @@ pub fn app(read_only: bool, size: (u16, u16)) -> App {
         ),
         job("7D4E5F60-capacity", "2026-11-25T12:30:45Z", "EC2", None),
     ];
+    // Two roles that differ only at the end, as in the walkthrough.
+    let mut jobs = jobs;
+    jobs[1].iam_role_arn = Some("arn:aws:iam::111122223333:role/BackupRestoreRoleProd".into());
+    jobs[2].iam_role_arn = Some("arn:aws:iam::111122223333:role/BackupRestoreRoleEbs".into());
     let generation = app.generation;
     let _ = app.update(Action::JobsLoaded {
         generation,
@@ -125,5 +130,44 @@ pub fn plan() -> FixPlan {
         verified_locally: true,
         already_in_place: false,
         job_id: Some("4A1B2C3D-article".into()),
+    }
+}
+
+/// The plan of the article's job at account scope (WIDER than the failed request).
+pub fn wide_plan() -> FixPlan {
+    let message = DecodedMessage::parse(PASSROLE).expect("example parses");
+    let diagnosis = diagnose(&message, Scope::Account);
+    let fix = diagnosis.fix.clone().expect("a fix").fix;
+    let proposed_text = serde_json::to_string_pretty(&fix_document(&fix)).expect("json");
+    FixPlan {
+        diagnosis,
+        scope: Scope::Account,
+        proposed_sha256: sha256_hex(&proposed_text),
+        size: proposed_text.chars().filter(|c| !c.is_whitespace()).count(),
+        proposed_text,
+        ..plan()
+    }
+}
+
+/// A journal entry of an applied fix; `before`: the policy existed before it.
+pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
+    crate::workflow::journal::JournalEntry {
+        id: "e1".into(),
+        time: "2026-11-28T09:20:00Z".into(),
+        phase: crate::workflow::journal::Phase::Applied,
+        operation: crate::workflow::journal::Operation::Fix,
+        account: "111122223333".into(),
+        region: "us-east-1".into(),
+        target_type: crate::diagnosis::TargetType::Role,
+        target_name: "AWSBackupDefaultServiceRole".into(),
+        target_arn: "arn:aws:iam::111122223333:role/AWSBackupDefaultServiceRole".into(),
+        policy_name: "RestoreDoctorFixes".into(),
+        before: before.then(|| serde_json::json!({"Version": "2012-10-17", "Statement": []})),
+        after: None,
+        job_id: Some("4A1B2C3D-article".into()),
+        token_sha256: None,
+        summary: None,
+        undoes: None,
+        error: None,
     }
 }

@@ -2,16 +2,20 @@
 //! I/O and returns the [`Effect`]s the runtime should run.
 
 mod badge;
+mod confirmations;
 mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod modal;
+mod panes;
 pub mod tree;
 mod update;
 mod writes;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_confirm;
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,10 +24,15 @@ use super::keymap::Context;
 use crate::workflow::JobSummary;
 
 pub use badge::Badge;
+pub use confirmations::{plan_grant, scope_text};
 pub use modal::{
-    ConfirmModal, ExportModal, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState,
-    ProgressModal,
+    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, ExportModal,
+    MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
+pub use panes::DiagnosisLine;
+
+/// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
 
 /// Which pane has the keys when no modal is open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,8 +134,8 @@ pub struct App {
     pub frame: usize,
     /// Ticks since the last user action; the status line clears after a few.
     pub status_ticks: u8,
-    /// The job whose fix is being undone (its row loses `fixed` when the undo lands).
-    pub undoing_job: Option<String>,
+    /// The journal entry being undone (its job's row loses `fixed` when the undo lands).
+    pub undoing: Option<Box<crate::workflow::journal::JournalEntry>>,
 }
 
 impl App {
@@ -152,7 +161,7 @@ impl App {
             should_quit: false,
             dirty: true,
             frame: 0,
-            undoing_job: None,
+            undoing: None,
             status_ticks: 0,
         }
     }
@@ -164,8 +173,22 @@ impl App {
         effects
     }
 
-    /// Where keys go now.
+    /// The terminal is under [`MIN_SIZE`]: the "too small" screen is all that shows.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_SIZE.0 || self.size.1 < MIN_SIZE.1
+    }
+
+    /// Where keys go now. A confirmation that is not fully on screen (the terminal is too
+    /// small, or the modal is cut) cannot be answered: only cancelling and quitting work.
     pub fn context(&self) -> Context {
+        if let Some(Modal::Confirm(confirm)) = self.modals.last()
+            && (self.too_small() || !confirm.fits(self.size))
+        {
+            return Context::HiddenConfirm;
+        }
+        if self.too_small() {
+            return Context::TooSmall;
+        }
         match self.modals.last() {
             Some(Modal::Preview(_)) => Context::Preview,
             Some(Modal::Confirm(_)) => Context::Confirm,
@@ -175,6 +198,7 @@ impl App {
             Some(Modal::Help { .. }) => Context::Help,
             Some(Modal::Progress(_)) => Context::Progress,
             Some(Modal::Export(_)) => Context::Export,
+            Some(Modal::Describe(_)) => Context::Describe,
             None if self.filter_editing => Context::Filter,
             None => match self.focus {
                 Pane::Jobs => Context::Jobs,
@@ -252,6 +276,6 @@ impl App {
 
     /// Rows per page of the jobs table at the current size.
     pub fn page_size(&self) -> usize {
-        usize::from(self.size.1.saturating_sub(5)).max(1)
+        self.table_rows()
     }
 }

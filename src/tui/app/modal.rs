@@ -28,6 +28,20 @@ pub enum Modal {
     Progress(ProgressModal),
     /// The export chooser and its result.
     Export(ExportModal),
+    /// Everything about one job.
+    Describe(DescribeModal),
+}
+
+/// The describe view of one restore job: every field, the decoded context, the diagnosis and
+/// the journal entries for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DescribeModal {
+    /// The job described.
+    pub job_id: String,
+    /// Scroll offset.
+    pub scroll: usize,
+    /// The journal entries for this job (None: still reading the journal), or why not.
+    pub journal: Option<Result<Vec<JournalEntry>, String>>,
 }
 
 /// Where a preview is.
@@ -77,19 +91,111 @@ pub enum PendingWrite {
     Undo(Box<JournalEntry>),
 }
 
-/// A confirmation: names the action, target and account; Cancel is the default.
+/// One labelled line of a confirmation (`Write:   inline policy …`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmField {
+    /// The label (`Write`, `To`, `Account`, …).
+    pub label: &'static str,
+    /// What it says.
+    pub value: String,
+    /// Drawn red and bold (a WIDER scope).
+    pub warning: bool,
+}
+
+impl ConfirmField {
+    /// A plain field.
+    pub fn new(label: &'static str, value: impl Into<String>) -> ConfirmField {
+        ConfirmField {
+            label,
+            value: value.into(),
+            warning: false,
+        }
+    }
+
+    /// A field drawn as a warning.
+    pub fn warning(label: &'static str, value: impl Into<String>) -> ConfirmField {
+        ConfirmField {
+            warning: true,
+            ..ConfirmField::new(label, value)
+        }
+    }
+}
+
+/// Width of a confirmation's label column.
+pub const CONFIRM_LABEL_WIDTH: usize = 10;
+
+/// One screen row of a confirmation: the label (or indent) and the text on that row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfirmRow {
+    /// The label padded to [`CONFIRM_LABEL_WIDTH`], or spaces on a continuation row.
+    pub label: String,
+    /// The text on this row.
+    pub text: String,
+    /// Part of a warning field.
+    pub warning: bool,
+}
+
+/// A confirmation: says exactly what will be written where; Cancel is the default.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfirmModal {
-    /// What will be done (`Apply fix`, `Re-run restore`, `Undo fix`).
+    /// What will be done (`Apply fix`, `Re-run restore`, `Undo fix`); the title asks it.
     pub action: String,
-    /// What it is done to.
-    pub target: String,
-    /// The account it happens in.
-    pub account: String,
-    /// Extra lines (what will be written).
-    pub details: Vec<String>,
+    /// What exactly happens, line by line.
+    pub fields: Vec<ConfirmField>,
     /// What runs on `y`.
     pub pending: PendingWrite,
+}
+
+impl ConfirmModal {
+    /// The modal's outer width in a terminal `width` columns wide.
+    pub fn width(width: u16) -> u16 {
+        width.min(110)
+    }
+
+    /// The rows of the body when the inner width is `inner` columns: every field hard-wrapped
+    /// by characters (continuation rows indented), so the row count is exact and the render
+    /// and the visibility check agree.
+    pub fn rows(&self, inner: usize) -> Vec<ConfirmRow> {
+        let text_width = inner.saturating_sub(CONFIRM_LABEL_WIDTH).max(1);
+        let mut rows = Vec::new();
+        for field in &self.fields {
+            let chars: Vec<char> = field.value.chars().collect();
+            let mut chunks = chars.chunks(text_width);
+            let first: String = chunks
+                .next()
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
+            rows.push(ConfirmRow {
+                label: format!(
+                    "{:<width$}",
+                    format!("{}:", field.label),
+                    width = CONFIRM_LABEL_WIDTH
+                ),
+                text: first,
+                warning: field.warning,
+            });
+            for chunk in chunks {
+                rows.push(ConfirmRow {
+                    label: " ".repeat(CONFIRM_LABEL_WIDTH),
+                    text: chunk.iter().collect(),
+                    warning: field.warning,
+                });
+            }
+        }
+        rows
+    }
+
+    /// The modal's outer height in a terminal `width` columns wide: borders, the body, a
+    /// blank line and the buttons.
+    pub fn height(&self, width: u16) -> usize {
+        let inner = usize::from(ConfirmModal::width(width).saturating_sub(2));
+        self.rows(inner).len() + 4
+    }
+
+    /// The whole modal, buttons included, fits in a terminal of `size`.
+    pub fn fits(&self, size: (u16, u16)) -> bool {
+        self.height(size.0) <= usize::from(size.1)
+    }
 }
 
 /// A dismissable message.

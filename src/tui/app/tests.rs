@@ -163,7 +163,12 @@ fn applied_marks_the_job_fixed_and_offers_rerun() {
     let Some(Modal::Message(message)) = app.modals.last() else {
         panic!("expected the outcome message");
     };
-    assert!(message.lines.iter().any(|l| l.contains("allowed")));
+    assert!(
+        message
+            .lines
+            .iter()
+            .any(|l| l.contains("now allows the request"))
+    );
     app.update(Action::AskRerun);
     assert!(matches!(
         app.modals.last(),
@@ -261,6 +266,10 @@ fn movement_clamps_and_tree_navigation_follows_open_nodes() {
     app.update(Action::First);
     app.update(Action::FocusNext);
     assert_eq!(app.tree_selected, vec!["verdict".to_string()]);
+    // Verdict, action and resource come first (the resource shows even at 80x24).
+    app.update(Action::MoveDown);
+    assert_eq!(app.tree_selected, vec!["action".to_string()]);
+    app.update(Action::MoveDown);
     app.update(Action::MoveDown);
     assert_eq!(app.tree_selected, vec!["principal".to_string()]);
     app.update(Action::MoveDown);

@@ -77,15 +77,9 @@ pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
     vec![
         leaf(
             "verdict",
-            format!("Verdict: {}", diagnosis.verdict.as_str()),
-            diagnosis.verdict.as_str().into(),
+            format!("Verdict: {}", verdict_words(diagnosis.verdict)),
+            verdict_words(diagnosis.verdict),
         ),
-        Node {
-            id: "principal".into(),
-            text: format!("Principal: {}", principal_name(message)),
-            value: message.principal.arn.clone(),
-            children: principal,
-        },
         leaf(
             "action",
             format!("Action: {}", message.action),
@@ -96,6 +90,12 @@ pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
             format!("Resource: {}", message.resource),
             message.resource.clone(),
         ),
+        Node {
+            id: "principal".into(),
+            text: format!("Principal: {}", principal_name(message)),
+            value: message.principal.arn.clone(),
+            children: principal,
+        },
         Node {
             id: "conditions".into(),
             text: format!("Conditions ({})", conditions.len()),
@@ -120,6 +120,11 @@ pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
     ]
 }
 
+/// A verdict as words (`missing allow`, never `missing_allow`).
+pub fn verdict_words(verdict: crate::diagnosis::Verdict) -> String {
+    verdict.as_str().replace('_', " ")
+}
+
 fn principal_name(message: &DecodedMessage) -> String {
     message
         .principal
@@ -141,13 +146,22 @@ pub fn default_opened() -> HashSet<Vec<String>> {
 /// The widget items for `nodes`. Identifiers are unique among siblings by construction, so
 /// building cannot fail; a failure drops the node rather than the pane.
 pub fn items(nodes: &[Node]) -> Vec<TreeItem<'static, String>> {
+    items_fitting(nodes, usize::MAX, 0)
+}
+
+/// The widget items with each text cut in the middle to fit `width` columns (after the
+/// highlight symbol, the indentation of its `depth` and the node symbol, two columns each).
+pub fn items_fitting(nodes: &[Node], width: usize, depth: usize) -> Vec<TreeItem<'static, String>> {
+    let room = width.saturating_sub(2 * (depth + 2));
     nodes
         .iter()
         .filter_map(|node| {
+            let text = crate::tui::text::middle(&node.text, room);
             if node.children.is_empty() {
-                Some(TreeItem::new_leaf(node.id.clone(), node.text.clone()))
+                Some(TreeItem::new_leaf(node.id.clone(), text))
             } else {
-                TreeItem::new(node.id.clone(), node.text.clone(), items(&node.children)).ok()
+                let children = items_fitting(&node.children, width, depth + 1);
+                TreeItem::new(node.id.clone(), text, children).ok()
             }
         })
         .collect()

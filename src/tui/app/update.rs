@@ -1,8 +1,8 @@
 //! `App::update`: the only place the state changes. No I/O: work is returned as effects.
 
+use super::PreviewState;
 use super::tree::{self, Node};
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, Pane};
-use super::{ConfirmModal, PendingWrite, PreviewState};
 use crate::tui::action::{Action, Effect};
 use crate::tui::keymap::Context;
 
@@ -15,6 +15,10 @@ impl App {
         self.dirty = true;
         if !matches!(action, Action::Tick) {
             self.status_ticks = 0;
+        }
+        // A status line belongs to the event that caused it: the next key or result replaces it.
+        if action.replaces_status() {
+            self.status = None;
         }
         let context = self.context();
         match action {
@@ -130,6 +134,17 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::Describe => self.open_describe(),
+            Action::JobJournal { job_id, result } => {
+                for modal in &mut self.modals {
+                    if let Modal::Describe(describe) = modal
+                        && describe.job_id == job_id
+                    {
+                        describe.journal = Some(result.clone());
+                    }
+                }
+                Vec::new()
+            }
             Action::Preview => self.open_preview(),
             Action::CycleScope => self.cycle_scope(),
             Action::PreviewReady { request, result } => {
@@ -156,16 +171,9 @@ impl App {
             }
             Action::UndoTargetFound(result) => {
                 match result {
-                    Ok(entry) => self.modals.push(Modal::Confirm(ConfirmModal {
-                        action: "Undo fix".into(),
-                        target: entry.target_arn.clone(),
-                        account: entry.account.clone(),
-                        details: vec![
-                            format!("inline policy {}", entry.policy_name),
-                            format!("put back as it was before journal entry {}", entry.id),
-                        ],
-                        pending: PendingWrite::Undo(entry),
-                    })),
+                    Ok(entry) => self
+                        .modals
+                        .push(Modal::Confirm(super::confirmations::undo(entry))),
                     Err(reason) => self.modals.push(Modal::Message(MessageModal::error(
                         "Nothing to undo",
                         &reason,
@@ -173,7 +181,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::Confirm => self.confirm(),
+            Action::Confirm => self.confirm(context),
             Action::Cancel => {
                 if matches!(self.modals.last(), Some(Modal::Confirm(_))) {
                     self.modals.pop();
@@ -207,8 +215,9 @@ impl App {
             }
             Action::RerunFinished(result) => self.rerun_finished(result),
             Action::Undone(result) => {
+                let entry = self.undoing.take();
                 if result.is_ok()
-                    && let Some(job) = self.undoing_job.take()
+                    && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
                 {
                     for row in &mut self.jobs {
                         if row.job.restore_job_id == job {
@@ -216,13 +225,10 @@ impl App {
                         }
                     }
                 }
-                self.status = None;
                 let modal = match result {
-                    Ok(entry) => MessageModal::info(
+                    Ok(_) => MessageModal::info(
                         "Fix undone",
-                        vec![format!(
-                            "The policy is back as it was (journal entry {entry})."
-                        )],
+                        vec![super::confirmations::undone(entry.as_deref())],
                     ),
                     Err(reason) => MessageModal::error("Undo failed", &reason),
                 };
@@ -307,6 +313,11 @@ impl App {
             Context::Help => {
                 if let Some(Modal::Help { scroll, .. }) = self.modals.last_mut() {
                     *scroll = scroll.saturating_add_signed(delta).min(500);
+                }
+            }
+            Context::Describe => {
+                if let Some(Modal::Describe(describe)) = self.modals.last_mut() {
+                    describe.scroll = describe.scroll.saturating_add_signed(delta).min(10_000);
                 }
             }
             _ => self.dirty = false,

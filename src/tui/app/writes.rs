@@ -2,13 +2,12 @@
 //! (and refused with a reason in read-only mode).
 
 use super::{
-    App, ConfirmModal, DecodeState, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState,
-    ProgressModal,
+    App, DecodeState, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
 use crate::diagnosis::Scope;
 use crate::tui::action::Effect;
 use crate::tui::keymap::Context;
-use crate::workflow::{ApplyOutcome, FixPlan, Verification, encoded_message_in};
+use crate::workflow::{ApplyOutcome, FixPlan, encoded_message_in};
 
 /// What read-only mode answers to apply, re-run and undo.
 pub(super) const READ_ONLY_REMEDY: &str = "this session is read-only (--read-only): nothing can be written; restart without --read-only to apply, re-run or undo";
@@ -130,20 +129,8 @@ impl App {
             )));
             return Vec::new();
         }
-        self.modals.push(Modal::Confirm(ConfirmModal {
-            action: "Apply fix".into(),
-            target: plan.target_arn.clone(),
-            account: plan.account.clone(),
-            details: vec![
-                format!(
-                    "write inline policy {} ({} scope)",
-                    plan.policy_name,
-                    plan.scope.as_str()
-                ),
-                format!("{} of {} characters", plan.size, plan.quota),
-            ],
-            pending: PendingWrite::Apply { plan, token },
-        }));
+        self.modals
+            .push(Modal::Confirm(super::confirmations::apply(plan, token)));
         Vec::new()
     }
 
@@ -159,31 +146,19 @@ impl App {
             self.status = Some("no job selected".into());
             return Vec::new();
         };
-        let job = &row.job;
-        let modal = ConfirmModal {
-            action: "Re-run restore".into(),
-            target: format!("restore job {}", job.restore_job_id),
-            account: self
-                .header
-                .account
-                .clone()
-                .unwrap_or_else(|| "unknown".into()),
-            details: vec![
-                format!(
-                    "recovery point {}",
-                    job.recovery_point_arn.as_deref().unwrap_or("?")
-                ),
-                format!("as role {}", job.iam_role_arn.as_deref().unwrap_or("?")),
-            ],
-            pending: PendingWrite::Rerun {
-                job_id: job.restore_job_id.clone(),
-            },
-        };
+        let account = self.header.account.as_deref().unwrap_or("unknown");
+        let modal = super::confirmations::rerun(&row.job, account);
         self.modals.push(Modal::Confirm(modal));
         Vec::new()
     }
 
-    pub(super) fn confirm(&mut self) -> Vec<Effect> {
+    /// `y` on a confirmation. Only a confirmation fully on screen is answered (the keymap
+    /// does not even map `y` otherwise; this is the second lock).
+    pub(super) fn confirm(&mut self, context: Context) -> Vec<Effect> {
+        if context != Context::Confirm {
+            self.dirty = false;
+            return Vec::new();
+        }
         let Some(Modal::Confirm(confirm)) = self.modals.last().cloned() else {
             return Vec::new();
         };
@@ -207,7 +182,7 @@ impl App {
             }
             PendingWrite::Undo(entry) => {
                 self.status = Some("undoing…".into());
-                self.undoing_job = entry.job_id.clone();
+                self.undoing = Some(entry.clone());
                 vec![Effect::Undo(entry)]
             }
         }
@@ -236,32 +211,14 @@ impl App {
                 row.fixed = true;
             }
         }
-        let mut lines = Vec::new();
-        lines.push(if outcome.written {
-            format!(
-                "Wrote inline policy {} to {}.",
-                plan.policy_name, plan.target_arn
-            )
-        } else {
-            "The fix was already in place: nothing was written.".into()
-        });
-        lines.push(match &outcome.verification {
-            Verification::Allowed => "IAM SimulatePrincipalPolicy: allowed (verified).".into(),
-            Verification::Denied {
-                decision,
-                missing_context_values,
-            } => format!(
-                "IAM SimulatePrincipalPolicy: {decision} (missing context: {})",
-                missing_context_values.join(", ")
-            ),
-            Verification::Unavailable { reason } => {
-                format!("IAM SimulatePrincipalPolicy unavailable: {reason}")
-            }
-        });
+        let mut lines = vec![super::confirmations::applied(plan, &outcome)];
         if let Some(id) = &outcome.journal_entry {
-            lines.push(format!("Journal entry {id} (u undoes it)."));
+            lines.push(format!(
+                "r re-runs the restore; u undoes the fix (journal entry {id}); Esc closes."
+            ));
+        } else {
+            lines.push("r re-runs the restore; Esc closes.".into());
         }
-        lines.push("Press r to re-run the restore, Esc to close.".into());
         let mut message = MessageModal::info("Fix applied", lines);
         message.offers_rerun = true;
         self.modals.push(Modal::Message(message));

@@ -1,41 +1,37 @@
-//! The confirmation of a write: names the action, target and account; Cancel is the default.
+//! The confirmation of a write: says exactly what will be written where (a WIDER scope in red);
+//! Cancel is the default.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use crate::tui::app::ConfirmModal;
 
-/// Draws the confirmation modal.
+/// Draws the confirmation modal. The rows are wrapped by [`ConfirmModal::rows`], the same
+/// function the app uses to decide whether the confirmation is fully visible.
 pub fn render(confirm: &ConfirmModal, frame: &mut Frame, area: Rect) {
-    let height = 9 + u16::try_from(confirm.details.len()).unwrap_or(0);
-    let modal = super::centered(area, 100, height);
+    let width = ConfirmModal::width(area.width);
+    let height = u16::try_from(confirm.height(area.width)).unwrap_or(u16::MAX);
+    let modal = super::centered(area, width, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Yellow))
         .title(format!(" {}? ", confirm.action));
-    let mut lines = vec![
-        Line::from(vec![
-            Span::from("Action:  ").bold(),
-            Span::from(confirm.action.clone()),
-        ]),
-        Line::from(vec![
-            Span::from("Target:  ").bold(),
-            Span::from(confirm.target.clone()),
-        ]),
-        Line::from(vec![
-            Span::from("Account: ").bold(),
-            Span::from(confirm.account.clone()),
-        ]),
-    ];
-    lines.extend(
-        confirm
-            .details
-            .iter()
-            .map(|d| Line::from(format!("         {d}"))),
-    );
+    let inner = usize::from(width.saturating_sub(2));
+    let mut lines: Vec<Line> = confirm
+        .rows(inner)
+        .into_iter()
+        .map(|row| {
+            let text = if row.warning {
+                Span::from(row.text).red().bold()
+            } else {
+                Span::from(row.text)
+            };
+            Line::from(vec![Span::from(row.label).bold(), text])
+        })
+        .collect();
     lines.push(Line::from(""));
     lines.push(Line::from(vec![
         Span::from(" [ Cancel ] ").reversed().bold(),
@@ -44,10 +40,5 @@ pub fn render(confirm: &ConfirmModal, frame: &mut Frame, area: Rect) {
         Span::from(" confirm    n / Enter / Esc cancel"),
     ]));
     frame.render_widget(Clear, modal);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        modal,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), modal);
 }

@@ -16,26 +16,31 @@ use crate::tui::action::Decoded;
 use crate::tui::app::{App, DecodeState, Pane, tree};
 
 type Items = Rc<Vec<TreeItem<'static, String>>>;
+/// The message the items were built for (weakly held), the width they fit, and the items.
+type Cached = (Weak<<Decoded as std::ops::Deref>::Target>, usize, Items);
 
 thread_local! {
     /// The widget items of the last decoded message drawn. Building a 1,000-node tree takes
     /// longer than a whole frame may, and the items change only when another message is
     /// selected; the weak pointer keeps the allocation alive, so an address is never reused.
-    static ITEMS: RefCell<Option<(Weak<<Decoded as std::ops::Deref>::Target>, Items)>> =
+    static ITEMS: RefCell<Option<Cached>> =
         const { RefCell::new(None) };
 }
 
-/// The tree items of the selected job's decoded message, built once per message.
-fn cached_items(app: &App) -> Option<Items> {
+/// The tree items of the selected job's decoded message, fitted to `width`, built once per
+/// message and width.
+fn cached_items(app: &App, width: usize) -> Option<Items> {
     let decoded = app.selected_decoded()?;
     ITEMS.with_borrow_mut(|cache| {
-        if let Some((weak, items)) = cache.as_ref()
+        if let Some((weak, built_for, items)) = cache.as_ref()
             && std::ptr::eq(weak.as_ptr(), Arc::as_ptr(decoded))
+            && *built_for == width
         {
             return Some(items.clone());
         }
-        let items = Rc::new(tree::items(&tree::nodes(&decoded.0, &decoded.1)));
-        *cache = Some((Arc::downgrade(decoded), items.clone()));
+        let nodes = tree::nodes(&decoded.0, &decoded.1);
+        let items = Rc::new(tree::items_fitting(&nodes, width, 0));
+        *cache = Some((Arc::downgrade(decoded), width, items.clone()));
         Some(items)
     })
 }
@@ -48,7 +53,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             app.focus == Pane::Tree && app.modals.is_empty(),
         ))
         .title(" Decoded context ");
-    let Some(items) = cached_items(app) else {
+    let Some(items) = cached_items(app, usize::from(area.width.saturating_sub(2))) else {
         let text = match app.selected_row().map(|r| app.decode_of(&r.job)) {
             None => "No job selected.".to_string(),
             Some(None) => {
@@ -76,6 +81,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             let widget = widget
                 .block(block)
                 .highlight_style(highlight)
+                // Not ▶ for a closed node: the selection's ▶ would stand beside it.
+                .node_closed_symbol("▸ ")
+                .node_open_symbol("▾ ")
                 .highlight_symbol(symbol);
             frame.render_stateful_widget(widget, area, &mut state);
         }

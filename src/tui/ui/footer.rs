@@ -25,7 +25,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ));
         spans.push(Span::from("  "));
     }
-    for (label, description) in keymap::hints(context) {
+    for (label, description) in keymap::hints_where(context, |action| app.offers(context, action)) {
         spans.push(Span::from(format!(" {label}")).bold().fg(Color::Cyan));
         spans.push(Span::from(format!(" {description} ")));
     }

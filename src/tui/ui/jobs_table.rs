@@ -1,4 +1,6 @@
-//! The failed jobs table. Only the rows that fit are built, so 10,000 jobs draw as fast as ten.
+//! The jobs table: restore job ID, created, status, type, resource, role and diagnosis, each
+//! column as wide as its content allows and cut in the middle when it does not fit. Only the
+//! rows that fit are built, so 100,000 jobs draw as fast as ten.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -7,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
 use crate::tui::app::{App, Badge, JobRow, ListState, Pane};
+use crate::tui::text::{fit_columns, middle};
 
 /// The last `/`-separated (or `:`-separated) part of an ARN.
 pub(crate) fn short_arn(arn: Option<&str>) -> String {
@@ -25,25 +28,37 @@ fn badge_style(badge: &Badge) -> Style {
     }
 }
 
-fn row<'a>(app: &App, job: &'a JobRow, compact: bool) -> Row<'a> {
+const TITLES: [&str; 7] = [
+    "Job",
+    "Created",
+    "Status",
+    "Type",
+    "Resource",
+    "Role",
+    "Diagnosis",
+];
+/// Below these, a column is cut (its content may be narrower).
+const MINIMUM: [usize; 7] = [10, 11, 6, 4, 12, 13, 14];
+/// Who gets the room left after the minimums, first served first.
+const ORDER: [usize; 7] = [6, 4, 0, 5, 1, 2, 3];
+const DATE_ONLY: usize = 11;
+
+/// The texts of one row's cells (before fitting), and its badge.
+fn cells(app: &App, job: &JobRow) -> ([String; 7], Badge) {
     let badge = app.badge(job);
-    let created = job.job.created.replace('T', " ");
-    // Compact: month-day hour:minute, and no resource column.
-    let created: String = if compact {
-        created.chars().skip(5).take(11).collect()
-    } else {
-        created.chars().take(16).collect()
-    };
-    let mut cells = vec![
-        Cell::from(created),
-        Cell::from(job.job.resource_type.clone().unwrap_or_else(|| "-".into())),
-    ];
-    if !compact {
-        cells.push(Cell::from(short_arn(job.job.recovery_point_arn.as_deref())));
-    }
-    cells.push(Cell::from(short_arn(job.job.iam_role_arn.as_deref())));
-    cells.push(Cell::from(Span::styled(badge.label(), badge_style(&badge))));
-    Row::new(cells)
+    let created: String = job.job.created.replace('T', " ").chars().take(16).collect();
+    (
+        [
+            job.job.restore_job_id.clone(),
+            created,
+            job.job.status.to_string(),
+            job.job.resource_type.clone().unwrap_or_else(|| "-".into()),
+            short_arn(job.job.recovery_point_arn.as_deref()),
+            short_arn(job.job.iam_role_arn.as_deref()),
+            badge.label(),
+        ],
+        badge,
+    )
 }
 
 /// Draws the jobs table.
@@ -78,36 +93,47 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows_fit = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = app.jobs_offset(rows_fit);
     let end = (offset + rows_fit).min(app.visible.len());
-    let compact = area.width < 80;
-    let rows: Vec<Row> = app.visible[offset..end]
+    let shown: Vec<([String; 7], Badge)> = app.visible[offset..end]
         .iter()
         .filter_map(|&index| app.jobs.get(index))
-        .map(|job| row(app, job, compact))
+        .map(|job| cells(app, job))
         .collect();
-    let (widths, titles) = if compact {
-        (
-            vec![
-                Constraint::Length(11),
-                Constraint::Length(4),
-                Constraint::Fill(1),
-                Constraint::Length(18),
-            ],
-            vec!["Created", "Type", "Role", "Diagnosis"],
-        )
-    } else {
-        (
-            vec![
-                Constraint::Length(16),
-                Constraint::Length(5),
-                Constraint::Fill(2),
-                Constraint::Fill(3),
-                Constraint::Length(20),
-            ],
-            vec!["Created", "Type", "Resource", "Role", "Diagnosis"],
-        )
-    };
-    let header = Row::new(titles).style(Style::new().add_modifier(Modifier::BOLD));
-    let table = Table::new(rows, widths)
+    let mut content: Vec<usize> = TITLES.iter().map(|t| t.chars().count()).collect();
+    for (texts, _) in &shown {
+        for (width, text) in content.iter_mut().zip(texts) {
+            *width = (*width).max(text.chars().count());
+        }
+    }
+    // Borders, the highlight symbol and one space between columns.
+    let available = usize::from(area.width)
+        .saturating_sub(2 + 2)
+        .saturating_sub(TITLES.len() - 1);
+    let widths = fit_columns(&content, &MINIMUM, available, &ORDER);
+    let rows: Vec<Row> = shown
+        .into_iter()
+        .map(|(texts, badge)| {
+            let cells = texts.into_iter().enumerate().map(|(i, text)| {
+                let text = if i == 1 && widths[1] <= DATE_ONLY {
+                    // No room for the year: month-day hour:minute.
+                    text.chars().skip(5).collect()
+                } else {
+                    middle(&text, widths[i])
+                };
+                if i == 6 {
+                    Cell::from(Span::styled(text, badge_style(&badge)))
+                } else {
+                    Cell::from(text)
+                }
+            });
+            Row::new(cells.collect::<Vec<_>>())
+        })
+        .collect();
+    let header = Row::new(TITLES).style(Style::new().add_modifier(Modifier::BOLD));
+    let constraints: Vec<Constraint> = widths
+        .iter()
+        .map(|&w| Constraint::Length(u16::try_from(w).unwrap_or(u16::MAX)))
+        .collect();
+    let table = Table::new(rows, constraints)
         .header(header)
         .block(block)
         .row_highlight_style(Style::new().add_modifier(Modifier::REVERSED))

@@ -23,20 +23,22 @@ pub fn render(message: &MessageModal, frame: &mut Frame, area: Rect) {
     if let Some(remedy) = &message.remedy {
         lines.push(Line::from(remedy.clone()).fg(colour));
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from("Esc / Enter close").dim());
-    // Wrapped lines count as many rows as they take, so the close hint always shows.
+    // Wrapped lines count as many rows as they take (word wrapping may take one more; the
+    // close hint sits on the border, so it shows whatever the wrap does).
     let inner_width = usize::from(area.width.min(100).saturating_sub(2)).max(1);
     let rows: usize = lines
         .iter()
         .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
-    let height = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
+    let height = u16::try_from(rows + 1)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2);
     let modal = super::centered(area, 100, height);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(Style::new().fg(colour))
-        .title(format!(" {} ", message.title));
+        .title(format!(" {} ", message.title))
+        .title_bottom(" Esc / Enter close ");
     frame.render_widget(Clear, modal);
     frame.render_widget(
         Paragraph::new(lines)

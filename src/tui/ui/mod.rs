@@ -3,6 +3,7 @@
 
 mod confirm;
 mod context_tree;
+mod describe;
 mod export;
 mod footer;
 mod header;
@@ -16,38 +17,38 @@ mod too_small;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sizes;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};
 
 use super::app::{App, Modal};
 
-/// The smallest terminal the layout is drawn in.
-pub const MIN_SIZE: (u16, u16) = (80, 24);
+pub use super::app::MIN_SIZE;
 
 /// Draws the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
-    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
-        too_small::render(frame, area);
+    let hidden_confirm = matches!(app.context(), super::keymap::Context::HiddenConfirm);
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 || hidden_confirm {
+        let needed = match app.modals.last() {
+            Some(Modal::Confirm(confirm)) => {
+                let rows = u16::try_from(confirm.height(area.width.max(MIN_SIZE.0)));
+                (MIN_SIZE.0, rows.unwrap_or(u16::MAX).max(MIN_SIZE.1))
+            }
+            _ => MIN_SIZE,
+        };
+        too_small::render(frame, area, needed, hidden_confirm);
         return;
     }
-    let [top, body, bottom] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body);
-    let [tree_area, summary_area] =
-        Layout::vertical([Constraint::Min(5), Constraint::Length(13)]).areas(right);
-    header::render(app, frame, top);
-    jobs_table::render(app, frame, left);
-    context_tree::render(app, frame, tree_area);
-    summary::render(app, frame, summary_area);
-    footer::render(app, frame, bottom);
+    let areas = app.layout_in(area);
+    header::render(app, frame, areas.header);
+    jobs_table::render(app, frame, areas.table);
+    context_tree::render(app, frame, areas.tree);
+    summary::render(app, frame, areas.diagnosis);
+    footer::render(app, frame, areas.footer);
     for modal in &app.modals {
         match modal {
             Modal::Preview(preview) => preview::render(preview, frame, area),
@@ -60,6 +61,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             } => help::render(search, *editing, *scroll, frame, area),
             Modal::Progress(progress) => progress::render(app, progress, frame, area),
             Modal::Export(export) => export::render(export, frame, area),
+            Modal::Describe(describe) => describe::render(app, describe, frame, area),
         }
     }
 }

@@ -18,6 +18,20 @@ fn field(name: &str, value: String) -> Line<'static> {
     ])
 }
 
+/// The scope, and what the fix allows; a WIDER scope in red with the resource it opens.
+fn scope_line(plan: &FixPlan) -> Line<'static> {
+    let (text, wider) = crate::tui::app::scope_text(plan);
+    let text = format!("{text} (s cycles exact/account)");
+    Line::from(vec![
+        Span::from(format!("{:<20}", "Scope")).bold(),
+        if wider {
+            Span::from(text).red().bold()
+        } else {
+            Span::from(text)
+        },
+    ])
+}
+
 /// The plan's facts and its whole document, each line coloured by the diff.
 fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
     let mut lines = vec![
@@ -28,9 +42,12 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
         ),
         field("Inline policy", plan.policy_name.clone()),
         field(
-            "Scope",
-            format!("{} (s cycles exact/account)", plan.scope.as_str()),
+            "Allows",
+            crate::tui::app::plan_grant(plan)
+                .map(|(grant, _)| grant)
+                .unwrap_or_else(|| "-".into()),
         ),
+        scope_line(plan),
         field(
             "Size",
             format!(
