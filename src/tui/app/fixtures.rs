@@ -169,5 +169,6 @@ pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
         summary: None,
         undoes: None,
         error: None,
+        reconciled: None,
     }
 }

@@ -35,9 +35,11 @@ fn journal_line(entry: &JournalEntry) -> Line<'static> {
         Operation::Undo => "undo",
     };
     let phase = match entry.phase {
-        Phase::Pending => "pending (the write may not have happened)",
+        Phase::Pending => "pending (not yet reconciled with IAM)",
         Phase::Applied => "applied",
-        Phase::Failed => "failed",
+        Phase::Failed => "failed (IAM refused it)",
+        Phase::Unknown => "unknown (no answer came; not yet reconciled with IAM)",
+        Phase::NotApplied => "not applied (reconciled: IAM never took it)",
     };
     Line::from(format!(
         "{}  {operation} {phase}: inline policy {} on {} {} (entry {})",
