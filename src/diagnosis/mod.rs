@@ -6,6 +6,7 @@ pub mod decoded;
 pub mod evaluate;
 pub mod fix;
 pub mod kinds;
+pub mod layers;
 pub mod merge;
 pub mod principal;
 pub mod report;
