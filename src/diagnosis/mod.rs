@@ -7,6 +7,7 @@ pub mod evaluate;
 pub mod fix;
 pub mod kinds;
 pub mod merge;
+pub mod plain;
 pub mod principal;
 pub mod report;
 pub mod token;
