@@ -14,5 +14,5 @@ pub mod token;
 
 pub use decoded::{DecodedMessage, ParseError};
 pub use fix::{Fix, POLICY_NAME, Scope};
-pub use kinds::{RestoreJobStatus, TargetType};
+pub use kinds::{DenialSource, RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};
