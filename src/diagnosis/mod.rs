@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod decoded;
+pub mod denial;
 pub mod evaluate;
 pub mod fix;
 pub mod kinds;
