@@ -7,6 +7,7 @@ pub mod denial;
 pub mod evaluate;
 pub mod fix;
 pub mod kinds;
+pub mod layers;
 pub mod merge;
 pub mod plain;
 pub mod principal;
