@@ -282,7 +282,7 @@ fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage
         args.decoded.as_ref(),
         crate::diagnosis::decoded::MAX_DECODED_LEN,
     )?;
-    crate::diagnosis::DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))
+    Ok(super::input::resolve_offline(&text)?.message)
 }
 
 /// Runs `sandbox` until Ctrl-C.

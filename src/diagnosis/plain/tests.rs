@@ -153,7 +153,7 @@ fn terraform_wrapper_and_s3_quoted_resource() {
 fn json_escaped_text_inside_a_status_message() {
     let json = format!(
         "{{\"StatusMessage\": \"{}\"}}",
-        implicit("identity-based policy").replace(' ', " ")
+        implicit("identity-based policy").replace("\"", "\\\"")
     );
     let d = parse_plain(&json).unwrap();
     assert_eq!(d.action.as_deref(), Some("iam:PassRole"));
