@@ -173,13 +173,33 @@ pub async fn fix(
         global.since,
     )
     .await?;
-    let plan = workflow::preview_fix(
+    let plan = match workflow::preview_fix(
         &connection.session,
         &message,
         args.scope.into(),
         job.as_ref(),
     )
-    .await?;
+    .await
+    {
+        Ok(plan) => plan,
+        // An Identity Center role: the change is shown where it belongs, and nothing is written.
+        Err(workflow::WorkflowError::Protected {
+            sentence,
+            change: Some(change),
+        }) => {
+            if global.output == OutputFormat::Json {
+                let value = serde_json::json!({"plan": null, "permission_set_change": change, "refused": sentence});
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                println!("The change belongs in the IAM Identity Center permission set:\n{change}");
+            }
+            return Err(AppError::refused(format!("not fixing: {sentence}")));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let json = global.output == OutputFormat::Json;
     if !json {
         print_preview(&plan);

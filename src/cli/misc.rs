@@ -9,6 +9,7 @@ use super::confirm::confirm;
 use super::connect::journal;
 use super::fix::{find_job, resolve_message};
 use super::{Connection, GlobalArgs, OutputFormat};
+use crate::diagnosis::protected::{self, ProtectedRole};
 use crate::diagnosis::{RestoreJobStatus, diagnose, fix as fixes};
 use crate::error::AppError;
 use crate::sandbox::{FaultSpec, HoldReply, SandboxConfig, serve_forever};
@@ -273,8 +274,44 @@ pub async fn export(
             diagnosis.summary
         ))
     })?;
-    print!("{}", workflow::export_fix(&fix, args.format));
-    Ok(())
+    match &diagnosis.protected_target {
+        Some(ProtectedRole::ServiceLinked { .. }) | None if diagnosis.fix.is_none() => {
+            Err(AppError::refused(format!(
+                "nothing to export: {}",
+                diagnosis.no_fix_reason.unwrap_or_default()
+            )))
+        }
+        // An Identity Center role: the change goes into its permission set.
+        Some(role @ ProtectedRole::IdentityCenter { permission_set, .. }) => {
+            let account = diagnosis
+                .principal
+                .account
+                .as_deref()
+                .unwrap_or("ACCOUNT_ID");
+            match args.format {
+                ExportFormat::Cli => print!(
+                    "{}",
+                    protected::permission_set_cli(permission_set, account, &fix.statement)
+                ),
+                ExportFormat::Terraform => print!(
+                    "{}",
+                    protected::permission_set_terraform(permission_set, &fix.statement)
+                ),
+                ExportFormat::Json => print!("{}", workflow::export_fix(&fix, args.format)),
+                ExportFormat::Cloudformation => {
+                    return Err(AppError::refused(format!(
+                        "{}; a CloudFormation role policy cannot hold it: use --format cli or --format terraform",
+                        role.sentence()
+                    )));
+                }
+            }
+            Ok(())
+        }
+        _ => {
+            print!("{}", workflow::export_fix(&fix, args.format));
+            Ok(())
+        }
+    }
 }
 
 fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage, AppError> {

@@ -11,6 +11,7 @@ pub mod layers;
 pub mod merge;
 pub mod plain;
 pub mod principal;
+pub mod protected;
 pub mod report;
 pub mod token;
 

@@ -12,6 +12,7 @@ use super::kinds::DenialSource;
 use super::layers;
 use super::plain::PolicyType;
 use super::principal::{Principal, PrincipalType};
+use super::protected::{self, ProtectedRole};
 
 /// IAM's answer as the decoded message gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -99,6 +100,9 @@ pub struct Diagnosis {
     /// Further sentences: guardrails, conditions that could not be set, where the full
     /// evaluation can be read.
     pub notes: Vec<String>,
+    /// The principal is a role restore-doctor must not write to (an IAM Identity Center role,
+    /// whose permission set takes the change, or a service-linked role), known from its name.
+    pub protected_target: Option<ProtectedRole>,
 }
 
 /// Decides the verdict: explicit deny (flag or a visible deny statement: a deny always wins,
@@ -223,7 +227,27 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
     } else {
         Vec::new()
     };
-    let notes = layers::notes(message, fix.is_some());
+    let mut notes = layers::notes(message, fix.is_some());
+    let protected_target = match message.principal.kind {
+        PrincipalType::AssumedRole | PrincipalType::Role => message
+            .principal
+            .name
+            .as_deref()
+            .and_then(|name| protected::classify_role(name, message.principal.path.as_deref())),
+        _ => None,
+    };
+    // A service-linked role cannot be changed at all; an Identity Center role's fix is kept (it
+    // is the statement for the permission set) and the summary says where it goes.
+    let (fix, no_fix_reason) = match &protected_target {
+        Some(role @ ProtectedRole::ServiceLinked { .. }) if fix.is_some() => {
+            (None, Some(role.sentence()))
+        }
+        Some(role @ ProtectedRole::IdentityCenter { .. }) if fix.is_some() => {
+            notes.push(format!("{}.", capitalise(&role.sentence())));
+            (fix, no_fix_reason)
+        }
+        _ => (fix, no_fix_reason),
+    };
     let conditions = message
         .conditions
         .iter()
@@ -248,6 +272,7 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
         conditions_known: message.source != DenialSource::PlainText,
         unknown_condition_keys,
         notes,
+        protected_target,
     };
     diagnosis.summary = capitalise(&summary(&diagnosis));
     diagnosis
@@ -313,6 +338,16 @@ fn summary(d: &Diagnosis) -> String {
             )
         }
         Verdict::MissingAllow => match (&d.fix, &d.no_fix_reason) {
+            (Some(_), _) if d.protected_target.is_some() => {
+                let set = d
+                    .protected_target
+                    .as_ref()
+                    .and_then(ProtectedRole::permission_set)
+                    .unwrap_or_default();
+                format!(
+                    "No policy allows {who} to perform {what}; add an Allow for exactly that to IAM Identity Center permission set {set} (IAM refuses changes to the role itself; Identity Center administrator rights are needed)."
+                )
+            }
             (Some(report), _) => {
                 let kind = report.fix.target.kind;
                 let wider = if report.fix.wider {
