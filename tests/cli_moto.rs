@@ -225,3 +225,84 @@ fn fix_against_moto_is_idempotent_and_keeps_existing_statements() {
         "one pending and one applied line, nothing for the no-op: {lines}"
     );
 }
+
+/// IAM's plain-text implicit deny (IAM user guide, "Access denied error messages":
+/// https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html) for `role`.
+fn plain_denial(role: &str) -> String {
+    format!(
+        "User: arn:aws:sts::{ACCOUNT}:assumed-role/{role}/restore-session is not authorized to perform: iam:PassRole on resource: arn:aws:iam::{ACCOUNT}:role/AppInstanceRole because no identity-based policy allows the iam:PassRole action"
+    )
+}
+
+#[test]
+fn protected_roles_in_moto_get_no_inline_policy() {
+    let moto = start_moto();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"backup.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let sso = "AWSReservedSSO_BackupOperators_0a1b2c3d4e5f6a7b";
+    let linked = "AWSServiceRoleForBackup";
+    for (name, path) in [
+        (sso, "/aws-reserved/sso.amazonaws.com/"),
+        (linked, "/aws-service-role/backup.amazonaws.com/"),
+    ] {
+        aws(
+            &moto,
+            &[
+                "iam",
+                "create-role",
+                "--role-name",
+                name,
+                "--path",
+                path,
+                "--assume-role-policy-document",
+                trust,
+            ],
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let fix = |role: &str| {
+        Command::new(BIN)
+            .args(["fix", "--token", &plain_denial(role), "--yes"])
+            .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+            .args(["--journal", journal.to_str().unwrap()])
+            .envs(env())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let inline_policies = |role: &str| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&aws(
+            &moto,
+            &["iam", "list-role-policies", "--role-name", role],
+        ))
+        .unwrap()["PolicyNames"]
+            .clone()
+    };
+
+    let out = fix(sso);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "exit 3 (a guard refused): {err}"
+    );
+    assert!(err.contains("permission set BackupOperators"), "{err}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("put-inline-policy-to-permission-set"),
+        "the change is shown where it belongs"
+    );
+    assert_eq!(inline_policies(sso), serde_json::json!([]));
+
+    let out = fix(linked);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(
+        err.contains("service-linked role") && err.contains("cannot be changed"),
+        "{err}"
+    );
+    assert_eq!(inline_policies(linked), serde_json::json!([]));
+    assert!(
+        !journal.exists() || std::fs::read_to_string(&journal).unwrap().is_empty(),
+        "nothing journalled: nothing was written"
+    );
+}

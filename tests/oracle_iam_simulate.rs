@@ -1,4 +1,4 @@
-//! A differential test of restore-doctor's layered evaluator (`diagnosis::layers`, over the
+//! A differential test of restore-doctor's layered evaluator (`diagnosis::layered`, over the
 //! `iam-rs` crate) against an independent IAM engine we did not write,
 //! `@cloud-copilot/iam-simulate` (npm, pinned in tests/oracle/package-lock.json and installed by
 //! `.ci/run`): generated and hand-written cases spanning identity policies, permissions
@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use restore_doctor::diagnosis::evaluate::{Decision, NamedPolicy, RequestContext};
-use restore_doctor::diagnosis::layers::{
+use restore_doctor::diagnosis::layered::{
     OrgLevel, PolicyLayers, ResourcePolicy, ResourcePolicyKind, evaluate_layers,
 };
 use serde_json::{Value, json};

@@ -128,6 +128,12 @@ where
             AwsErrorKind::MalformedPolicy,
             format!("IAM rejected the policy document: {aws_message}"),
         ),
+        // IAM's protected roles (IAM Identity Center, service-linked): public issues
+        // perkbox/cloud-access-bot#11 and rebuy-de/aws-nuke#441 show the wording.
+        Some("UnmodifiableEntity" | "UnmodifiableEntityException") => (
+            AwsErrorKind::Other,
+            format!("IAM refuses to change this role ({operation}): it is an IAM Identity Center or service-linked role that only AWS can modify; put the change in its permission set, or use another role ({aws_message})"),
+        ),
         Some("LimitExceeded" | "LimitExceededException") => (
             AwsErrorKind::LimitExceeded,
             format!("IAM quota exceeded: {aws_message}; remove unused inline statements or use a managed policy"),
@@ -270,6 +276,12 @@ mod tests {
                 "MalformedPolicyDocument",
                 AwsErrorKind::MalformedPolicy,
                 "rejected the policy",
+            ),
+            (
+                "PutRolePolicy",
+                "UnmodifiableEntity",
+                AwsErrorKind::Other,
+                "only AWS can modify",
             ),
             (
                 "PutRolePolicy",

@@ -19,6 +19,8 @@ pub struct RoleInfo {
     pub arn: String,
     /// The role name.
     pub name: String,
+    /// The role's IAM path (`/`, `/service-role/`, `/aws-reserved/sso.amazonaws.com/`, …).
+    pub path: String,
 }
 
 /// IAM `SimulatePrincipalPolicy`'s answer for one action and resource.
@@ -219,6 +221,7 @@ impl Session {
         Ok(RoleInfo {
             arn: role.arn().to_string(),
             name: role.role_name().to_string(),
+            path: role.path().to_string(),
         })
     }
 

@@ -6,15 +6,17 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::OutputFormat;
+use super::input::{HYBRID_OFFLINE_NOTE, resolve_offline};
 use crate::diagnosis::decoded::MAX_DECODED_LEN;
-use crate::diagnosis::{DecodedMessage, diagnose, report};
+use crate::diagnosis::{diagnose, report};
 use crate::error::AppError;
 
 /// Arguments of `explain`.
 #[derive(Debug, Clone, Args)]
 pub struct ExplainArgs {
-    /// The decoded message (JSON, or the AWS CLI's `{"DecodedMessage": …}` output); `-` or none
-    /// for stdin.
+    /// The denial: a decoded message (JSON, the AWS CLI's `{"DecodedMessage": …}` or its
+    /// `--query DecodedMessage --output json` string), or a plain-text access-denied message;
+    /// `-` or none for stdin.
     pub file: Option<PathBuf>,
     /// How wide the proposed fix is: `exact` (least privilege) or `account` (wider).
     #[arg(long, value_enum, default_value_t = super::ScopeArg::Exact)]
@@ -52,11 +54,14 @@ pub fn read_input(file: Option<&PathBuf>, limit: usize) -> Result<String, AppErr
     String::from_utf8(bytes).map_err(|_| AppError::bad_input("input is not UTF-8 text"))
 }
 
-/// Runs `explain`.
+/// Runs `explain` (offline: a decoded message, a plain-text denial, or a hybrid's text).
 pub fn run(args: &ExplainArgs, output: OutputFormat) -> Result<(), AppError> {
     let text = read_input(args.file.as_ref(), MAX_DECODED_LEN)?;
-    let message = DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
-    let diagnosis = diagnose(&message, args.scope.into());
+    let resolved = resolve_offline(&text)?;
+    let mut diagnosis = diagnose(&resolved.message, args.scope.into());
+    if resolved.token_not_decoded {
+        diagnosis.notes.push(HYBRID_OFFLINE_NOTE.into());
+    }
     match output {
         OutputFormat::Json => {
             let json = serde_json::to_string_pretty(&diagnosis)

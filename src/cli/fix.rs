@@ -6,9 +6,11 @@ use clap::Args;
 
 use super::confirm::confirm;
 use super::connect::journal;
+use super::input::resolve_text;
 use super::{Connection, GlobalArgs, OutputFormat, read_input};
+use crate::diagnosis::DecodedMessage;
 use crate::diagnosis::decoded::MAX_DECODED_LEN;
-use crate::diagnosis::{DecodedMessage, token};
+use crate::diagnosis::denial::{FailureKind, classify_status_message};
 use crate::error::AppError;
 use crate::workflow::{self, FixPlan, JobSummary, Verification};
 
@@ -20,10 +22,10 @@ pub struct FixArgs {
     /// A failed restore job's ID: its message is decoded through STS.
     #[arg(long)]
     pub job: Option<String>,
-    /// An encoded message (or text containing it).
+    /// An encoded message, text containing it, or a plain-text access-denied message.
     #[arg(long)]
     pub token: Option<String>,
-    /// A decoded message file, or `-` for stdin.
+    /// A decoded message (any JSON form) or a plain-text denial, in a file or `-` for stdin.
     #[arg(long)]
     pub decoded: Option<PathBuf>,
     /// `exact` (least privilege) or `account` (wider).
@@ -37,7 +39,10 @@ pub struct FixArgs {
     pub yes: bool,
 }
 
-/// The message to fix and where it came from: (message, job, token).
+/// The message to fix and where it came from: (message, job, token). Every source goes
+/// through the one parser: a decoded file, a plain-text denial, a token, a hybrid, or a job's
+/// status message (a job whose message is not a permissions problem is refused with a sentence
+/// saying what it is).
 pub async fn resolve_message(
     connection: &Connection,
     job: Option<&str>,
@@ -47,29 +52,32 @@ pub async fn resolve_message(
 ) -> Result<(DecodedMessage, Option<JobSummary>, Option<String>), AppError> {
     if let Some(path) = decoded {
         let text = read_input(Some(path), MAX_DECODED_LEN)?;
-        let message =
-            DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
-        return Ok((message, None, None));
+        let resolved = resolve_text(connection, &text).await?;
+        return Ok((resolved.message, None, resolved.token));
     }
-    let (job, token) = match (job, token_text) {
+    match (job, token_text) {
         (Some(id), _) => {
             let found = find_job(connection, id, since).await?;
-            let token = found.encoded_message.clone().ok_or_else(|| {
-                AppError::refused(format!(
-                    "restore job {id} failed without an encoded authorization message ({}); it is not a permissions problem restore-doctor can fix",
-                    found.status_message.as_deref().unwrap_or("no status message")
-                ))
-            })?;
-            (Some(found), token)
+            let status = found.status_message.clone().unwrap_or_default();
+            let failure = classify_status_message(Some(&status));
+            if matches!(
+                failure.kind,
+                FailureKind::NotPermissions | FailureKind::NoMessage
+            ) {
+                return Err(AppError::refused(format!(
+                    "restore job {id} did not fail for lack of a permission, so there is nothing to fix: {}",
+                    failure.explanation.unwrap_or_default()
+                )));
+            }
+            let resolved = resolve_text(connection, &status).await?;
+            Ok((resolved.message, Some(found), resolved.token))
         }
-        (None, Some(text)) => (
-            None,
-            token::extract_token(text).map_err(|e| AppError::bad_input(e.to_string()))?,
-        ),
-        (None, None) => return Err(AppError::bad_input("give --job, --token or --decoded")),
-    };
-    let (message, _) = workflow::decode_token(&connection.session, &token).await?;
-    Ok((message, job, Some(token)))
+        (None, Some(text)) => {
+            let resolved = resolve_text(connection, text).await?;
+            Ok((resolved.message, None, resolved.token))
+        }
+        (None, None) => Err(AppError::bad_input("give --job, --token or --decoded")),
+    }
 }
 
 /// Finds a job among the failed ones listed in the period (or by describing it).
@@ -165,13 +173,33 @@ pub async fn fix(
         global.since,
     )
     .await?;
-    let plan = workflow::preview_fix(
+    let plan = match workflow::preview_fix(
         &connection.session,
         &message,
         args.scope.into(),
         job.as_ref(),
     )
-    .await?;
+    .await
+    {
+        Ok(plan) => plan,
+        // An Identity Center role: the change is shown where it belongs, and nothing is written.
+        Err(workflow::WorkflowError::Protected {
+            sentence,
+            change: Some(change),
+        }) => {
+            if global.output == OutputFormat::Json {
+                let value = serde_json::json!({"plan": null, "permission_set_change": change, "refused": sentence});
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                println!("The change belongs in the IAM Identity Center permission set:\n{change}");
+            }
+            return Err(AppError::refused(format!("not fixing: {sentence}")));
+        }
+        Err(error) => return Err(error.into()),
+    };
     let json = global.output == OutputFormat::Json;
     if !json {
         print_preview(&plan);

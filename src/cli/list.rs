@@ -7,7 +7,7 @@ use clap::Args;
 use futures_util::StreamExt;
 
 use super::{Connection, GlobalArgs, OutputFormat};
-use crate::diagnosis::token;
+use crate::diagnosis::denial::FailureKind;
 use crate::error::AppError;
 use crate::workflow::{self, DecodedJob};
 
@@ -28,16 +28,37 @@ pub struct ListArgs {
 /// Arguments of `decode`.
 #[derive(Debug, Clone, Args)]
 pub struct DecodeArgs {
-    /// The encoded message, text containing it, or `-`/nothing for stdin.
+    /// The encoded message, text containing it (a plain-text denial is read without STS), or
+    /// `-`/nothing for stdin.
     pub token: Option<String>,
 }
 
 fn badge(job: &DecodedJob) -> String {
     match (&job.diagnosis, &job.decode_error, &job.job.encoded_message) {
+        (Some(d), _, _) if d.action.is_empty() => {
+            format!("{} (action not named)", d.verdict.as_str())
+        }
         (Some(d), _, _) => format!("{} {}", d.verdict.as_str(), d.action),
         (None, Some(e), _) => format!("decode failed: {e}"),
-        (None, None, None) => "no encoded message".into(),
+        (None, None, None) => failure_badge(job),
         (None, None, Some(_)) => "not decoded".into(),
+    }
+}
+
+/// The status column of a job without a decoded diagnosis: the permission failure and its
+/// action, or the sentence saying it is not a permissions problem.
+fn failure_badge(job: &DecodedJob) -> String {
+    match (job.failure.kind, &job.failure.action) {
+        (FailureKind::EncodedDenial, _) => "encoded message".into(),
+        (FailureKind::PlainTextDenial, Some(action)) => format!("permission denied: {action}"),
+        (FailureKind::PlainTextDenial, None) => {
+            "permission denied (AWS Backup names no action)".into()
+        }
+        (FailureKind::NotPermissions | FailureKind::NoMessage, _) => job
+            .failure
+            .explanation
+            .clone()
+            .unwrap_or_else(|| "not a permissions problem".into()),
     }
 }
 
@@ -61,11 +82,7 @@ pub async fn list(
         }
     } else {
         for job in jobs {
-            printer.row(&DecodedJob {
-                job,
-                diagnosis: None,
-                decode_error: None,
-            });
+            printer.row(&DecodedJob::undecoded(job));
         }
     }
     printer.finish()
@@ -132,10 +149,8 @@ impl Printer {
             .unwrap_or("-");
         let status = if self.decode {
             badge(row)
-        } else if row.job.encoded_message.is_some() {
-            "encoded message".into()
         } else {
-            "no encoded message".into()
+            failure_badge(row)
         };
         let line = format!(
             "{}  {}  {:<5}  {:<32}  {}",
@@ -188,8 +203,9 @@ pub async fn decode(
         }
         Some(t) => t.to_string(),
     };
-    let token = token::extract_token(&text).map_err(|e| AppError::bad_input(e.to_string()))?;
-    let (message, diagnosis) = workflow::decode_token(&connection.session, &token).await?;
+    let resolved = super::input::resolve_text(connection, &text).await?;
+    let message = resolved.message;
+    let diagnosis = crate::diagnosis::diagnose(&message, crate::diagnosis::Scope::Exact);
     let shown = match global.output {
         // What `aws sts decode-authorization-message … | jq '.DecodedMessage | fromjson'` shows.
         OutputFormat::Text => serde_json::to_string_pretty(&message.raw),

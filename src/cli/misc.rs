@@ -9,6 +9,7 @@ use super::confirm::confirm;
 use super::connect::journal;
 use super::fix::{find_job, resolve_message};
 use super::{Connection, GlobalArgs, OutputFormat};
+use crate::diagnosis::protected::{self, ProtectedRole};
 use crate::diagnosis::{RestoreJobStatus, diagnose, fix as fixes};
 use crate::error::AppError;
 use crate::sandbox::{FaultSpec, HoldReply, SandboxConfig, serve_forever};
@@ -343,36 +344,73 @@ pub async fn export(
             diagnosis.summary
         ))
     })?;
-    // With IAM readable: the merged document restore-doctor would write. Without: a policy of
-    // its own, so the export can never replace the current one and drop its statements.
-    let merged = match connection {
-        Some(connection) => {
-            match workflow::preview_fix(
-                &connection.session,
-                &message,
-                args.scope.into(),
-                job.as_ref(),
-            )
-            .await
-            {
-                Ok(plan) => {
-                    Some(workflow::export_plan(&plan, args.format).map_err(AppError::bad_input)?)
-                }
-                Err(error) => {
-                    eprintln!(
-                        "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
-                    );
-                    None
+    match &diagnosis.protected_target {
+        Some(ProtectedRole::ServiceLinked { .. }) | None if diagnosis.fix.is_none() => {
+            Err(AppError::refused(format!(
+                "nothing to export: {}",
+                diagnosis.no_fix_reason.unwrap_or_default()
+            )))
+        }
+        // An Identity Center role: the change goes into its permission set.
+        Some(role @ ProtectedRole::IdentityCenter { permission_set, .. }) => {
+            let account = diagnosis
+                .principal
+                .account
+                .as_deref()
+                .unwrap_or("ACCOUNT_ID");
+            match args.format {
+                ExportFormat::Cli => print!(
+                    "{}",
+                    protected::permission_set_cli(permission_set, account, &fix.statement)
+                ),
+                ExportFormat::Terraform => print!(
+                    "{}",
+                    protected::permission_set_terraform(permission_set, &fix.statement)
+                ),
+                ExportFormat::Json => print!("{}", workflow::export_fix(&fix, args.format)),
+                ExportFormat::Cloudformation => {
+                    return Err(AppError::refused(format!(
+                        "{}; a CloudFormation role policy cannot hold it: use --format cli or --format terraform",
+                        role.sentence()
+                    )));
                 }
             }
+            Ok(())
         }
-        None => None,
-    };
-    print!(
-        "{}",
-        merged.unwrap_or_else(|| workflow::export_fix(&fix, args.format))
-    );
-    Ok(())
+        _ => {
+            // With IAM readable: the merged document restore-doctor would write. Without: a policy of
+            // its own, so the export can never replace the current one and drop its statements.
+            let merged = match connection {
+                Some(connection) => {
+                    match workflow::preview_fix(
+                        &connection.session,
+                        &message,
+                        args.scope.into(),
+                        job.as_ref(),
+                    )
+                    .await
+                    {
+                        Ok(plan) => Some(
+                            workflow::export_plan(&plan, args.format)
+                                .map_err(AppError::bad_input)?,
+                        ),
+                        Err(error) => {
+                            eprintln!(
+                                "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
+                            );
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            print!(
+                "{}",
+                merged.unwrap_or_else(|| workflow::export_fix(&fix, args.format))
+            );
+            Ok(())
+        }
+    }
 }
 
 fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage, AppError> {
@@ -380,7 +418,7 @@ fn resolve_offline(args: &ExportArgs) -> Result<crate::diagnosis::DecodedMessage
         args.decoded.as_ref(),
         crate::diagnosis::decoded::MAX_DECODED_LEN,
     )?;
-    crate::diagnosis::DecodedMessage::parse(&text).map_err(|e| AppError::bad_input(e.to_string()))
+    Ok(super::input::resolve_offline(&text)?.message)
 }
 
 /// Runs `sandbox` until Ctrl-C.

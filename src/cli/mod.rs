@@ -5,6 +5,7 @@ mod confirm;
 mod connect;
 mod explain;
 mod fix;
+mod input;
 mod journal_cmd;
 mod list;
 mod misc;

@@ -172,6 +172,51 @@ pub fn recommended_condition(
     (!condition.is_empty()).then_some(Value::Object(condition))
 }
 
+/// The recommended keys of `action` whose value `shown` cannot tell, each with a sentence
+/// saying what the message would have to show.
+pub fn unknown_recommended(
+    action: &str,
+    shown: &(impl ShownKeys + ?Sized),
+    partition: &str,
+) -> Vec<(&'static str, &'static str)> {
+    let Some(entry) = entry(action) else {
+        return Vec::new();
+    };
+    entry
+        .recommended
+        .iter()
+        .filter(|key| key.value_for(shown, partition).is_none())
+        .map(|key| {
+            let missing = match key.value {
+                KeyValue::CallingServicePrincipal => {
+                    "which AWS service the request was made for (aws:Service)"
+                }
+                KeyValue::TrueWhenViaService => "whether an AWS service made the request",
+                KeyValue::Constant(_) => "its value",
+            };
+            (key.key, missing)
+        })
+        .collect()
+}
+
+/// The recommended keys of `action` with the values a fix would set, for a request whose
+/// conditions are unknown (a plain-text denial): local verification assumes they hold.
+pub fn assumed_keys(
+    action: &str,
+    shown: &(impl ShownKeys + ?Sized),
+    partition: &str,
+) -> Vec<(String, String)> {
+    let Some(entry) = entry(action) else {
+        return Vec::new();
+    };
+    entry
+        .recommended
+        .iter()
+        .filter(|key| shown.first_value(key.key).is_none())
+        .filter_map(|key| Some((key.key.to_string(), key.value_for(shown, partition)?)))
+        .collect()
+}
+
 /// The keys IAM evaluates for `action` that `shown` leaves out, with their values (only those
 /// whose value can be known).
 pub fn hidden_keys(

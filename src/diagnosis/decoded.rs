@@ -1,9 +1,14 @@
 //! The decoded authorization message, parsed tolerantly: every field optional, unknown fields
-//! kept, AWS's `{"items": [...]}` lists understood, and the AWS CLI's `{"DecodedMessage": "…"}`
-//! wrapper accepted.
+//! kept, AWS's `{"items": [...]}` lists understood (and the older `{"item": …}` values), the AWS
+//! CLI's `{"DecodedMessage": "…"}` wrapper and its `--query DecodedMessage --output json` form (a
+//! JSON string holding the JSON) accepted, a UTF-8 byte-order mark (PowerShell) ignored. A
+//! plain-text denial becomes the same model ([`DecodedMessage::from_plain`]), so every later step
+//! reads one type.
 
 use serde_json::{Map, Value};
 
+use super::kinds::DenialSource;
+use super::plain::PlainDenial;
 use super::principal::Principal;
 use super::token;
 
@@ -74,6 +79,12 @@ pub struct DecodedMessage {
     pub conditions: Vec<(String, Vec<String>)>,
     /// The whole message as it came, unknown fields included.
     pub raw: Value,
+    /// Which text it came from.
+    pub source: DenialSource,
+    /// The plain-text denial that came with it (the whole message for `plain_text`; the text
+    /// around the token for a hybrid), for the policy type, the denying policy's ARN and the
+    /// authorization ID, which a decoded message does not carry.
+    pub text: Option<PlainDenial>,
 }
 
 impl DecodedMessage {
@@ -82,6 +93,7 @@ impl DecodedMessage {
         if text.len() > MAX_DECODED_LEN {
             return Err(ParseError::TooLarge(text.len()));
         }
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => {
@@ -100,13 +112,20 @@ impl DecodedMessage {
 
     /// Builds the model from parsed JSON (either form).
     pub fn from_value(value: Value) -> Result<DecodedMessage, ParseError> {
-        let Value::Object(object) = value else {
-            if let Value::String(s) = &value
-                && token::contains_token(s)
-            {
-                return Err(ParseError::EncodedTokenGiven);
+        let object = match value {
+            Value::Object(object) => object,
+            // `--query DecodedMessage --output json`: the JSON, as a JSON string.
+            Value::String(s) => {
+                if token::contains_token(&s) {
+                    return Err(ParseError::EncodedTokenGiven);
+                }
+                let s = s.strip_prefix('\u{feff}').unwrap_or(&s);
+                return match serde_json::from_str::<Value>(s) {
+                    Ok(inner @ Value::Object(_)) => Self::from_value(inner),
+                    _ => Err(ParseError::NotDecodedMessage),
+                };
             }
-            return Err(ParseError::NotDecodedMessage);
+            _ => return Err(ParseError::NotDecodedMessage),
         };
         if let Some(inner) = object.get("DecodedMessage") {
             return match inner {
@@ -162,7 +181,35 @@ impl DecodedMessage {
             resource,
             conditions,
             raw: Value::Object(object),
+            source: DenialSource::Decoded,
+            text: None,
         })
+    }
+
+    /// The model of a plain-text denial: not allowed, explicit when the text says so, no
+    /// conditions (a plain-text message shows none: they are unknown, not absent).
+    pub fn from_plain(denial: &PlainDenial) -> DecodedMessage {
+        DecodedMessage {
+            allowed: Some(false),
+            explicit_deny: Some(denial.explicit == Some(true)),
+            matched_statements: Vec::new(),
+            principal_id: None,
+            principal: Principal::parse(denial.principal.as_deref().unwrap_or_default()),
+            action: denial.action.clone().unwrap_or_default(),
+            resource: denial.resource.clone().unwrap_or_default(),
+            conditions: Vec::new(),
+            raw: serde_json::to_value(denial).unwrap_or_default(),
+            source: DenialSource::PlainText,
+            text: Some(denial.clone()),
+        }
+    }
+
+    /// This message as decoded from a token, with the text that came around the token (a
+    /// hybrid: the token gives the context, the text the policy type and ARN).
+    pub fn decoded_from_token(mut self, text: Option<PlainDenial>) -> DecodedMessage {
+        self.source = DenialSource::Encoded;
+        self.text = text;
+        self
     }
 
     /// The first value of a condition key (keys compare case-insensitively, as in IAM).
@@ -197,7 +244,7 @@ fn as_bool(value: &Value) -> Option<bool> {
 fn items(value: &Value) -> Vec<&Value> {
     match value {
         Value::Array(a) => a.iter().collect(),
-        Value::Object(o) => match o.get("items") {
+        Value::Object(o) => match o.get("items").or_else(|| o.get("item")) {
             Some(Value::Array(a)) => a.iter().collect(),
             _ => Vec::new(),
         },
@@ -212,7 +259,14 @@ fn values(value: &Value) -> Vec<String> {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             Value::Bool(b) => Some(b.to_string()),
-            Value::Object(o) => str_field(o, "value"),
+            // Older documentation shows `{"item": "x"}` (or `{"item": {"value": "x"}}`).
+            Value::Object(o) => str_field(o, "value").or_else(|| match o.get("item")? {
+                Value::Object(inner) => str_field(inner, "value"),
+                other => str_field(
+                    &Map::from_iter([("item".to_string(), other.clone())]),
+                    "item",
+                ),
+            }),
             _ => None,
         }
     };
@@ -225,9 +279,14 @@ fn values(value: &Value) -> Vec<String> {
 fn parse_conditions(value: &Value) -> Vec<(String, Vec<String>)> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     for item in items(value) {
-        let Some(object) = item.as_object() else {
+        let Some(mut object) = item.as_object() else {
             continue;
         };
+        if !object.contains_key("key")
+            && let Some(Value::Object(inner)) = object.get("item")
+        {
+            object = inner;
+        }
         let Some(key) = str_field(object, "key") else {
             continue;
         };
@@ -280,6 +339,7 @@ fn normalise_action(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnosis::kinds::DenialSource;
     use crate::diagnosis::principal::PrincipalType;
     use proptest::prelude::*;
 
@@ -327,6 +387,54 @@ mod tests {
         let wrapped = serde_json::json!({ "DecodedMessage": ARTICLE }).to_string();
         let m = DecodedMessage::parse(&wrapped).unwrap();
         assert_eq!(m.action, "iam:PassRole");
+    }
+
+    #[test]
+    fn every_form_the_aws_cli_and_powershell_produce() {
+        // `aws sts decode-authorization-message --query DecodedMessage --output json` prints the
+        // decoded JSON as one JSON string (AWS CLI reference, decode-authorization-message:
+        // https://docs.aws.amazon.com/cli/latest/reference/sts/decode-authorization-message.html).
+        let compact: Value = serde_json::from_str(ARTICLE).unwrap();
+        let as_string = serde_json::to_string(&compact.to_string()).unwrap();
+        assert!(as_string.starts_with('"'));
+        assert_eq!(
+            DecodedMessage::parse(&as_string).unwrap().action,
+            "iam:PassRole"
+        );
+        // PowerShell's `Out-File -Encoding utf8` writes a byte-order mark and CRLF line ends.
+        let powershell = format!("\u{feff}{}", ARTICLE.replace('\n', "\r\n"));
+        let m = DecodedMessage::parse(&powershell).unwrap();
+        assert_eq!(m.action, "iam:PassRole");
+        assert_eq!(m.conditions.len(), 7);
+        let wrapped_with_bom = format!(
+            "\u{feff}{}",
+            serde_json::json!({ "DecodedMessage": ARTICLE })
+        );
+        assert_eq!(
+            DecodedMessage::parse(&wrapped_with_bom).unwrap().source,
+            DenialSource::Decoded
+        );
+        // A JSON string that holds no decoded message is still refused.
+        assert_eq!(
+            DecodedMessage::parse("\"hello\""),
+            Err(ParseError::NotDecodedMessage)
+        );
+    }
+
+    #[test]
+    fn older_item_condition_values_are_kept() {
+        // The project's reference notes (shared/reference/iam-layers.md, section 1) record that
+        // older AWS documentation shows condition values as `[{"item": …}]`; no public copy of
+        // the exact shape was found, so the string and the `{"value": …}` forms are both read.
+        // They were silently dropped before.
+        let old = r#"{"allowed":false,"explicitDeny":false,"context":{"principal":{"arn":"arn:aws:iam::1:user/u"},"action":"ec2:RunInstances","resource":"arn:aws:ec2:us-east-1:1:instance/*","conditions":{"items":[
+            {"key":"ec2:InstanceType","values":{"items":[{"item":"t2.micro"}]}},
+            {"key":"aws:Service","values":[{"item":{"value":"ec2"}}]},
+            {"item":{"key":"ec2:Region","values":{"items":[{"value":"us-east-1"}]}}}]}}}"#;
+        let m = DecodedMessage::parse(old).unwrap();
+        assert_eq!(m.condition("ec2:InstanceType"), Some("t2.micro"));
+        assert_eq!(m.condition("aws:Service"), Some("ec2"));
+        assert_eq!(m.condition("ec2:Region"), Some("us-east-1"));
     }
 
     #[test]

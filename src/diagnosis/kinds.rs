@@ -32,6 +32,19 @@ impl fmt::Display for TargetType {
     }
 }
 
+/// Which text a diagnosis was made from (the `source` field of the `explain` contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DenialSource {
+    /// An encoded authorization failure message, decoded through STS.
+    Encoded,
+    /// A decoded message given as JSON.
+    #[default]
+    Decoded,
+    /// A plain-text access-denied message (no token).
+    PlainText,
+}
+
 /// A restore job's status, as AWS Backup's `RestoreJobStatus` enum has it. A status AWS adds
 /// later is kept verbatim as [`RestoreJobStatus::Other`] rather than dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

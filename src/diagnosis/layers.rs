@@ -1,520 +1,164 @@
-//! Every policy layer IAM combines for one request, evaluated together: identity policies, the
-//! permissions boundary, service and resource control policies at each level of the
-//! organization, a session policy and the resource's own policy (a KMS key policy, a Backup
-//! vault access policy, a bucket policy). The rules follow AWS's policy evaluation logic
-//! (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
-//! an explicit deny in any layer wins; every SCP level, the boundary and the session policy must
-//! allow; then an allow in an identity policy or (same account) in the resource policy grants,
-//! except that a KMS key policy must itself allow the principal or delegate to the account's IAM
-//! policies (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
-//! Each layer is evaluated with [`evaluate::evaluate`]; the result names every layer that
-//! blocks. Checked against an independent engine (`@cloud-copilot/iam-simulate`) by
-//! `tests/oracle_iam_simulate.rs`.
+//! Which policy layer a denial came from, and the sentences that say so: why an identity
+//! statement cannot fix a guardrail's denial, who owns the denying policy, and what a
+//! plain-text message cannot show. Facts from the IAM user guide, "Policy evaluation logic"
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>)
+//! and "Access denied error messages"
+//! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html>).
 
-use serde::Serialize;
-use serde_json::{Map, Value};
+use super::catalogue;
+use super::decoded::DecodedMessage;
+use super::kinds::DenialSource;
+use super::plain::PolicyType;
 
-use super::evaluate::{self, Decision, EvaluateError, NamedPolicy, RequestContext, statements_of};
-
-/// The policies attached at one level of an organization (the root, an OU, the account).
-#[derive(Debug, Clone, PartialEq)]
-pub struct OrgLevel {
-    /// `r-…`, `ou-…` or the account ID.
-    pub target: String,
-    /// Its policies.
-    pub policies: Vec<NamedPolicy>,
-}
-
-/// What kind of resource policy applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourcePolicyKind {
-    /// A KMS key policy: it must allow the principal or delegate to IAM.
-    KeyPolicy,
-    /// An AWS Backup vault access policy.
-    VaultAccessPolicy,
-    /// Any other resource-based policy (a bucket policy, …).
-    Other,
-}
-
-/// The resource's own policy.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ResourcePolicy {
-    /// What it is.
-    pub kind: ResourcePolicyKind,
-    /// The document, with where it came from.
-    pub policy: NamedPolicy,
-}
-
-/// Every layer that applies to a request (a layer left empty or `None` does not apply).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PolicyLayers {
-    /// The principal's identity policies (inline and attached).
-    pub identity: Vec<NamedPolicy>,
-    /// The permissions boundary, if the principal has one.
-    pub boundary: Option<NamedPolicy>,
-    /// SCPs by level, the root first, the account last; empty when none apply (no
-    /// organization, or the organization's management account).
-    pub scps: Vec<OrgLevel>,
-    /// RCPs by level (AWS attaches `RCPFullAWSAccess` everywhere, so only their denies count).
-    pub rcps: Vec<OrgLevel>,
-    /// A session policy, when the session was created with one.
-    pub session: Option<NamedPolicy>,
-    /// The resource's own policy.
-    pub resource: Option<ResourcePolicy>,
-}
-
-/// A layer that blocks the request, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "layer", rename_all = "snake_case")]
-pub enum Blocker {
-    /// No identity policy (nor the resource policy) allows it.
-    IdentityMissingAllow,
-    /// An identity policy denies it.
-    IdentityDeny {
-        /// The policy.
-        policy: String,
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// The permissions boundary does not allow it.
-    BoundaryMissingAllow {
-        /// The boundary.
-        policy: String,
-    },
-    /// The permissions boundary denies it.
-    BoundaryDeny {
-        /// The boundary.
-        policy: String,
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// No SCP at a level allows it.
-    ScpMissingAllow {
-        /// The root, OU or account where no SCP allows it.
-        target: String,
-    },
-    /// An SCP denies it.
-    ScpDeny {
-        /// Where the SCP is attached.
-        target: String,
-        /// The SCP.
-        policy: String,
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// An RCP denies it.
-    RcpDeny {
-        /// Where the RCP is attached.
-        target: String,
-        /// The RCP.
-        policy: String,
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// The session policy does not allow it.
-    SessionMissingAllow,
-    /// The session policy denies it.
-    SessionDeny {
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// The resource policy denies it.
-    ResourceDeny {
-        /// What kind of resource policy.
-        kind: ResourcePolicyKind,
-        /// The policy.
-        policy: String,
-        /// The statement's Sid.
-        sid: Option<String>,
-    },
-    /// The KMS key policy neither allows the principal nor delegates to IAM policies.
-    KeyPolicyMissingAllow {
-        /// The key policy.
-        policy: String,
-    },
-}
-
-/// The outcome over every layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LayeredEvaluation {
-    /// IAM's decision.
-    pub decision: Decision,
-    /// Every layer that blocks (empty when allowed).
-    pub blockers: Vec<Blocker>,
-}
-
-/// The first denying statement of `policies`, if any: (policy label, Sid).
-fn deny_in(
-    policies: &[NamedPolicy],
-    request: &RequestContext,
-) -> Result<Option<(String, Option<String>)>, EvaluateError> {
-    let evaluation = evaluate::evaluate(policies, request)?;
-    Ok(evaluation
-        .matched
-        .into_iter()
-        .find(|m| m.effect == evaluate::Effect::Deny)
-        .map(|m| (m.policy, m.sid)))
-}
-
-fn allows(policies: &[NamedPolicy], request: &RequestContext) -> Result<bool, EvaluateError> {
-    Ok(evaluate::evaluate(policies, request)?
-        .matched
+/// Why an allow in the principal's identity policy cannot fix this missing-allow denial, if it
+/// cannot: an allow already matched (a guardrail denied it), the text names a guardrail's
+/// implicit deny, or AWS Backup did not say which action was denied.
+pub fn blocking_reason(message: &DecodedMessage) -> Option<String> {
+    let allows: Vec<&str> = message
+        .matched_statements
         .iter()
-        .any(|m| m.effect == evaluate::Effect::Allow))
-}
-
-/// How a resource policy statement's principal relates to the caller.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PrincipalMatch {
-    /// Names the caller (its ARN, its role's ARN, or `*`).
-    Direct,
-    /// Names the caller's account: the account's IAM policies decide.
-    Account,
-    /// Someone else.
-    None,
-}
-
-/// The account and, for an assumed-role session, the role's name, of a principal ARN.
-fn principal_parts(arn: &str) -> (String, Option<String>) {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let account = parts.get(4).copied().unwrap_or_default().to_string();
-    let resource = parts.get(5).copied().unwrap_or_default();
-    let role = resource
-        .strip_prefix("assumed-role/")
-        .and_then(|r| r.split('/').next())
-        .or_else(|| {
-            resource
-                .strip_prefix("role/")
-                .map(|r| r.rsplit('/').next().unwrap_or(r))
+        .filter(|s| {
+            s.effect
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case("allow"))
         })
-        .map(str::to_string);
-    (account, role)
-}
-
-fn principal_match(statement: &Value, caller: &str) -> PrincipalMatch {
-    let Some(principal) = statement.get("Principal") else {
-        return PrincipalMatch::None;
-    };
-    let values: Vec<String> = match principal {
-        Value::String(s) => vec![s.clone()],
-        Value::Object(map) => evaluate::string_list(map.get("AWS")),
-        _ => Vec::new(),
-    };
-    let (account, role) = principal_parts(caller);
-    let mut best = PrincipalMatch::None;
-    for value in values {
-        if value == "*" || value == caller {
-            return PrincipalMatch::Direct;
-        }
-        if value == account || value.ends_with(&format!(":{account}:root")) {
-            best = PrincipalMatch::Account;
-            continue;
-        }
-        let (other_account, other_role) = principal_parts(&value);
-        if other_account == account
-            && value.contains(":role/")
-            && other_role.is_some()
-            && other_role == role
-        {
-            return PrincipalMatch::Direct;
-        }
+        .map(|s| s.sid.as_deref().unwrap_or("(no Sid)"))
+        .collect();
+    if !allows.is_empty() {
+        return Some(format!(
+            "an Allow statement ({}) already matched the request, so a guardrail denied it (a permissions boundary, a service control policy or a session policy that does not allow it); another copy of that allow would change nothing",
+            allows.join(", ")
+        ));
     }
-    best
-}
-
-/// The resource policy's statements that apply to `caller`, as two documents without
-/// `Principal`: those naming the caller, and those naming its account.
-fn split_resource_policy(policy: &NamedPolicy, caller: &str) -> (NamedPolicy, NamedPolicy) {
-    let mut direct = Vec::new();
-    let mut account = Vec::new();
-    for statement in statements_of(&policy.document) {
-        let matched = principal_match(statement, caller);
-        let Value::Object(map) = statement else {
-            continue;
-        };
-        let mut stripped: Map<String, Value> = map.clone();
-        stripped.remove("Principal");
-        match matched {
-            PrincipalMatch::Direct => direct.push(Value::Object(stripped)),
-            PrincipalMatch::Account => account.push(Value::Object(stripped)),
-            PrincipalMatch::None => {}
-        }
-    }
-    let doc = |statements: Vec<Value>| NamedPolicy {
-        name: policy.name.clone(),
-        document: serde_json::json!({"Version": "2012-10-17", "Statement": statements}),
-    };
-    (doc(direct), doc(account))
-}
-
-/// Evaluates `request` over every layer in `layers`.
-pub fn evaluate_layers(
-    layers: &PolicyLayers,
-    request: &RequestContext,
-) -> Result<LayeredEvaluation, EvaluateError> {
-    let mut blockers = Vec::new();
-    // 1. An explicit deny anywhere wins.
-    if let Some((policy, sid)) = deny_in(&layers.identity, request)? {
-        blockers.push(Blocker::IdentityDeny { policy, sid });
-    }
-    if let Some(boundary) = &layers.boundary
-        && let Some((policy, sid)) = deny_in(std::slice::from_ref(boundary), request)?
+    let text = message.text.as_ref()?;
+    if text.explicit == Some(false)
+        && let Some(kind) = text.policy_type
+        && kind != PolicyType::IdentityBased
     {
-        blockers.push(Blocker::BoundaryDeny { policy, sid });
+        return Some(implicit_guardrail(kind, &message.action));
     }
-    for level in &layers.scps {
-        if let Some((policy, sid)) = deny_in(&level.policies, request)? {
-            blockers.push(Blocker::ScpDeny {
-                target: level.target.clone(),
-                policy,
-                sid,
-            });
+    if text.backup_insufficient_privileges && message.action.is_empty() {
+        return Some(
+            "AWS Backup did not name the denied action (\"Insufficient privileges to perform this action\"), so no exact statement can be written: the restore role needs what AWS's managed policy AWSBackupServiceRolePolicyForRestores grants for this restore type"
+                .into(),
+        );
+    }
+    None
+}
+
+/// The sentence for an implicit deny by a layer other than the identity policy.
+fn implicit_guardrail(kind: PolicyType, action: &str) -> String {
+    match kind {
+        PolicyType::PermissionsBoundary => format!(
+            "the principal's permissions boundary does not allow {action}; the effective permissions are the intersection of the identity policies and the boundary, so the boundary itself must allow it"
+        ),
+        PolicyType::ResourceBased => format!(
+            "the resource's own policy (a KMS key policy, bucket policy or vault access policy) does not allow {action} for this principal; that resource policy must allow it"
+        ),
+        PolicyType::Session => format!(
+            "the session policy passed when the role was assumed does not allow {action}; whoever assumes the role must pass a session policy that allows it (a session policy cannot be seen after the fact)"
+        ),
+        PolicyType::ServiceControl | PolicyType::ResourceControl => format!(
+            "a {} of AWS Organizations does not allow {action} (an allow is needed at every level from the root to the account); ask the organization's administrator to allow it",
+            kind.describe()
+        ),
+        PolicyType::VpcEndpoint => format!(
+            "the VPC endpoint policy the request went through does not allow {action}; that endpoint's policy must allow it"
+        ),
+        PolicyType::IdentityBased => format!("no identity-based policy allows {action}"),
+    }
+}
+
+/// Who can change an explicit deny of this kind.
+pub fn deny_owner(kind: PolicyType) -> &'static str {
+    match kind {
+        PolicyType::ServiceControl | PolicyType::ResourceControl => {
+            "the AWS Organizations administrator (management or delegated administrator account)"
+        }
+        PolicyType::PermissionsBoundary => "whoever manages the principal's permissions boundary",
+        PolicyType::ResourceBased => "the resource's owner (its key, bucket or vault policy)",
+        PolicyType::Session => "whoever assumes the role with that session policy",
+        PolicyType::VpcEndpoint => "the owner of the VPC endpoint",
+        PolicyType::IdentityBased => "whoever manages the principal's identity policies",
+    }
+}
+
+/// Further sentences for a diagnosis: conditions a fix could not set, what a plain-text
+/// message cannot show, the Access Troubleshooter ID.
+pub fn notes(message: &DecodedMessage, has_fix: bool) -> Vec<String> {
+    let mut notes = Vec::new();
+    let partition = message.principal.partition.as_deref().unwrap_or("aws");
+    if has_fix {
+        for (key, missing) in catalogue::unknown_recommended(
+            &message.action,
+            message.conditions.as_slice(),
+            partition,
+        ) {
+            notes.push(format!(
+                "{key} could not be set: the message does not show {missing}, so the statement has no such condition; add one naming the service that uses it."
+            ));
+        }
+        if message.source == DenialSource::PlainText {
+            notes.push(
+                "A plain-text message shows no condition keys: the conditions are unknown (not absent), and local verification assumed the recommended ones hold."
+                    .into(),
+            );
         }
     }
-    for level in &layers.rcps {
-        if let Some((policy, sid)) = deny_in(&level.policies, request)? {
-            blockers.push(Blocker::RcpDeny {
-                target: level.target.clone(),
-                policy,
-                sid,
-            });
+    if let Some(text) = &message.text {
+        if text.explicit.is_none() && text.action.is_some() {
+            notes.push(
+                "The message does not say whether a missing allow or an explicit deny caused it; the fix assumes a missing allow in the identity policy."
+                    .into(),
+            );
+        }
+        if let Some(id) = &text.authorization_id {
+            notes.push(format!(
+                "IAM Access Troubleshooter (preview) holds the full evaluation: `aws iam-toolbox get-request-authorization-details --authorization-id {id}` (restore-doctor does not call it)."
+            ));
         }
     }
-    if let Some(session) = &layers.session
-        && let Some((_, sid)) = deny_in(std::slice::from_ref(session), request)?
-    {
-        blockers.push(Blocker::SessionDeny { sid });
-    }
-    let resource_parts = layers
-        .resource
-        .as_ref()
-        .map(|r| (r, split_resource_policy(&r.policy, &request.principal_arn)));
-    if let Some((resource, (direct, account))) = &resource_parts {
-        let both = [direct.clone(), account.clone()];
-        if let Some((policy, sid)) = deny_in(&both, request)? {
-            blockers.push(Blocker::ResourceDeny {
-                kind: resource.kind,
-                policy,
-                sid,
-            });
-        }
-    }
-    if !blockers.is_empty() {
-        return Ok(LayeredEvaluation {
-            decision: Decision::ExplicitDeny,
-            blockers,
-        });
-    }
-    // 2. Guardrails that must allow: every SCP level, the boundary, the session policy.
-    for level in &layers.scps {
-        if !allows(&level.policies, request)? {
-            blockers.push(Blocker::ScpMissingAllow {
-                target: level.target.clone(),
-            });
-        }
-    }
-    // 3. The grant: identity (within the boundary) or, in the same account, the resource policy.
-    let identity_allows = allows(&layers.identity, request)?;
-    let boundary_allows = match &layers.boundary {
-        Some(boundary) => allows(std::slice::from_ref(boundary), request)?,
-        None => true,
-    };
-    let session_allows = match &layers.session {
-        Some(session) => allows(std::slice::from_ref(session), request)?,
-        None => true,
-    };
-    let identity_grant = identity_allows && boundary_allows && session_allows;
-    let granted = match &resource_parts {
-        None => identity_grant,
-        Some((resource, (direct, account))) => {
-            let direct_allows = allows(std::slice::from_ref(direct), request)?;
-            let delegates = allows(std::slice::from_ref(account), request)?;
-            match resource.kind {
-                ResourcePolicyKind::KeyPolicy => {
-                    if !direct_allows && !delegates {
-                        blockers.push(Blocker::KeyPolicyMissingAllow {
-                            policy: resource.policy.name.clone(),
-                        });
-                    }
-                    (direct_allows && session_allows) || (delegates && identity_grant)
-                }
-                _ => (direct_allows && session_allows) || identity_grant,
-            }
-        }
-    };
-    if !granted {
-        if !identity_allows {
-            blockers.push(Blocker::IdentityMissingAllow);
-        }
-        if !boundary_allows && let Some(boundary) = &layers.boundary {
-            blockers.push(Blocker::BoundaryMissingAllow {
-                policy: boundary.name.clone(),
-            });
-        }
-        if !session_allows {
-            blockers.push(Blocker::SessionMissingAllow);
-        }
-    }
-    let decision = if blockers.is_empty() && granted {
-        Decision::Allowed
-    } else {
-        Decision::ImplicitDeny
-    };
-    Ok(LayeredEvaluation { decision, blockers })
+    notes
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::diagnosis::plain::parse_plain;
 
-    fn named(name: &str, statements: Value) -> NamedPolicy {
-        NamedPolicy {
-            name: name.into(),
-            document: json!({"Version": "2012-10-17", "Statement": statements}),
+    fn plain(text: &str) -> DecodedMessage {
+        DecodedMessage::from_plain(&parse_plain(text).unwrap())
+    }
+
+    #[test]
+    fn every_guardrail_implicit_deny_blocks_the_identity_fix() {
+        for (words, needle) in [
+            ("permissions boundary", "boundary itself must allow"),
+            ("resource-based policy", "resource policy must allow"),
+            ("session policy", "session policy that allows"),
+            ("service control policy", "organization's administrator"),
+            ("resource control policy", "organization's administrator"),
+            ("VPC endpoint policy", "endpoint's policy"),
+        ] {
+            let m = plain(&format!(
+                "User: arn:aws:iam::1:role/R is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no {words} allows the s3:GetObject action"
+            ));
+            let reason = blocking_reason(&m).unwrap_or_default();
+            assert!(reason.contains(needle), "{words}: {reason}");
         }
-    }
-
-    fn passrole() -> RequestContext {
-        RequestContext {
-            principal_arn: "arn:aws:sts::111122223333:assumed-role/R/S".into(),
-            action: "iam:PassRole".into(),
-            resource: "arn:aws:iam::111122223333:role/Target".into(),
-            conditions: [(
-                "iam:PassedToService".to_string(),
-                vec!["ec2.amazonaws.com".to_string()],
-            )]
-            .into_iter()
-            .collect(),
-        }
-    }
-
-    fn allow_passrole() -> NamedPolicy {
-        named(
-            "inline:Fix",
-            json!([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]),
-        )
+        let identity = plain(
+            "User: arn:aws:iam::1:role/R is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject action",
+        );
+        assert_eq!(blocking_reason(&identity), None);
     }
 
     #[test]
-    fn a_boundary_that_does_not_allow_blocks_an_identity_allow() {
-        let layers = PolicyLayers {
-            identity: vec![allow_passrole()],
-            boundary: Some(named(
-                "arn:aws:iam::111122223333:policy/Boundary",
-                json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
-            )),
-            ..PolicyLayers::default()
-        };
-        let result = evaluate_layers(&layers, &passrole()).unwrap();
-        assert_eq!(result.decision, Decision::ImplicitDeny);
-        assert_eq!(
-            result.blockers,
-            [Blocker::BoundaryMissingAllow {
-                policy: "arn:aws:iam::111122223333:policy/Boundary".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn every_scp_level_must_allow_and_a_deny_wins() {
-        let full = named(
-            "FullAWSAccess",
-            json!([{"Effect": "Allow", "Action": "*", "Resource": "*"}]),
-        );
-        let only_s3 = named(
-            "OnlyS3",
-            json!([{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]),
-        );
-        let mut layers = PolicyLayers {
-            identity: vec![allow_passrole()],
-            scps: vec![
-                OrgLevel {
-                    target: "r-root".into(),
-                    policies: vec![full.clone()],
-                },
-                OrgLevel {
-                    target: "ou-prod".into(),
-                    policies: vec![only_s3],
-                },
-                OrgLevel {
-                    target: "111122223333".into(),
-                    policies: vec![full.clone()],
-                },
-            ],
-            ..PolicyLayers::default()
-        };
-        let result = evaluate_layers(&layers, &passrole()).unwrap();
-        assert_eq!(result.decision, Decision::ImplicitDeny);
-        assert_eq!(
-            result.blockers,
-            [Blocker::ScpMissingAllow {
-                target: "ou-prod".into()
-            }]
-        );
-        layers.scps[1].policies = vec![
-            full,
-            named(
-                "NoPassRole",
-                json!([{"Sid": "NoPass", "Effect": "Deny", "Action": "iam:PassRole", "Resource": "*"}]),
-            ),
-        ];
-        let result = evaluate_layers(&layers, &passrole()).unwrap();
-        assert_eq!(result.decision, Decision::ExplicitDeny);
-        assert_eq!(
-            result.blockers,
-            [Blocker::ScpDeny {
-                target: "ou-prod".into(),
-                policy: "NoPassRole".into(),
-                sid: Some("NoPass".into())
-            }]
-        );
-    }
-
-    #[test]
-    fn a_key_policy_must_allow_or_delegate() {
-        let request = RequestContext {
-            principal_arn: "arn:aws:sts::111122223333:assumed-role/R/S".into(),
-            action: "kms:Decrypt".into(),
-            resource: "arn:aws:kms:us-east-1:111122223333:key/k".into(),
-            conditions: Default::default(),
-        };
-        let identity = named(
-            "inline:Fix",
-            json!([{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]),
-        );
-        let key_policy = |principal: &str| ResourcePolicy {
-            kind: ResourcePolicyKind::KeyPolicy,
-            policy: named(
-                "key-policy",
-                json!([{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}]),
-            ),
-        };
-        let mut layers = PolicyLayers {
-            identity: vec![identity],
-            resource: Some(key_policy("arn:aws:iam::111122223333:root")),
-            ..PolicyLayers::default()
-        };
-        assert_eq!(
-            evaluate_layers(&layers, &request).unwrap().decision,
-            Decision::Allowed
-        );
-        layers.resource = Some(key_policy("arn:aws:iam::111122223333:role/Admin"));
-        let result = evaluate_layers(&layers, &request).unwrap();
-        assert_eq!(result.decision, Decision::ImplicitDeny);
-        assert_eq!(
-            result.blockers,
-            [Blocker::KeyPolicyMissingAllow {
-                policy: "key-policy".into()
-            }]
-        );
-        // A key policy naming the role itself grants even without an identity allow.
-        layers.identity.clear();
-        layers.resource = Some(key_policy("arn:aws:iam::111122223333:role/R"));
-        assert_eq!(
-            evaluate_layers(&layers, &request).unwrap().decision,
-            Decision::Allowed
+    fn a_matched_allow_means_a_guardrail_denied() {
+        let m = DecodedMessage::parse(r#"{"allowed":false,"explicitDeny":false,"matchedStatements":{"items":[{"statementId":"AllowPass","effect":"ALLOW","actions":{"items":[{"value":"iam:PassRole"}]}}]},"context":{"principal":{"arn":"arn:aws:iam::1:role/R"},"action":"iam:PassRole","resource":"arn:aws:iam::1:role/X"}}"#).unwrap();
+        let reason = blocking_reason(&m).unwrap();
+        assert!(
+            reason.contains("AllowPass") && reason.contains("guardrail"),
+            "{reason}"
         );
     }
 }

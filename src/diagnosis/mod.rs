@@ -3,16 +3,20 @@
 
 pub mod catalogue;
 pub mod decoded;
+pub mod denial;
 pub mod evaluate;
 pub mod fix;
 pub mod kinds;
+pub mod layered;
 pub mod layers;
 pub mod merge;
+pub mod plain;
 pub mod principal;
+pub mod protected;
 pub mod report;
 pub mod token;
 
 pub use decoded::{DecodedMessage, ParseError};
 pub use fix::{Fix, POLICY_NAME, Scope};
-pub use kinds::{RestoreJobStatus, TargetType};
+pub use kinds::{DenialSource, RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};

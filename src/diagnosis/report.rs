@@ -8,7 +8,11 @@ use super::catalogue;
 use super::decoded::DecodedMessage;
 use super::evaluate::{self, Decision, NamedPolicy, RequestContext};
 use super::fix::{self, Fix, Scope};
+use super::kinds::DenialSource;
+use super::layers;
+use super::plain::PolicyType;
 use super::principal::{Principal, PrincipalType};
+use super::protected::{self, ProtectedRole};
 
 /// IAM's answer as the decoded message gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,16 +79,40 @@ pub struct Diagnosis {
     pub no_fix_reason: Option<String>,
     /// One sentence a person can act on.
     pub summary: String,
+    /// Which text the diagnosis was made from: `encoded`, `decoded` or `plain_text`.
+    pub source: DenialSource,
+    /// The policy type the denial names (plain text or a hybrid), when it names one.
+    pub policy_type: Option<PolicyType>,
+    /// The denying policy's ARN, when AWS gave it.
+    pub denying_policy_arn: Option<String>,
+    /// The IAM Access Troubleshooter authorization ID, when the text carries one (kept, never
+    /// looked up).
+    pub authorization_id: Option<String>,
+    /// The SDK/CLI error code around a plain-text denial (`AccessDenied`, …).
+    pub error_code: Option<String>,
+    /// The API operation the SDK/CLI wrapper names.
+    pub operation: Option<String>,
+    /// False when the message shows no condition keys (plain text): `conditions` is then
+    /// unknown, not empty.
+    pub conditions_known: bool,
+    /// Condition keys the fix recommends whose value the message does not show.
+    pub unknown_condition_keys: Vec<String>,
+    /// Further sentences: guardrails, conditions that could not be set, where the full
+    /// evaluation can be read.
+    pub notes: Vec<String>,
+    /// The principal is a role restore-doctor must not write to (an IAM Identity Center role,
+    /// whose permission set takes the change, or a service-linked role), known from its name.
+    pub protected_target: Option<ProtectedRole>,
 }
 
-/// Decides the verdict: allowed, explicit deny (flag or a visible deny statement), else missing allow.
+/// Decides the verdict: explicit deny (flag or a visible deny statement: a deny always wins,
+/// even in a message that says `allowed: true`), else allowed, else missing allow.
 pub fn verdict(message: &DecodedMessage) -> Verdict {
-    if message.allowed == Some(true) {
-        Verdict::Allowed
-    } else if message.explicit_deny == Some(true)
-        || message.matched_statements.iter().any(|s| s.is_deny())
+    if message.explicit_deny == Some(true) || message.matched_statements.iter().any(|s| s.is_deny())
     {
         Verdict::ExplicitDeny
+    } else if message.allowed == Some(true) {
+        Verdict::Allowed
     } else {
         Verdict::MissingAllow
     }
@@ -100,6 +128,7 @@ pub fn request_context(message: &DecodedMessage) -> RequestContext {
         &message.action,
         &message.resource,
         message.conditions.iter().cloned().collect(),
+        message.source != DenialSource::PlainText,
     )
 }
 
@@ -110,16 +139,31 @@ pub fn diagnosis_request_context(d: &Diagnosis) -> RequestContext {
         .iter()
         .map(|(k, v)| (k.clone(), evaluate::string_list(Some(v))))
         .collect();
-    build_request(&d.principal, &d.action, &d.resource, conditions)
+    build_request(
+        &d.principal,
+        &d.action,
+        &d.resource,
+        conditions,
+        d.conditions_known,
+    )
 }
 
+/// The request to evaluate. When the message showed no conditions (plain text), the
+/// recommended condition keys are assumed to hold, so a fix that carries them is judged on its
+/// action and resource rather than refused for keys the text could not show.
 fn build_request(
     principal: &Principal,
     action: &str,
     resource: &str,
     mut conditions: std::collections::BTreeMap<String, Vec<String>>,
+    conditions_known: bool,
 ) -> RequestContext {
     let partition = principal.partition.as_deref().unwrap_or("aws");
+    if !conditions_known {
+        for (key, value) in catalogue::assumed_keys(action, &conditions, partition) {
+            conditions.insert(key, vec![value]);
+        }
+    }
     for (key, value) in catalogue::hidden_keys(action, &conditions, partition) {
         conditions.insert(key, vec![value]);
     }
@@ -154,21 +198,55 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
     let (fix, no_fix_reason) = match verdict {
         Verdict::Allowed => (None, Some(fix::NoFix::Allowed.to_string())),
         Verdict::ExplicitDeny => (None, Some(fix::NoFix::ExplicitDeny.to_string())),
-        Verdict::MissingAllow => match fix::synthesize(message, scope) {
-            Ok(fix) => {
-                let document =
-                    json!({"Version": "2012-10-17", "Statement": [fix.statement.clone()]});
-                let verified = verify(
-                    message,
-                    &[NamedPolicy {
-                        name: fix.policy_name.clone(),
-                        document,
-                    }],
-                );
-                (Some(FixReport { fix, verified }), None)
-            }
-            Err(reason) => (None, Some(reason.to_string())),
+        Verdict::MissingAllow => match layers::blocking_reason(message) {
+            Some(reason) => (None, Some(reason)),
+            None => match fix::synthesize(message, scope) {
+                Ok(fix) => {
+                    let document =
+                        json!({"Version": "2012-10-17", "Statement": [fix.statement.clone()]});
+                    let verified = verify(
+                        message,
+                        &[NamedPolicy {
+                            name: fix.policy_name.clone(),
+                            document,
+                        }],
+                    );
+                    (Some(FixReport { fix, verified }), None)
+                }
+                Err(reason) => (None, Some(reason.to_string())),
+            },
         },
+    };
+    let text = message.text.as_ref();
+    let partition = message.principal.partition.as_deref().unwrap_or("aws");
+    let unknown_condition_keys = if fix.is_some() {
+        catalogue::unknown_recommended(&message.action, message.conditions.as_slice(), partition)
+            .into_iter()
+            .map(|(key, _)| key.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut notes = layers::notes(message, fix.is_some());
+    let protected_target = match message.principal.kind {
+        PrincipalType::AssumedRole | PrincipalType::Role => message
+            .principal
+            .name
+            .as_deref()
+            .and_then(|name| protected::classify_role(name, message.principal.path.as_deref())),
+        _ => None,
+    };
+    // A service-linked role cannot be changed at all; an Identity Center role's fix is kept (it
+    // is the statement for the permission set) and the summary says where it goes.
+    let (fix, no_fix_reason) = match &protected_target {
+        Some(role @ ProtectedRole::ServiceLinked { .. }) if fix.is_some() => {
+            (None, Some(role.sentence()))
+        }
+        Some(role @ ProtectedRole::IdentityCenter { .. }) if fix.is_some() => {
+            notes.push(format!("{}.", capitalise(&role.sentence())));
+            (fix, no_fix_reason)
+        }
+        _ => (fix, no_fix_reason),
     };
     let conditions = message
         .conditions
@@ -185,6 +263,16 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
         fix,
         no_fix_reason,
         summary: String::new(),
+        source: message.source,
+        policy_type: text.and_then(|t| t.policy_type),
+        denying_policy_arn: text.and_then(|t| t.denying_policy_arn.clone()),
+        authorization_id: text.and_then(|t| t.authorization_id.clone()),
+        error_code: text.and_then(|t| t.error_code.clone()),
+        operation: text.and_then(|t| t.operation.clone()),
+        conditions_known: message.source != DenialSource::PlainText,
+        unknown_condition_keys,
+        notes,
+        protected_target,
     };
     diagnosis.summary = capitalise(&summary(&diagnosis));
     diagnosis
@@ -222,6 +310,19 @@ fn summary(d: &Diagnosis) -> String {
         Verdict::Allowed => {
             format!("The request by {who} for {what} was allowed; nothing needs fixing.")
         }
+        Verdict::ExplicitDeny if d.policy_type.is_some() && d.deny_statements.is_empty() => {
+            let kind = d.policy_type.unwrap_or(PolicyType::IdentityBased);
+            let arn = d
+                .denying_policy_arn
+                .as_deref()
+                .map(|arn| format!(" {arn}"))
+                .unwrap_or_default();
+            format!(
+                "{who} is explicitly denied {what} by a {}{arn}; no allow statement can fix it, so {} must change that deny.",
+                kind.describe(),
+                layers::deny_owner(kind)
+            )
+        }
         Verdict::ExplicitDeny if d.deny_statements.is_empty() => format!(
             "{who} is explicitly denied {what} by a policy the caller cannot see, such as a service control policy or a permissions boundary; no allow statement can fix it, so ask whoever manages that policy to change it."
         ),
@@ -237,6 +338,16 @@ fn summary(d: &Diagnosis) -> String {
             )
         }
         Verdict::MissingAllow => match (&d.fix, &d.no_fix_reason) {
+            (Some(_), _) if d.protected_target.is_some() => {
+                let set = d
+                    .protected_target
+                    .as_ref()
+                    .and_then(ProtectedRole::permission_set)
+                    .unwrap_or_default();
+                format!(
+                    "No policy allows {who} to perform {what}; add an Allow for exactly that to IAM Identity Center permission set {set} (IAM refuses changes to the role itself; Identity Center administrator rights are needed)."
+                )
+            }
             (Some(report), _) => {
                 let kind = report.fix.target.kind;
                 let wider = if report.fix.wider {
@@ -250,7 +361,7 @@ fn summary(d: &Diagnosis) -> String {
                 )
             }
             (None, Some(reason)) => {
-                format!("No policy allows {who} to perform {what}, and {reason}.")
+                format!("{who} is not allowed {what}: {reason}.")
             }
             (None, None) => format!("No policy allows {who} to perform {what}."),
         },
@@ -269,6 +380,15 @@ pub fn render_text(d: &Diagnosis) -> String {
     ));
     out.push_str(&format!("Action:    {}\n", d.action));
     out.push_str(&format!("Resource:  {}\n", d.resource));
+    if let Some(kind) = d.policy_type {
+        out.push_str(&format!("Policy:    {}\n", kind.describe()));
+    }
+    if let Some(arn) = &d.denying_policy_arn {
+        out.push_str(&format!("Denied by: {arn}\n"));
+    }
+    if !d.conditions_known {
+        out.push_str("Conditions: unknown (a plain-text message shows none)\n");
+    }
     if !d.conditions.is_empty() {
         out.push_str("Conditions:\n");
         for (k, v) in &d.conditions {
@@ -287,6 +407,10 @@ pub fn render_text(d: &Diagnosis) -> String {
     out.push('\n');
     out.push_str(&d.summary);
     out.push('\n');
+    for note in &d.notes {
+        out.push_str(note);
+        out.push('\n');
+    }
     if let Some(report) = &d.fix {
         let kind = report.fix.target.kind;
         out.push_str(&format!(
@@ -315,126 +439,4 @@ pub fn render_text(d: &Diagnosis) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn diag(text: &str) -> Diagnosis {
-        diagnose(&DecodedMessage::parse(text).unwrap(), Scope::Exact)
-    }
-
-    fn message(allowed: bool, explicit: bool, stmts: &str, arn: &str, action: &str) -> String {
-        format!(
-            r#"{{"allowed":{allowed},"explicitDeny":{explicit},"matchedStatements":{{"items":[{stmts}]}},"context":{{"principal":{{"id":"X","arn":"{arn}"}},"action":"{action}","resource":"arn:aws:s3:::b/k","conditions":{{"items":[{{"key":"aws:Service","values":{{"items":[{{"value":"s3"}}]}}}}]}}}}}}"#
-        )
-    }
-
-    #[test]
-    fn article_is_missing_allow_with_verified_fix() {
-        let d = diag(include_str!(
-            "../../assets/examples/backup-passrole-implicit-deny.json"
-        ));
-        assert_eq!(d.verdict, Verdict::MissingAllow);
-        let fix = d.fix.as_ref().unwrap();
-        assert!(fix.verified);
-        assert_eq!(fix.fix.target.name, "AWSBackupDefaultServiceRole");
-        assert!(d.summary.contains("iam:PassRole"), "{}", d.summary);
-        let json = serde_json::to_value(&d).unwrap();
-        assert_eq!(json["verdict"], "missing_allow");
-        assert_eq!(json["principal"]["type"], "assumed_role");
-        assert_eq!(json["fix"]["target"]["type"], "role");
-        assert_eq!(json["fix"]["scope"], "exact");
-        assert_eq!(json["fix"]["verified"], true);
-        assert_eq!(json["conditions"]["aws:Service"], json!(["ec2"]));
-    }
-
-    #[test]
-    fn explicit_deny_visible_and_invisible() {
-        let d = diag(include_str!("../../assets/examples/ec2-explicit-deny.json"));
-        assert_eq!(d.verdict, Verdict::ExplicitDeny);
-        assert_eq!(d.action, "ec2:RunInstances");
-        assert!(d.fix.is_none());
-        assert_eq!(d.deny_statements[0].sid.as_deref(), Some("VisualEditor0"));
-        assert!(d.summary.contains("VisualEditor0"));
-        let hidden = diag(&message(
-            false,
-            true,
-            "",
-            "arn:aws:sts::1:assumed-role/R/s",
-            "s3:GetObject",
-        ));
-        assert_eq!(hidden.verdict, Verdict::ExplicitDeny);
-        assert!(hidden.deny_statements.is_empty());
-        assert!(
-            hidden.summary.contains("service control policy"),
-            "{}",
-            hidden.summary
-        );
-        assert!(hidden.summary.contains("no allow statement can fix it"));
-    }
-
-    #[test]
-    fn deny_statement_without_flag_is_explicit() {
-        let d = diag(&message(
-            false,
-            false,
-            r#"{"statementId":"D","effect":"DENY","actions":{"items":[{"value":"s3:*"}]}}"#,
-            "arn:aws:iam::1:user/u",
-            "s3:GetObject",
-        ));
-        assert_eq!(d.verdict, Verdict::ExplicitDeny);
-    }
-
-    #[test]
-    fn allowed_and_no_fix_principals() {
-        let allowed = diag(&message(
-            true,
-            false,
-            "",
-            "arn:aws:iam::1:role/R",
-            "s3:GetObject",
-        ));
-        assert_eq!(allowed.verdict, Verdict::Allowed);
-        assert!(allowed.fix.is_none());
-        let root = diag(&message(
-            false,
-            false,
-            "",
-            "arn:aws:iam::1:root",
-            "s3:GetObject",
-        ));
-        assert!(root.fix.is_none());
-        assert!(root.summary.contains("root"), "{}", root.summary);
-        let fed = diag(&message(
-            false,
-            false,
-            "",
-            "arn:aws-cn:sts::1:federated-user/bob",
-            "s3:GetObject",
-        ));
-        assert!(fed.no_fix_reason.unwrap().contains("federate"));
-    }
-
-    #[test]
-    fn china_passrole_condition_and_user_with_path() {
-        let cn = r#"{"allowed":false,"explicitDeny":false,"context":{"principal":{"arn":"arn:aws-cn:iam::111122223333:user/ops/eng/alice"},"action":"iam:PassRole","resource":"arn:aws-cn:iam::111122223333:role/app/R","conditions":{"items":[{"key":"aws:Service","values":{"items":[{"value":"ec2"}]}}]}}}"#;
-        let d = diag(cn);
-        let fix = d.fix.unwrap();
-        assert_eq!(fix.fix.target.name, "alice");
-        assert_eq!(
-            fix.fix.statement["Condition"]["StringEquals"]["iam:PassedToService"],
-            "ec2.amazonaws.com.cn"
-        );
-        assert!(fix.verified);
-    }
-
-    #[test]
-    fn render_text_names_the_fix() {
-        let d = diag(include_str!(
-            "../../assets/examples/backup-passrole-implicit-deny.json"
-        ));
-        let text = render_text(&d);
-        assert!(text.contains("Verdict:   missing_allow"));
-        assert!(text.contains("\"iam:PassedToService\": \"ec2.amazonaws.com\""));
-        assert!(text.contains("would be allowed"));
-    }
-}
+mod tests;

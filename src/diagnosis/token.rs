@@ -39,13 +39,60 @@ fn is_token_char(c: char) -> bool {
 pub fn extract_token(text: &str) -> Result<String, TokenError> {
     if let Some(start) = find_marker(text) {
         let rest = text[start..].trim_start();
-        let token: String = rest.chars().take_while(|&c| is_token_char(c)).collect();
+        let token = token_after_marker(rest);
         if token.is_empty() {
             return Err(TokenError::EmptyAfterMarker);
         }
         return check_len(token);
     }
     bare_token(text)
+}
+
+/// A wrapped segment must be at least this long before a line break is taken as wrapping
+/// (terminals and log viewers are wider than this; a short word before a break is prose).
+const MIN_WRAPPED_SEGMENT: usize = 32;
+
+/// The token that starts `rest`, joined across line breaks a terminal or a log viewer put
+/// inside it: a break right after a token character, then optional indentation, then a run of
+/// token characters that ends the line, the text or a sentence (`.`, quotes), or that looks
+/// like token material (a long run with digits) rather than the next word of prose.
+fn token_after_marker(rest: &str) -> String {
+    let mut token = String::new();
+    let mut segment = rest;
+    loop {
+        let run_len = segment
+            .char_indices()
+            .find(|&(_, c)| !is_token_char(c))
+            .map_or(segment.len(), |(i, _)| i);
+        token.push_str(&segment[..run_len]);
+        let after = &segment[run_len..];
+        if run_len < MIN_WRAPPED_SEGMENT && token.len() < MIN_WRAPPED_SEGMENT {
+            return token;
+        }
+        let Some(next_line) = after
+            .strip_prefix("\r\n")
+            .or_else(|| after.strip_prefix('\n'))
+        else {
+            return token;
+        };
+        let continuation = next_line.trim_start_matches([' ', '\t']);
+        let next_len = continuation
+            .char_indices()
+            .find(|&(_, c)| !is_token_char(c))
+            .map_or(continuation.len(), |(i, _)| i);
+        if next_len == 0 {
+            return token;
+        }
+        let run = &continuation[..next_len];
+        let ends_cleanly = match continuation[next_len..].chars().next() {
+            None | Some('\r' | '\n' | '.' | '"' | '\'' | ')' | ',' | ';') => true,
+            Some(_) => next_len >= 12 && run.chars().any(|c| c.is_ascii_digit()),
+        };
+        if !ends_cleanly {
+            return token;
+        }
+        segment = continuation;
+    }
 }
 
 /// Returns the byte offset just after the marker, if the text contains it.
@@ -177,8 +224,47 @@ mod tests {
         assert_eq!(extract_token(&max).unwrap().len(), MAX_TOKEN_LEN);
     }
 
+    #[test]
+    fn token_wrapped_after_the_marker_is_joined() {
+        // What a terminal makes of a restore job's status message (`aws backup
+        // describe-restore-job` in an 80-column window), LF and CRLF, with indentation.
+        for (brk, width) in [("\n", 40), ("\r\n", 33), ("\n    ", 50)] {
+            let wrapped: Vec<&str> = TOKEN
+                .as_bytes()
+                .chunks(width)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let msg = format!(
+                "... for more details. Encoded authorization failure message: {}.\nNext line",
+                wrapped.join(brk)
+            );
+            assert_eq!(extract_token(&msg).unwrap(), TOKEN, "{brk:?} {width}");
+        }
+        // Prose after a line break is not glued on.
+        let prose = format!("Encoded authorization failure message: {TOKEN}\nPlease retry later.");
+        assert_eq!(extract_token(&prose).unwrap(), TOKEN);
+        let blank = format!("Encoded authorization failure message: {TOKEN}\n\nabc");
+        assert_eq!(extract_token(&blank).unwrap(), TOKEN);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+        #[test]
+        fn finds_a_token_wrapped_at_any_width(
+            token in "[A-Za-z0-9_-]{100,1200}",
+            width in 32usize..120,
+            crlf in any::<bool>(),
+            end in "[.\"']|\n\n",
+            suffix in any::<String>(),
+        ) {
+            let chunks: Vec<&str> = token.as_bytes().chunks(width).map(|c| std::str::from_utf8(c).unwrap()).collect();
+            let text = format!(
+                "Encoded authorization failure message:\n{}{end}{suffix}",
+                chunks.join(if crlf { "\r\n" } else { "\n" })
+            );
+            prop_assert_eq!(extract_token(&text).unwrap(), token);
+        }
 
         #[test]
         fn never_panics(text in any::<String>()) {
@@ -189,7 +275,7 @@ mod tests {
         fn finds_token_in_arbitrary_text(
             prefix in any::<String>(),
             token in "-?[A-Za-z0-9_-]{1,600}",
-            sep in "[.\"' \n]",
+            sep in "[.\"' ]|\n[.\"']",
             suffix in any::<String>(),
         ) {
             // The prefix must not itself contain the marker (then the first one wins).

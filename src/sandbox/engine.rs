@@ -344,6 +344,33 @@ pub fn decoded_message(
     out
 }
 
+/// The plain-text status message of a denied restore whose service reports IAM's sentence
+/// instead of an encoded token (EFS and S3 restores: only EC2 encodes its authorization
+/// failures). The sentence follows the IAM user guide's "Access denied error messages"
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html>); a
+/// guardrail's deny is reported as a service control policy's.
+pub fn plain_text_denial(resource_type: &str, decoded: &str, explicit: bool) -> Option<String> {
+    if !matches!(resource_type.to_ascii_uppercase().as_str(), "EFS" | "S3") {
+        return None;
+    }
+    let message: Value = serde_json::from_str(decoded).ok()?;
+    let context = &message["context"];
+    let principal = context["principal"]["arn"].as_str()?;
+    let action = context["action"].as_str()?;
+    let resource = context["resource"].as_str()?;
+    let matched = message["matchedStatements"]["items"]
+        .as_array()
+        .is_some_and(|items| !items.is_empty());
+    let reason = match (explicit, matched) {
+        (false, _) => format!("because no identity-based policy allows the {action} action"),
+        (true, true) => "with an explicit deny in an identity-based policy".to_string(),
+        (true, false) => "with an explicit deny in a service control policy".to_string(),
+    };
+    Some(format!(
+        "User: {principal} is not authorized to perform: {action} on resource: {resource} {reason}"
+    ))
+}
+
 /// `text` as a JSON string literal.
 fn json_string(text: &str) -> String {
     Value::String(text.to_string()).to_string()

@@ -98,8 +98,15 @@ pub fn decide(
             RestoreDecision::Allowed => Outcome::Completed {
                 created_resource_arn: created_resource(state, &request.resource_type, seed),
             },
-            RestoreDecision::Denied { decoded, .. } => Outcome::Failed {
-                status_message: format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+            RestoreDecision::Denied { decoded, explicit } => Outcome::Failed {
+                status_message: match engine::plain_text_denial(
+                    &request.resource_type,
+                    &decoded,
+                    explicit,
+                ) {
+                    Some(text) => text,
+                    None => format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+                },
             },
         },
     )

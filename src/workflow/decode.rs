@@ -12,6 +12,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 
 use super::{DecodedJob, JobSummary, WorkflowError};
 use crate::aws::Session;
+use crate::diagnosis::denial::{self, Denial};
 use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, diagnose};
 
 /// Failed restore jobs created within `since`, newest first.
@@ -35,9 +36,11 @@ async fn decode_attempt(
     token: &str,
 ) -> Result<(DecodedMessage, Diagnosis), WorkflowError> {
     let text = session.decode_authorization_message(token).await?;
-    let message = DecodedMessage::parse(&text).map_err(|e| {
-        WorkflowError::BadInput(format!("STS returned an unexpected decoded message: {e}"))
-    })?;
+    let message = DecodedMessage::parse(&text)
+        .map_err(|e| {
+            WorkflowError::BadInput(format!("STS returned an unexpected decoded message: {e}"))
+        })?
+        .decoded_from_token(None);
     let diagnosis = diagnose(&message, Scope::Exact);
     Ok((message, diagnosis))
 }
@@ -144,16 +147,28 @@ pub fn decode_jobs_in_order(
                     Some(decode) => Some(decode.await),
                     None => None,
                 };
-                let (diagnosis, decode_error) = match outcome {
-                    Some(Ok(decoded)) => (Some(decoded.1.clone()), None),
-                    Some(Err(reason)) => (None, Some(reason)),
-                    None => (None, None),
-                };
-                DecodedJob {
-                    job,
-                    diagnosis,
-                    decode_error,
+                let mut row = DecodedJob::undecoded(job);
+                let denial = row.job.status_message.as_deref().map(denial::parse_denial);
+                match (outcome, denial) {
+                    // A hybrid: the token gives the context, the text the policy type and ARN.
+                    (
+                        Some(Ok(decoded)),
+                        Some(Ok(Denial::Encoded {
+                            text: Some(text), ..
+                        })),
+                    ) => {
+                        let message = decoded.0.clone().decoded_from_token(Some(text));
+                        row.diagnosis = Some(diagnose(&message, Scope::Exact));
+                    }
+                    (Some(Ok(decoded)), _) => row.diagnosis = Some(decoded.1.clone()),
+                    (Some(Err(reason)), _) => row.decode_error = Some(reason),
+                    // No token: a plain-text denial is diagnosed without STS.
+                    (None, Some(Ok(Denial::PlainText(message)))) => {
+                        row.diagnosis = Some(diagnose(&message, Scope::Exact));
+                    }
+                    (None, _) => {}
                 }
+                row
             }
         })
         .buffered(concurrency.max(1))

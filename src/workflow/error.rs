@@ -17,6 +17,15 @@ pub enum WorkflowError {
     /// A guard refused or the user declined; nothing was written (exit 3).
     #[error("{0}")]
     Refused(String),
+    /// The target is a role IAM refuses to change (an IAM Identity Center or service-linked
+    /// role); nothing was written (exit 3). `change` is the fix where it belongs, if anywhere.
+    #[error("not fixing: {sentence}")]
+    Protected {
+        /// Why nothing is written, naming the permission set or the service-linked role.
+        sentence: String,
+        /// The change in the permission set (AWS CLI commands), for an Identity Center role.
+        change: Option<String>,
+    },
     /// The journal could not be written, so nothing was written to IAM (exit 1).
     #[error("{0}; nothing was written to IAM")]
     Journal(#[from] JournalError),
@@ -65,7 +74,9 @@ impl WorkflowError {
         match self {
             WorkflowError::Aws(_) => WorkflowErrorKind::Aws,
             WorkflowError::BadInput(_) => WorkflowErrorKind::BadInput,
-            WorkflowError::Refused(_) => WorkflowErrorKind::Refused,
+            WorkflowError::Refused(_) | WorkflowError::Protected { .. } => {
+                WorkflowErrorKind::Refused
+            }
             WorkflowError::Journal(_) | WorkflowError::JournalAfterWrite { .. } => {
                 WorkflowErrorKind::Journal
             }

@@ -9,6 +9,7 @@ use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
 use crate::diagnosis::fix::TargetType;
 use crate::diagnosis::merge::{self, policy_size, quota_for};
+use crate::diagnosis::protected;
 use crate::diagnosis::report;
 use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
 
@@ -67,6 +68,16 @@ pub async fn preview_fix(
     let (target_arn, current, other_size) = match fix.target.kind {
         TargetType::Role => {
             let role = session.get_role(&fix.target.name).await?;
+            // The role's kind comes from IAM (its path) before anything is previewed.
+            if let Some(protected) = protected::classify_role(&role.name, Some(&role.path)) {
+                let change = protected
+                    .permission_set()
+                    .map(|set| protected::permission_set_cli(set, &caller_account, &fix.statement));
+                return Err(WorkflowError::Protected {
+                    sentence: protected.sentence(),
+                    change,
+                });
+            }
             if let Some(job_role) = job.and_then(|j| j.iam_role_arn.as_deref())
                 && job_role.rsplit('/').next() != Some(role.name.as_str())
             {

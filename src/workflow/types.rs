@@ -4,6 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::aws::RestoreJob;
+use crate::diagnosis::denial::{JobFailure, classify_status_message};
 use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::token::encoded_message_in;
 use crate::diagnosis::{Diagnosis, RestoreJobStatus, Scope, TargetType};
@@ -43,6 +44,21 @@ pub struct DecodedJob {
     /// One line saying why it did not decode.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decode_error: Option<String>,
+    /// What the status message is about: an encoded or a plain-text permission failure (with
+    /// its action when the text names it), or not a permissions problem (with a sentence).
+    pub failure: JobFailure,
+}
+
+impl DecodedJob {
+    /// A listed job, not decoded: its status message classified.
+    pub fn undecoded(job: JobSummary) -> DecodedJob {
+        DecodedJob {
+            failure: classify_status_message(job.status_message.as_deref()),
+            job,
+            diagnosis: None,
+            decode_error: None,
+        }
+    }
 }
 
 /// Everything needed to show a fix and, after confirmation, write exactly it.

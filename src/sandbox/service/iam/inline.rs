@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::grammar::{self, ROLE_INLINE_QUOTA, USER_INLINE_QUOTA, non_whitespace};
 use super::{no_such, page_of, url_encode, write_paging};
+use crate::diagnosis::protected;
 use crate::sandbox::protocol::xml::XmlWriter;
 use crate::sandbox::service::text;
 use crate::sandbox::state::{InlinePolicy, State};
@@ -113,6 +114,21 @@ pub fn put(state: &mut State, owner: Owner, input: &Value) -> Result<Option<Stri
     let policy_name = text(input, "PolicyName")?.to_string();
     let text = text(input, "PolicyDocument")?.to_string();
     let document = grammar::check_identity_policy(&text)?;
+    // IAM Identity Center and service-linked roles are IAM's protected roles: a write answers
+    // 400 UnmodifiableEntity with this wording (public issues perkbox/cloud-access-bot#11 for
+    // PutRolePolicy on an AWSReservedSSO_ role, rebuy-de/aws-nuke#331 for a service-linked one).
+    if owner == Owner::Role
+        && let Some(role) = state.roles.get(&name)
+        && protected::classify_role(&role.name, Some(&role.path)).is_some()
+    {
+        return Err(AwsError::new(
+            400,
+            "UnmodifiableEntity",
+            format!(
+                "Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
+            ),
+        ));
+    }
     let others: usize = inline
         .iter()
         .filter(|(n, _)| **n != policy_name)
