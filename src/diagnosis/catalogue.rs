@@ -20,6 +20,11 @@ pub enum KeyValue {
     /// `true` when the request came through an AWS service (`aws:Service` or `kms:ViaService`
     /// shown); unknown otherwise.
     TrueWhenViaService,
+    /// The endpoint of the calling service: the key itself when shown, else `aws:Service` and
+    /// the region (`aws:Region`/`aws:RequestedRegion`) made `<service>.<region>.amazonaws.com`.
+    ServiceEndpoint,
+    /// Only what the decoded context shows for the key (e.g. `ec2:CreateAction`).
+    Shown,
 }
 
 /// One condition on one key.
@@ -81,7 +86,67 @@ pub const CATALOGUE: &[ActionEntry] = &[
         }],
         source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-grant-is-for-aws-resource",
     },
+    ActionEntry {
+        action: "kms:Decrypt",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "kms:DescribeKey",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "kms:GenerateDataKey",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "kms:GenerateDataKeyWithoutPlaintext",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "kms:ReEncryptFrom",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "kms:ReEncryptTo",
+        resource_type: "key",
+        recommended: VIA_SERVICE,
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service",
+    },
+    ActionEntry {
+        action: "ec2:CreateTags",
+        resource_type: "instance",
+        recommended: &[ConditionKey {
+            operator: "StringEquals",
+            key: "ec2:CreateAction",
+            value: KeyValue::Shown,
+        }],
+        hidden: &[],
+        source: "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html",
+    },
 ];
+
+/// `kms:ViaService` = the calling service's endpoint: a key used only through that service.
+const VIA_SERVICE: &[ConditionKey] = &[ConditionKey {
+    operator: "StringEquals",
+    key: "kms:ViaService",
+    value: KeyValue::ServiceEndpoint,
+}];
 
 /// The catalogue entry for `action` (IAM action names are case-insensitive).
 pub fn entry(action: &str) -> Option<&'static ActionEntry> {
@@ -149,6 +214,18 @@ impl ConditionKey {
             KeyValue::TrueWhenViaService => (shown.first_value("aws:Service").is_some()
                 || shown.first_value("kms:ViaService").is_some())
             .then(|| "true".to_string()),
+            KeyValue::ServiceEndpoint => {
+                shown.first_value(self.key).map(str::to_string).or_else(|| {
+                    let service = shown.first_value("aws:Service")?;
+                    let region = shown
+                        .first_value("aws:Region")
+                        .or_else(|| shown.first_value("aws:RequestedRegion"))?;
+                    let service = service.split('.').next().unwrap_or(service);
+                    let suffix = if partition == "aws-cn" { ".cn" } else { "" };
+                    Some(format!("{service}.{region}.amazonaws.com{suffix}"))
+                })
+            }
+            KeyValue::Shown => shown.first_value(self.key).map(str::to_string),
         }
     }
 }
@@ -192,6 +269,10 @@ pub fn unknown_recommended(
                     "which AWS service the request was made for (aws:Service)"
                 }
                 KeyValue::TrueWhenViaService => "whether an AWS service made the request",
+                KeyValue::ServiceEndpoint => {
+                    "which AWS service and region the key is used through (kms:ViaService)"
+                }
+                KeyValue::Shown => "the key's value in the request context",
                 KeyValue::Constant(_) => "its value",
             };
             (key.key, missing)
@@ -309,6 +390,51 @@ mod tests {
             [("kms:GrantIsForAWSResource".to_string(), "true".to_string())]
         );
         assert!(recommended_condition("s3:GetObject", &shown(&[]), "aws").is_none());
+    }
+
+    #[test]
+    fn kms_use_is_limited_to_the_calling_service_and_tags_to_the_creating_action() {
+        // kms:ViaService (AWS KMS developer guide, conditions-kms-via-service).
+        for action in [
+            "kms:Decrypt",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncryptFrom",
+            "kms:DescribeKey",
+        ] {
+            assert_eq!(
+                recommended_condition(
+                    action,
+                    &shown(&[("kms:ViaService", "ec2.us-east-1.amazonaws.com")]),
+                    "aws"
+                ),
+                Some(json!({"StringEquals": {"kms:ViaService": "ec2.us-east-1.amazonaws.com"}})),
+                "{action}"
+            );
+        }
+        assert_eq!(
+            recommended_condition(
+                "kms:Decrypt",
+                &shown(&[("aws:Service", "ec2"), ("aws:Region", "cn-north-1")]),
+                "aws-cn"
+            )
+            .unwrap()["StringEquals"]["kms:ViaService"],
+            "ec2.cn-north-1.amazonaws.com.cn"
+        );
+        assert!(recommended_condition("kms:Decrypt", &shown(&[]), "aws").is_none());
+        assert_eq!(
+            unknown_recommended("kms:Decrypt", &shown(&[]), "aws")[0].0,
+            "kms:ViaService"
+        );
+        // ec2:CreateAction from the decoded context (Amazon EC2 user guide, tagging on creation).
+        assert_eq!(
+            recommended_condition(
+                "ec2:CreateTags",
+                &shown(&[("ec2:CreateAction", "RunInstances")]),
+                "aws"
+            ),
+            Some(json!({"StringEquals": {"ec2:CreateAction": "RunInstances"}}))
+        );
+        assert!(recommended_condition("ec2:CreateTags", &shown(&[]), "aws").is_none());
     }
 
     #[test]
