@@ -15,10 +15,12 @@ pub enum ExitKind {
     Refused = 3,
     /// 4: a partial result: some rows could not be decoded (they are printed with the reason).
     Partial = 4,
+    /// 5: the fix was written but IAM's simulator still denies the request (undo offered).
+    StillDenied = 5,
 }
 
 /// The exit-code table printed in `--help`.
-pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (a diagnosis was printed, whatever the verdict)\n  1  AWS or network failure\n  2  invalid input or usage\n  3  nothing applied: a guard refused or the user declined\n  4  partial: `list --decode` printed every row, but some could not be decoded";
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (a diagnosis was printed, whatever the verdict)\n  1  AWS or network failure\n  2  invalid input or usage\n  3  nothing applied: a guard refused or the user declined\n  4  partial: `list --decode` printed every row, but some could not be decoded\n  5  written, but IAM's simulator still denies the request (`undo --last` puts it back)";
 
 /// A failure to report to the user: one line saying what to do, and its exit code.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +57,13 @@ impl AppError {
     pub fn partial(message: impl Into<String>) -> Self {
         Self {
             kind: ExitKind::Partial,
+            message: message.into(),
+        }
+    }
+    /// Written but still denied (exit 5).
+    pub fn still_denied(message: impl Into<String>) -> Self {
+        Self {
+            kind: ExitKind::StillDenied,
             message: message.into(),
         }
     }

@@ -306,3 +306,74 @@ fn protected_roles_in_moto_get_no_inline_policy() {
         "nothing journalled: nothing was written"
     );
 }
+
+/// Issue #11: a role whose permissions boundary does not allow the denied action gets no write
+/// from `fix --yes` (exit 3) and a sentence naming the boundary — against moto's IAM, which
+/// stores boundaries and returns them from GetRole as AWS does.
+#[test]
+fn a_boundary_that_does_not_allow_the_action_gets_no_write() {
+    let moto = start_moto();
+    let boundary = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","s3:*"],"Resource":"*"}]}"#;
+    let created: serde_json::Value = serde_json::from_str(&aws(
+        &moto,
+        &[
+            "iam",
+            "create-policy",
+            "--policy-name",
+            "RestoreBoundary",
+            "--policy-document",
+            boundary,
+        ],
+    ))
+    .unwrap();
+    let boundary_arn = created["Policy"]["Arn"].as_str().unwrap().to_string();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"backup.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    aws(
+        &moto,
+        &[
+            "iam",
+            "create-role",
+            "--role-name",
+            "RestoreRole",
+            "--assume-role-policy-document",
+            trust,
+            "--permissions-boundary",
+            &boundary_arn,
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let decoded = dir.path().join("decoded.json");
+    std::fs::write(&decoded, decoded_message()).unwrap();
+    let out = Command::new(BIN)
+        .args(["fix", "--decoded", decoded.to_str().unwrap(), "--yes"])
+        .args(["--endpoint-url", &moto.url, "--region", "us-east-1"])
+        .args([
+            "--journal",
+            dir.path().join("journal.jsonl").to_str().unwrap(),
+        ])
+        .envs(env())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!("the permissions boundary {boundary_arn}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("does not allow iam:PassRole"), "{stderr}");
+    let policies: serde_json::Value = serde_json::from_str(&aws(
+        &moto,
+        &["iam", "list-role-policies", "--role-name", "RestoreRole"],
+    ))
+    .unwrap();
+    assert_eq!(
+        policies["PolicyNames"],
+        serde_json::json!([]),
+        "no inline policy written"
+    );
+    assert!(
+        !dir.path().join("journal.jsonl").exists(),
+        "nothing journalled"
+    );
+}

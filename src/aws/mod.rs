@@ -3,6 +3,7 @@
 //! live on [`Writer`], which only a session opened without `--read-only` can hand out.
 
 pub mod error;
+mod layers;
 mod reader;
 mod writer;
 
@@ -14,6 +15,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
 pub use error::{AwsError, AwsErrorKind};
+pub use layers::LayeredSimulation;
 pub use reader::{RestoreJob, RoleInfo, SimulationResult};
 pub use writer::Writer;
 

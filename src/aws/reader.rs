@@ -21,6 +21,8 @@ pub struct RoleInfo {
     pub name: String,
     /// The role's IAM path (`/`, `/service-role/`, `/aws-reserved/sso.amazonaws.com/`, …).
     pub path: String,
+    /// The ARN of its permissions boundary's managed policy, if it has one.
+    pub permissions_boundary: Option<String>,
 }
 
 /// IAM `SimulatePrincipalPolicy`'s answer for one action and resource.
@@ -222,6 +224,10 @@ impl Session {
             arn: role.arn().to_string(),
             name: role.role_name().to_string(),
             path: role.path().to_string(),
+            permissions_boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
         })
     }
 

@@ -134,6 +134,10 @@ fn print_preview(plan: &FixPlan) {
             "the decoded request would still NOT be allowed"
         }
     );
+    println!("Layers read: {}", plan.layers_read.join("; "));
+    for unread in &plan.layers_unreadable {
+        println!("NOT read (so not checked): {unread}");
+    }
 }
 
 /// One line for IAM's verification.
@@ -203,6 +207,19 @@ pub async fn fix(
     let json = global.output == OutputFormat::Json;
     if !json {
         print_preview(&plan);
+        if !plan.already_in_place {
+            let proof = workflow::prove(&connection.session, &plan).await;
+            println!(
+                "Before the write, {}",
+                verification_line(&proof)
+                    .replacen("IAM", "IAM's", 1)
+                    .replacen(
+                        "SimulatePrincipalPolicy",
+                        "SimulatePrincipalPolicy with the proposed document",
+                        1
+                    )
+            );
+        }
     }
     let outcome = if plan.already_in_place || args.dry_run {
         None
@@ -245,6 +262,14 @@ pub async fn fix(
     emit_json(json, &plan, outcome.as_ref())?;
     if !json && args.dry_run && !plan.already_in_place {
         println!("Dry run: nothing was written.");
+    }
+    if let Some(outcome) = &outcome
+        && matches!(outcome.verification, Verification::Denied { .. })
+    {
+        return Err(AppError::still_denied(format!(
+            "the policy was written (journal entry {}), but IAM's simulator still denies the request: `restore-doctor undo --last` puts it back",
+            outcome.journal_entry.as_deref().unwrap_or("-")
+        )));
     }
     Ok(())
 }

@@ -194,6 +194,9 @@ enum Step {
     /// Denied by the role's own deny statements (shown as matched statements).
     IdentityDeny(Vec<Value>),
     ImplicitDeny,
+    /// An identity policy allows it but the permissions boundary does not (the matched allows
+    /// are shown, as STS shows them: a guardrail denied what an allow granted).
+    BoundaryImplicitDeny(Vec<Value>),
 }
 
 /// Step outcomes remembered while no policy changes (the start-up replay), so thousands of
@@ -219,7 +222,7 @@ pub fn decide_restore_with(
     cache: &mut StepCache,
 ) -> Result<RestoreDecision, EvaluateError> {
     let (principal_arn, principal_id) = backup_session(state, role);
-    let mut policies: Option<(Vec<NamedPolicy>, Vec<NamedPolicy>)> = None;
+    let mut policies: Option<(Vec<NamedPolicy>, Vec<NamedPolicy>, Option<NamedPolicy>)> = None;
     for request in requests {
         let key = format!(
             "{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}",
@@ -228,7 +231,7 @@ pub fn decide_restore_with(
         let step = match cache.0.get(&key) {
             Some(step) => step.clone(),
             None => {
-                let (identity, guardrails) = policies.get_or_insert_with(|| {
+                let (identity, guardrails, boundary) = policies.get_or_insert_with(|| {
                     let guardrails = role
                         .guardrails
                         .iter()
@@ -238,9 +241,20 @@ pub fn decide_restore_with(
                             document: document.clone(),
                         })
                         .collect();
-                    (state.role_policies(role), guardrails)
+                    (
+                        state.role_policies(role),
+                        guardrails,
+                        state.role_boundary(role),
+                    )
                 });
-                let step = evaluate_step(identity, guardrails, request, &principal_arn, &role.id)?;
+                let step = evaluate_step(
+                    identity,
+                    guardrails,
+                    boundary.as_ref(),
+                    request,
+                    &principal_arn,
+                    &role.id,
+                )?;
                 cache.0.insert(key, step.clone());
                 step
             }
@@ -250,6 +264,7 @@ pub fn decide_restore_with(
             Step::GuardrailDeny => (true, Vec::new()),
             Step::IdentityDeny(denies) => (true, denies),
             Step::ImplicitDeny => (false, Vec::new()),
+            Step::BoundaryImplicitDeny(allows) => (false, allows),
         };
         let decoded = decoded_message(request, &principal_arn, &principal_id, explicit, &matched);
         return Ok(RestoreDecision::Denied { decoded, explicit });
@@ -260,6 +275,7 @@ pub fn decide_restore_with(
 fn evaluate_step(
     identity: &[NamedPolicy],
     guardrails: &[NamedPolicy],
+    boundary: Option<&NamedPolicy>,
     request: &ServiceRequest,
     principal_arn: &str,
     role_id: &str,
@@ -280,10 +296,30 @@ fn evaluate_step(
     {
         return Ok(Step::GuardrailDeny);
     }
+    if let Some(boundary) = boundary {
+        match evaluate::evaluate(std::slice::from_ref(boundary), &context)?.decision {
+            Decision::ExplicitDeny => return Ok(Step::GuardrailDeny),
+            Decision::Allowed => {}
+            Decision::ImplicitDeny => {
+                let evaluation = evaluate::evaluate(identity, &context)?;
+                return Ok(match evaluation.decision {
+                    Decision::ExplicitDeny => {
+                        Step::IdentityDeny(statements(&evaluation, role_id, Effect::Deny))
+                    }
+                    Decision::Allowed => {
+                        Step::BoundaryImplicitDeny(statements(&evaluation, role_id, Effect::Allow))
+                    }
+                    Decision::ImplicitDeny => Step::ImplicitDeny,
+                });
+            }
+        }
+    }
     let evaluation = evaluate::evaluate(identity, &context)?;
     Ok(match evaluation.decision {
         Decision::Allowed => Step::Allowed,
-        Decision::ExplicitDeny => Step::IdentityDeny(deny_statements(&evaluation, role_id)),
+        Decision::ExplicitDeny => {
+            Step::IdentityDeny(statements(&evaluation, role_id, Effect::Deny))
+        }
         Decision::ImplicitDeny => Step::ImplicitDeny,
     })
 }
@@ -292,15 +328,16 @@ fn items(values: impl IntoIterator<Item = String>) -> Value {
     json!({"items": values.into_iter().map(|v| json!({"value": v})).collect::<Vec<_>>()})
 }
 
-fn deny_statements(evaluation: &Evaluation, role_id: &str) -> Vec<Value> {
+/// The matched statements of one effect, in the decoded message's shape.
+fn statements(evaluation: &Evaluation, role_id: &str, effect: Effect) -> Vec<Value> {
     evaluation
         .matched
         .iter()
-        .filter(|m| m.effect == Effect::Deny)
+        .filter(|m| m.effect == effect)
         .map(|m| {
             json!({
                 "statementId": m.sid.clone().unwrap_or_default(),
-                "effect": "DENY",
+                "effect": if effect == Effect::Deny { "DENY" } else { "ALLOW" },
                 "principals": items([role_id.to_string()]),
                 "principalGroups": {"items": []},
                 "actions": items(m.actions.clone()),

@@ -92,6 +92,10 @@ pub struct RoleSpec {
     /// role's requests but IAM never shows them.
     #[serde(default)]
     pub guardrails: Vec<Value>,
+    /// The name of a managed policy (from `managed_policies`) set as the role's permissions
+    /// boundary: an allow-list its requests must also pass, shown by `GetRole`.
+    #[serde(default)]
+    pub permissions_boundary: Option<String>,
 }
 
 /// A restore job to replay.
@@ -189,6 +193,19 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
             "one user must have no access_key_id (the admin, who signs with the sandbox's key)"
                 .into(),
         ));
+    }
+    for role in &scenario.roles {
+        if let Some(boundary) = &role.permissions_boundary
+            && !scenario
+                .managed_policies
+                .iter()
+                .any(|p| &p.name == boundary)
+        {
+            return Err(invalid(format!(
+                "role {} names an unknown permissions boundary {boundary}",
+                role.name
+            )));
+        }
     }
     for job in scenario.jobs.iter().chain(&scenario.history) {
         if !scenario.roles.iter().any(|r| r.name == job.role) {

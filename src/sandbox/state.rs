@@ -48,6 +48,8 @@ pub struct Role {
     pub attached: Vec<String>,
     /// Invisible deny-only policies (SCP / permission boundary stand-ins).
     pub guardrails: Vec<Value>,
+    /// The permissions boundary's managed policy ARN, if the role has one.
+    pub boundary: Option<String>,
 }
 
 /// An IAM user.
@@ -281,6 +283,11 @@ impl State {
                         .collect(),
                     attached,
                     guardrails: r.guardrails.clone(),
+                    boundary: r
+                        .permissions_boundary
+                        .as_ref()
+                        .and_then(|name| managed.values().find(|p| &p.name == name))
+                        .map(|p| p.arn.clone()),
                 };
                 (r.name.clone(), role)
             })
@@ -342,6 +349,15 @@ impl State {
         self.roles
             .get(name)
             .filter(|r| r.arn == arn || !arn.starts_with("arn:"))
+    }
+
+    /// The role's permissions boundary document, labelled with its ARN.
+    pub fn role_boundary(&self, role: &Role) -> Option<NamedPolicy> {
+        let arn = role.boundary.as_ref()?;
+        self.managed.get(arn).map(|p| NamedPolicy {
+            name: p.arn.clone(),
+            document: p.document.clone(),
+        })
     }
 
     /// A role's identity policies: inline then attached.

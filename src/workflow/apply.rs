@@ -62,6 +62,18 @@ pub async fn apply_fix(
     }
     let after: Value = serde_json::from_str(&plan.proposed_text)
         .map_err(|e| WorkflowError::BadInput(format!("the previewed document is not JSON: {e}")))?;
+    // Proven before the write: IAM's simulator with the proposed document and the boundary.
+    if let Verification::Denied {
+        decision,
+        missing_context_values,
+    } = prove(session, plan).await
+        && missing_context_values.is_empty()
+    {
+        return Err(WorkflowError::Refused(format!(
+            "not writing: IAM's policy simulator says the request would still be denied ({decision}) with the proposed document{}",
+            blocking_layer_hint(session, plan).await
+        )));
+    }
     let entry = JournalEntry {
         id: new_entry_id(),
         time: now_rfc3339(),
@@ -281,12 +293,22 @@ fn record_after_write(journal: &Journal, entry: &JournalEntry) -> Result<(), Wor
         })
 }
 
-/// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).
-pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
+/// IAM's simulator on the decoded request with the proposed document added
+/// (`PolicyInputList`) and the principal's boundary (`PermissionsBoundaryPolicyInputList`),
+/// before anything is written; where it cannot run, says why (the local check stands).
+pub async fn prove(session: &Session, plan: &FixPlan) -> Verification {
     let request = diagnosis_request_context(&plan.diagnosis);
     let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
+    let boundary = plan.boundary_document.as_ref().map(Value::to_string);
     match session
-        .simulate_principal_policy(&plan.target_arn, &request.action, &request.resource, &context)
+        .simulate_with(
+            &plan.target_arn,
+            &request.action,
+            &request.resource,
+            &context,
+            std::slice::from_ref(&plan.proposed_text),
+            boundary.as_deref(),
+        )
         .await
     {
         Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
@@ -295,11 +317,70 @@ pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
             missing_context_values: result.missing_context_values,
         },
         Err(error) => Verification::Unavailable {
-            reason: match error.kind {
-                AwsErrorKind::AccessDenied => "you lack iam:SimulatePrincipalPolicy; the local verification stands".into(),
-                AwsErrorKind::NotImplemented => "the endpoint does not offer SimulatePrincipalPolicy; the local verification stands".into(),
-                _ => format!("{error}; the local verification stands"),
-            },
+            reason: unavailable_reason(&error),
+        },
+    }
+}
+
+/// Which layer the simulator blames, as a clause for a refusal.
+async fn blocking_layer_hint(session: &Session, plan: &FixPlan) -> String {
+    let request = diagnosis_request_context(&plan.diagnosis);
+    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
+    let boundary = plan.boundary_document.as_ref().map(Value::to_string);
+    match session
+        .simulate_with(
+            &plan.target_arn,
+            &request.action,
+            &request.resource,
+            &context,
+            std::slice::from_ref(&plan.proposed_text),
+            boundary.as_deref(),
+        )
+        .await
+    {
+        Ok(r) if r.allowed_by_boundary == Some(false) => {
+            ": the permissions boundary does not allow it, so its owner must change the boundary".into()
+        }
+        Ok(r) if r.allowed_by_organizations == Some(false) => {
+            ": a service control policy denies it, so the organization's administrator must change it".into()
+        }
+        _ => "; nothing was written".into(),
+    }
+}
+
+fn unavailable_reason(error: &crate::aws::AwsError) -> String {
+    match error.kind {
+        AwsErrorKind::AccessDenied => {
+            "you lack iam:SimulatePrincipalPolicy; the local verification stands".into()
+        }
+        AwsErrorKind::NotImplemented => {
+            "the endpoint does not offer SimulatePrincipalPolicy; the local verification stands"
+                .into()
+        }
+        _ => format!("{error}; the local verification stands"),
+    }
+}
+
+/// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).
+pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
+    let request = diagnosis_request_context(&plan.diagnosis);
+    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
+    match session
+        .simulate_principal_policy(
+            &plan.target_arn,
+            &request.action,
+            &request.resource,
+            &context,
+        )
+        .await
+    {
+        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
+        Ok(result) => Verification::Denied {
+            decision: result.decision,
+            missing_context_values: result.missing_context_values,
+        },
+        Err(error) => Verification::Unavailable {
+            reason: unavailable_reason(&error),
         },
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{FixPlan, JobSummary, WorkflowError};
+use super::{FixPlan, JobSummary, WorkflowError, gather};
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
 use crate::diagnosis::fix::TargetType;
@@ -65,7 +65,7 @@ pub async fn preview_fix(
             "the denied principal is in account {principal_account} but your credentials are for account {caller_account}: run restore-doctor with credentials for {principal_account}"
         )));
     }
-    let (target_arn, current, other_size) = match fix.target.kind {
+    let (target_arn, current, other_size, others, boundary_arn) = match fix.target.kind {
         TargetType::Role => {
             let role = session.get_role(&fix.target.name).await?;
             // The role's kind comes from IAM (its path) before anything is previewed.
@@ -86,21 +86,33 @@ pub async fn preview_fix(
                     role.name
                 )));
             }
-            let (current, other_size) =
+            let (current, other_size, others) =
                 current_and_other_size(session, TargetType::Role, &role.name, &fix.policy_name)
                     .await?;
-            (role.arn, current, other_size)
+            (
+                role.arn,
+                current,
+                other_size,
+                others,
+                role.permissions_boundary,
+            )
         }
         TargetType::User => {
             // Users: the ARN (with path) is in the decoded message itself.
-            let (current, other_size) = current_and_other_size(
+            let (current, other_size, others) = current_and_other_size(
                 session,
                 TargetType::User,
                 &fix.target.name,
                 &fix.policy_name,
             )
             .await?;
-            (diagnosis.principal.arn.clone(), current, other_size)
+            (
+                diagnosis.principal.arn.clone(),
+                current,
+                other_size,
+                others,
+                None,
+            )
         }
     };
     let merged = merge::merge(
@@ -124,6 +136,24 @@ pub async fn preview_fix(
             &format!("{}:{} (proposed)", fix.target.name, fix.policy_name),
         )
         .to_string();
+    // Every other layer IAM will evaluate: a write is only worth making where the identity
+    // layer is the cause.
+    let gathered = gather::identity_layers(
+        session,
+        fix.target.kind,
+        &fix.target.name,
+        boundary_arn.as_deref(),
+        others,
+        &fix.policy_name,
+        &merged.document,
+    )
+    .await;
+    gather::check_boundary(
+        &gathered,
+        &report::request_context(message),
+        fix.target.kind,
+        &fix.target.name,
+    )?;
     let verified_locally = report::verify(
         message,
         &[NamedPolicy {
@@ -150,6 +180,9 @@ pub async fn preview_fix(
         job_id: job.map(|j| j.restore_job_id.clone()),
         scope,
         diagnosis,
+        layers_read: gathered.read,
+        layers_unreadable: gathered.unreadable,
+        boundary_document: gathered.layers.boundary.map(|b| b.document),
     })
 }
 
@@ -160,16 +193,21 @@ async fn current_and_other_size(
     target: TargetType,
     name: &str,
     policy: &str,
-) -> Result<(Option<Value>, usize), WorkflowError> {
+) -> Result<(Option<Value>, usize, Vec<NamedPolicy>), WorkflowError> {
     let mut other_size = 0;
     let mut current = None;
+    let mut others = Vec::new();
     for existing in session.list_inline_policies(target, name).await? {
         let document = session.get_inline_policy(target, name, &existing).await?;
         if existing == policy {
             current = document;
         } else if let Some(document) = document {
             other_size += policy_size(&document);
+            others.push(NamedPolicy {
+                name: format!("inline:{existing}"),
+                document,
+            });
         }
     }
-    Ok((current, other_size))
+    Ok((current, other_size, others))
 }

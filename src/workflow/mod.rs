@@ -6,6 +6,7 @@ mod decode;
 mod error;
 mod export;
 mod fix;
+mod gather;
 pub mod journal;
 mod reconcile;
 mod restore;
@@ -13,7 +14,7 @@ mod types;
 mod undo;
 
 pub use crate::diagnosis::token::encoded_message_in;
-pub use apply::{apply_fix, verify};
+pub use apply::{apply_fix, prove, verify};
 pub use decode::{
     DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
     list_failed_jobs,

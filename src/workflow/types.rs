@@ -101,6 +101,16 @@ pub struct FixPlan {
     pub already_in_place: bool,
     /// The job the fix is for, if any.
     pub job_id: Option<String>,
+    /// The layers read to check the fix (inline and attached policies, the boundary).
+    #[serde(default)]
+    pub layers_read: Vec<String>,
+    /// The layers that could not be read, and why (they were not checked).
+    #[serde(default)]
+    pub layers_unreadable: Vec<String>,
+    /// The principal's permissions boundary document, if it has one (simulated with the fix
+    /// before the write).
+    #[serde(default)]
+    pub boundary_document: Option<Value>,
 }
 
 /// The IAM `SimulatePrincipalPolicy` check after a write.

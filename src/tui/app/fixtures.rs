@@ -130,6 +130,9 @@ pub fn plan() -> FixPlan {
         verified_locally: true,
         already_in_place: false,
         job_id: Some("4A1B2C3D-article".into()),
+        layers_read: Vec::new(),
+        layers_unreadable: Vec::new(),
+        boundary_document: None,
     }
 }
 

@@ -40,8 +40,14 @@ pub fn get_role(state: &State, input: &Value) -> Result<Option<String>, AwsError
             "AssumeRolePolicyDocument",
             &url_encode(&role.trust_policy.to_string()),
         )
-        .element("MaxSessionDuration", "3600")
-        .close("Role");
+        .element("MaxSessionDuration", "3600");
+    if let Some(boundary) = &role.boundary {
+        body.open("PermissionsBoundary")
+            .element("PermissionsBoundaryType", "PermissionsBoundaryPolicy")
+            .element("PermissionsBoundaryArn", boundary)
+            .close("PermissionsBoundary");
+    }
+    body.close("Role");
     Ok(Some(body.finish()))
 }
 

@@ -1,5 +1,8 @@
 //! `SimulatePrincipalPolicy`: the shared evaluator over the principal's inline and attached
-//! policies plus any `PolicyInputList` documents, one result per action and resource, with
+//! policies plus any `PolicyInputList` documents, within its permissions boundary (or the one
+//! given in `PermissionsBoundaryPolicyInputList`) and the organization's guardrails (reported as
+//! `PermissionsBoundaryDecisionDetail` and `OrganizationsDecisionDetail`, as IAM reports them;
+//! like IAM's, no resource policies), one result per action and resource, with
 //! `MissingContextValues` at the result level and under `ResourceSpecificResults` when
 //! `ResourceArns` are given (as IAM answers), paged by `MaxItems`/`Marker`.
 
@@ -15,15 +18,38 @@ use crate::sandbox::service::{text, texts};
 use crate::sandbox::state::State;
 use crate::sandbox::wire::AwsError;
 
-/// The principal's policies and the `SourcePolicyType` its inline policies report.
-fn principal_policies(
-    state: &State,
-    source: &str,
-) -> Result<(Vec<NamedPolicy>, &'static str), AwsError> {
+/// The principal's policies, the `SourcePolicyType` its inline policies report, its
+/// permissions boundary and the organization's guardrails (deny-only SCP stand-ins) over it.
+struct Principal {
+    policies: Vec<NamedPolicy>,
+    kind: &'static str,
+    boundary: Option<NamedPolicy>,
+    guardrails: Vec<NamedPolicy>,
+}
+
+fn principal_policies(state: &State, source: &str) -> Result<Principal, AwsError> {
     if let Some(role) = state.roles.values().find(|r| r.arn == source) {
-        Ok((state.role_policies(role), "role"))
+        Ok(Principal {
+            policies: state.role_policies(role),
+            kind: "role",
+            boundary: state.role_boundary(role),
+            guardrails: role
+                .guardrails
+                .iter()
+                .enumerate()
+                .map(|(i, document)| NamedPolicy {
+                    name: format!("scp-{i}"),
+                    document: document.clone(),
+                })
+                .collect(),
+        })
     } else if let Some(user) = state.users.values().find(|u| u.arn == source) {
-        Ok((state.user_policies(user), "user"))
+        Ok(Principal {
+            policies: state.user_policies(user),
+            kind: "user",
+            boundary: None,
+            guardrails: Vec::new(),
+        })
     } else {
         Err(no_such(format!(
             "PolicySourceArn {source} cannot be found."
@@ -49,7 +75,19 @@ fn context_entries(input: &Value) -> BTreeMap<String, Vec<String>> {
 /// `SimulatePrincipalPolicy`.
 pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
     let source = text(input, "PolicySourceArn")?;
-    let (mut policies, kind) = principal_policies(state, source)?;
+    let Principal {
+        mut policies,
+        kind,
+        mut boundary,
+        guardrails,
+    } = principal_policies(state, source)?;
+    // A boundary given here is simulated instead of the principal's own (as IAM does).
+    if let Some(document) = texts(input, "PermissionsBoundaryPolicyInputList").first() {
+        boundary = Some(NamedPolicy {
+            name: "PermissionsBoundaryPolicyInputList.1".into(),
+            document: grammar::check_identity_policy(document)?,
+        });
+    }
     for (i, document) in texts(input, "PolicyInputList").iter().enumerate() {
         policies.push(NamedPolicy {
             name: format!("PolicyInputList.{}", i + 1),
@@ -79,15 +117,54 @@ pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<
             resource: (*resource).clone(),
             conditions: conditions.clone(),
         };
-        let evaluation = evaluate::evaluate(&policies, &request)
-            .map_err(|e| AwsError::new(400, "InvalidInput", e.to_string()))?;
-        let decision = decision_of(&evaluation);
+        let invalid =
+            |e: evaluate::EvaluateError| AwsError::new(400, "InvalidInput", e.to_string());
+        let evaluation = evaluate::evaluate(&policies, &request).map_err(invalid)?;
+        let boundary_decision = match &boundary {
+            Some(b) => Some(
+                evaluate::evaluate(std::slice::from_ref(b), &request)
+                    .map_err(invalid)?
+                    .decision,
+            ),
+            None => None,
+        };
+        let organizations_deny = !guardrails.is_empty()
+            && evaluate::evaluate(&guardrails, &request)
+                .map_err(invalid)?
+                .decision
+                == Decision::ExplicitDeny;
+        let decision = match (evaluation.decision, boundary_decision) {
+            _ if organizations_deny => "explicitDeny",
+            (Decision::ExplicitDeny, _) | (_, Some(Decision::ExplicitDeny)) => "explicitDeny",
+            (Decision::Allowed, None | Some(Decision::Allowed)) => "allowed",
+            _ => "implicitDeny",
+        };
         body.open("member")
             .element("EvalActionName", action)
             .element("EvalResourceName", resource)
             .element("EvalDecision", decision);
         matched_statements(&mut body, &evaluation, kind);
         body.members("MissingContextValues", &evaluation.missing_context_values);
+        if !guardrails.is_empty() {
+            body.open("OrganizationsDecisionDetail")
+                .element(
+                    "AllowedByOrganizations",
+                    if organizations_deny { "false" } else { "true" },
+                )
+                .close("OrganizationsDecisionDetail");
+        }
+        if let Some(boundary_decision) = boundary_decision {
+            body.open("PermissionsBoundaryDecisionDetail")
+                .element(
+                    "AllowedByPermissionsBoundary",
+                    if boundary_decision == Decision::Allowed {
+                        "true"
+                    } else {
+                        "false"
+                    },
+                )
+                .close("PermissionsBoundaryDecisionDetail");
+        }
         if !given.is_empty() {
             body.open("ResourceSpecificResults")
                 .open("member")
@@ -103,14 +180,6 @@ pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<
     body.close("EvaluationResults");
     write_paging(&mut body, start, page.len(), pairs.len());
     Ok(Some(body.finish()))
-}
-
-fn decision_of(evaluation: &Evaluation) -> &'static str {
-    match evaluation.decision {
-        Decision::Allowed => "allowed",
-        Decision::ExplicitDeny => "explicitDeny",
-        Decision::ImplicitDeny => "implicitDeny",
-    }
 }
 
 fn matched_statements(body: &mut XmlWriter, evaluation: &Evaluation, kind: &str) {

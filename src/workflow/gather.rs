@@ -1,0 +1,134 @@
+//! Gathering the layers IAM will evaluate for the denied principal, read-only and each once:
+//! its other inline policies (read by the preview), its attached managed policies and its
+//! permissions boundary; and the check that the layer a fix writes to is the one that blocks.
+//! A layer that cannot be read is reported as such, never treated as checked.
+
+use futures_util::future::join_all;
+use serde_json::{Value, json};
+
+use super::WorkflowError;
+use crate::aws::{AwsErrorKind, Session};
+use crate::diagnosis::TargetType;
+use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
+use crate::diagnosis::layered::{Blocker, PolicyLayers, evaluate_layers};
+
+/// The layers read for a principal, and which could not be.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Gathered {
+    /// The layers, with the proposed inline policy among the identity policies.
+    pub layers: PolicyLayers,
+    /// What was read (`inline policies (2)`, `attached managed policies (1)`, `permissions boundary arn:…`).
+    pub read: Vec<String>,
+    /// What could not be read, and why.
+    pub unreadable: Vec<String>,
+}
+
+/// The identity layers of `name` (with `proposed` as its inline policy `policy_name`, beside
+/// `other_inline`) and its boundary (`boundary_arn` from `GetRole`; for a user, `GetUser`).
+pub async fn identity_layers(
+    session: &Session,
+    target: TargetType,
+    name: &str,
+    boundary_arn: Option<&str>,
+    other_inline: Vec<NamedPolicy>,
+    policy_name: &str,
+    proposed: &Value,
+) -> Gathered {
+    let mut gathered = Gathered::default();
+    gathered
+        .read
+        .push(format!("inline policies ({})", other_inline.len() + 1));
+    gathered.layers.identity = other_inline;
+    gathered.layers.identity.push(NamedPolicy {
+        name: format!("inline:{policy_name} (proposed)"),
+        document: proposed.clone(),
+    });
+    match session.list_attached_policies(target, name).await {
+        Ok(arns) => {
+            let documents =
+                join_all(arns.iter().map(|arn| session.managed_policy_document(arn))).await;
+            let mut read = 0;
+            for (arn, document) in arns.iter().zip(documents) {
+                match document {
+                    Ok(document) => {
+                        read += 1;
+                        gathered.layers.identity.push(NamedPolicy {
+                            name: arn.clone(),
+                            document,
+                        });
+                    }
+                    Err(error) => gathered
+                        .unreadable
+                        .push(format!("managed policy {arn}: {error}")),
+                }
+            }
+            gathered
+                .read
+                .push(format!("attached managed policies ({read})"));
+        }
+        Err(error) => gathered
+            .unreadable
+            .push(format!("attached managed policies: {}", unreadable(&error))),
+    }
+    let boundary_arn = match (target, boundary_arn) {
+        (TargetType::Role, arn) => Ok(arn.map(str::to_string)),
+        (TargetType::User, _) => session.user_permissions_boundary(name).await,
+    };
+    match boundary_arn {
+        Ok(None) => gathered.read.push("permissions boundary (none set)".into()),
+        Ok(Some(arn)) => match session.managed_policy_document(&arn).await {
+            Ok(document) => {
+                gathered.read.push(format!("permissions boundary {arn}"));
+                gathered.layers.boundary = Some(NamedPolicy {
+                    name: arn,
+                    document,
+                });
+            }
+            Err(error) => gathered.unreadable.push(format!(
+                "permissions boundary {arn}: {}",
+                unreadable(&error)
+            )),
+        },
+        Err(error) => gathered
+            .unreadable
+            .push(format!("permissions boundary: {}", unreadable(&error))),
+    }
+    gathered
+}
+
+fn unreadable(error: &crate::aws::AwsError) -> String {
+    match error.kind {
+        AwsErrorKind::NotImplemented => "the endpoint does not offer the call".into(),
+        _ => error.to_string(),
+    }
+}
+
+/// Refuses a fix whose write would not help because the permissions boundary blocks the
+/// request: no IAM write, and a sentence naming the boundary and what its owner must add.
+pub fn check_boundary(
+    gathered: &Gathered,
+    request: &RequestContext,
+    target: TargetType,
+    name: &str,
+) -> Result<(), WorkflowError> {
+    let Ok(evaluation) = evaluate_layers(&gathered.layers, request) else {
+        return Ok(());
+    };
+    for blocker in &evaluation.blockers {
+        let (policy, how) = match blocker {
+            Blocker::BoundaryMissingAllow { policy } => (policy, "does not allow"),
+            Blocker::BoundaryDeny { policy, .. } => (policy, "denies"),
+            _ => continue,
+        };
+        let statement = json!({
+            "Effect": "Allow",
+            "Action": request.action,
+            "Resource": request.resource,
+        });
+        return Err(WorkflowError::Refused(format!(
+            "not writing: the permissions boundary {policy} of {target} {name} {how} {} on {}, so no identity statement can fix it; whoever manages that boundary must change it (for example add {statement})",
+            request.action, request.resource
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,118 @@
+//! Every policy layer, proven before the write, with the real binary against
+//! `restore-doctor sandbox --scenario tests/scenarios/layers.json` as its own process: a role
+//! whose permissions boundary does not allow the denied action gets no write (exit 3, the
+//! boundary named, GetRole's boundary read back), and a fix that an organization guardrail
+//! would still deny is caught by IAM's simulator before anything is written.
+
+mod common;
+
+use common::{SandboxProcess, stderr, stdout};
+use serde_json::Value;
+
+const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/scenarios/layers.json");
+
+fn decoded_for(dir: &std::path::Path, role: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("{role}.json"));
+    let message = serde_json::json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": format!("AROA:AWSBackup-{role}"),
+                          "arn": format!("arn:aws:sts::111122223333:assumed-role/{role}/AWSBackup-{role}")},
+            "action": "iam:PassRole",
+            "resource": "arn:aws:iam::111122223333:role/AppInstanceRole",
+            "conditions": {"items": [{"key": "aws:Service", "values": {"items": [{"value": "ec2"}]}}]}
+        }
+    });
+    std::fs::write(&path, message.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_boundary_that_does_not_allow_the_job_s_action_gets_no_write() {
+    let sandbox = SandboxProcess::start(&["--scenario", SCENARIO]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let listed = sandbox.run(&["list", "--output", "json"], &journal);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let job = jobs[0]["restore_job_id"].as_str().unwrap().to_string();
+    let fix = sandbox.run(&["fix", "--job", &job, "--yes"], &journal);
+    assert_eq!(
+        fix.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&fix),
+        stderr(&fix)
+    );
+    let said = stderr(&fix);
+    assert!(
+        said.contains("the permissions boundary arn:aws:iam::111122223333:policy/RestoreBoundary of role BoundedRestoreRole does not allow iam:PassRole"),
+        "{said}"
+    );
+    assert!(
+        sandbox.audit().is_empty(),
+        "nothing written: {:?}",
+        sandbox.audit()
+    );
+}
+
+#[test]
+fn a_guardrail_the_tool_cannot_read_is_caught_by_the_simulator_before_the_write() {
+    let sandbox = SandboxProcess::start(&["--scenario", SCENARIO]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    // A decoded message from before the SCP was attached: an implicit deny of the identity
+    // layer. The identity fix looks right locally; IAM's simulator (with the organization's
+    // policies) says it would still be denied, so nothing is written.
+    let decoded = decoded_for(dir.path(), "GuardedRestoreRole");
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal,
+    );
+    assert_eq!(
+        fix.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&fix),
+        stderr(&fix)
+    );
+    let said = stderr(&fix);
+    assert!(
+        said.contains("would still be denied (explicitDeny)"),
+        "{said}"
+    );
+    assert!(said.contains("service control policy"), "{said}");
+    assert!(
+        stdout(&fix).contains("Before the write, IAM's SimulatePrincipalPolicy with the proposed document: still denied"),
+        "the preview shows the proof: {}",
+        stdout(&fix)
+    );
+    assert!(
+        sandbox.audit().is_empty(),
+        "nothing written: {:?}",
+        sandbox.audit()
+    );
+}
+
+#[test]
+fn the_preview_says_which_layers_were_read() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let listed = sandbox.run(&["list", "--output", "json"], &journal);
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let job = jobs[0]["restore_job_id"].as_str().unwrap().to_string();
+    let dry = sandbox.run(&["fix", "--job", &job, "--dry-run"], &journal);
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let said = stdout(&dry);
+    assert!(said.contains("Layers read: inline policies"), "{said}");
+    assert!(said.contains("attached managed policies (1)"), "{said}");
+    assert!(said.contains("permissions boundary (none set)"), "{said}");
+    assert!(
+        said.contains(
+            "Before the write, IAM's SimulatePrincipalPolicy with the proposed document: allowed"
+        ),
+        "{said}"
+    );
+}
