@@ -140,3 +140,58 @@ fn sigint_sigquit_and_sigusr_leave_the_terminal_as_stty_had_it() {
         );
     }
 }
+
+/// The elapsed seconds of the first `spinner label N.Ns` on `screen`.
+fn elapsed_of(screen: &str, label: &str) -> Option<f64> {
+    let pattern = format!(r"[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] {label} (\d+\.\d)s");
+    let found = regex_lite::Regex::new(&pattern).ok()?.captures(screen)?;
+    found.get(1)?.as_str().parse().ok()
+}
+
+#[test]
+fn a_slow_rerun_shows_a_spinner_with_elapsed_time_and_a_notice_when_it_ends_unseen() {
+    if !common::peer_present("tmux", tmux_present()) {
+        return;
+    }
+    let sandbox = SandboxProcess::start(&["--latency-ms", "1500"]);
+    let state = tempfile::tempdir().expect("tempdir");
+    let journal = state.path().join("journal.jsonl");
+    let tmux = Tmux::new("slow");
+    tmux.keys(&[&tui_command(&sandbox, state.path(), &journal), "Enter"]);
+    let screen = tmux.wait_for(&["listing ⠋", "listing restore jobs"], WAIT);
+    assert!(
+        elapsed_of(&screen, "listing restore jobs").is_some(),
+        "{screen}"
+    );
+    tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
+
+    tmux.keys(&["r"]);
+    tmux.wait_for(&["Re-run restore?", "[ Cancel ]"], WAIT);
+    tmux.keys(&["y"]);
+    let first = tmux.wait_for(&["Starting the restore", "starting the restore"], WAIT);
+    let at_first = elapsed_of(&first, "starting the restore").expect("elapsed time shown");
+    std::thread::sleep(Duration::from_millis(1200));
+    let later = tmux.capture();
+    let at_later = elapsed_of(&later, "starting the restore")
+        .or_else(|| elapsed_of(&later, "following the re-run"))
+        .unwrap_or_else(|| panic!("a spinner while the re-run runs:\n{later}"));
+    assert!(
+        at_later > at_first || later.contains("following the re-run"),
+        "the elapsed time moves ({at_first} then {at_later}):\n{later}"
+    );
+
+    // Close the window while it runs: the end is still told.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for(&["following the re-run"], WAIT);
+    let screen = tmux.wait_for(
+        &["re-run of restore job", "ended: new job"],
+        Duration::from_secs(90),
+    );
+    assert!(
+        screen.contains("FAILED") || screen.contains("COMPLETED"),
+        "the notice says how it ended:\n{screen}"
+    );
+    assert!(!screen.contains("following the re-run"), "{screen}");
+    tmux.keys(&["q"]);
+    tmux.wait_alternate_off(Duration::from_secs(10), "q after the re-run");
+}

@@ -152,6 +152,8 @@ pub struct App {
     pub notices: Vec<Notice>,
     /// `q` was pressed once while a write was in flight: the next `q` quits.
     pub quit_armed: bool,
+    /// The rows are from an earlier listing: the last refresh failed at this time.
+    pub stale_since: Option<String>,
 }
 
 impl App {
@@ -184,6 +186,7 @@ impl App {
             operations: Vec::new(),
             notices: Vec::new(),
             quit_armed: false,
+            stale_since: None,
         }
     }
 

@@ -165,6 +165,13 @@ impl App {
         )
     }
 
+    /// The wall-clock time now as `HH:MM:SS UTC`, when the start time is known.
+    pub fn wall_time(&self) -> Option<String> {
+        let format = time::macros::format_description!("[hour]:[minute]:[second] UTC");
+        let now = self.wall_start? + self.clock;
+        now.format(&format).ok()
+    }
+
     /// Shows `text` as a notice.
     pub(super) fn notify(&mut self, text: String, error: bool) {
         self.notices.push(Notice {

@@ -187,3 +187,54 @@ fn a_rerun_that_ends_after_its_window_closed_is_notified() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_failed_refresh_keeps_the_rows_marked_stale_since_when() {
+    let mut app = app(false, (160, 45));
+    app.wall_start = Some(time::macros::datetime!(2026-11-29 09:00:00 UTC));
+    app.update_at(Action::Refresh, std::time::Duration::from_secs(10));
+    let generation = app.generation;
+    app.update_at(
+        Action::JobsLoaded {
+            generation,
+            result: Err("connection refused; check the endpoint".into()),
+        },
+        std::time::Duration::from_secs(12),
+    );
+    app.update(Action::CloseModal);
+    assert_eq!(app.jobs.len(), 4, "the old rows stay");
+    let screen = crate::tui::ui::tests::draw(&app);
+    assert!(
+        screen.contains("Failed restore jobs (4) stale since 09:00:12 UTC"),
+        "{screen}"
+    );
+    assert!(screen.contains("4A1B2C3D-article"), "{screen}");
+    app.update(Action::Refresh);
+    let generation = app.generation;
+    let jobs = app.jobs.iter().map(|r| r.job.clone()).collect();
+    app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(jobs),
+    });
+    assert!(!crate::tui::ui::tests::draw(&app).contains("stale since"));
+}
+
+#[test]
+fn the_spinner_shows_elapsed_time_in_the_modal_and_the_footer() {
+    use std::time::Duration;
+    let mut app = app(false, (160, 45));
+    app.update_at(Action::Preview, Duration::from_secs(1));
+    app.update_at(Action::Spin, Duration::from_millis(3500));
+    assert!(app.dirty, "a spin redraws while busy");
+    let screen = crate::tui::ui::tests::draw(&app);
+    assert!(screen.contains("(exact scope)… ⠙ 2.5s"), "{screen}");
+    assert!(screen.contains("⠙ previewing the fix 2.5s"), "{screen}");
+    let request = app.preview_request;
+    app.update(Action::PreviewReady {
+        request,
+        result: Ok(Box::new(fixtures::plan())),
+    });
+    assert!(!app.busy());
+    app.update(Action::Spin);
+    assert!(!app.dirty, "an idle spin does not redraw");
+}

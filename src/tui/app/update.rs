@@ -393,6 +393,13 @@ impl App {
             Ok(jobs) => jobs,
             Err(reason) => {
                 self.list_state = ListState::Failed(reason.clone());
+                // The old rows stay, marked with when they stopped being current.
+                if !self.jobs.is_empty() && self.stale_since.is_none() {
+                    self.stale_since = Some(
+                        self.wall_time()
+                            .unwrap_or_else(|| "the last refresh".into()),
+                    );
+                }
                 self.modals.push(Modal::Message(MessageModal::error(
                     "Cannot list restore jobs",
                     &reason,
@@ -415,6 +422,7 @@ impl App {
             })
             .collect();
         self.list_state = ListState::Loaded;
+        self.stale_since = None;
         // Row indices changed with the new listing: keep the selected job by its ID.
         self.visible.clear();
         self.refilter();

@@ -52,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     footer::render(app, frame, areas.footer);
     for modal in &app.modals {
         match modal {
-            Modal::Preview(preview) => preview::render(preview, frame, area),
+            Modal::Preview(preview) => preview::render(app, preview, frame, area),
             Modal::Confirm(confirm) => confirm::render(confirm, frame, area),
             Modal::Message(message) => message::render(message, frame, area),
             Modal::Help {
