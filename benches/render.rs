@@ -1,11 +1,15 @@
 //! One full frame of the terminal UI at 160x45 with 10,000 listed jobs and a context tree of
 //! about 1,000 nodes, drawn into ratatui's `TestBackend` (layout, widgets and buffer diff; no
 //! terminal I/O). Run: `cargo bench --bench render`.
+//!
+//! `cargo bench --bench render -- decode_cpu` instead measures, side by side in one run, the
+//! CPU time `App::update` spends taking the decode results of 5,000 listed jobs (one
+//! `TokenDecoded` each, as the runtime sends them) with a jobs filter active and without one.
 
 use std::hint::black_box;
 use std::sync::Arc;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use restore_doctor::diagnosis::{DecodedMessage, Scope, diagnose};
@@ -135,5 +139,103 @@ fn every_path(nodes: &[Node]) -> std::collections::HashSet<Vec<String>> {
     paths
 }
 
+/// Jobs in the decode measurement, as many as `restore-doctor sandbox --jobs 5000` lists.
+const DECODE_JOBS: usize = 5_000;
+/// Rounds of the decode measurement (filter off, then on, each round).
+const DECODE_ROUNDS: usize = 3;
+
+/// This thread's CPU time so far (Linux: the first field of `/proc/thread-self/schedstat`, in
+/// nanoseconds), so a busy shared machine does not count other processes' time.
+fn thread_cpu() -> std::time::Duration {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
+    let nanos: u64 = text
+        .split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("schedstat's first field");
+    std::time::Duration::from_nanos(nanos)
+}
+
+/// CPU time of applying one `TokenDecoded` per job to an app listing `DECODE_JOBS` jobs,
+/// with `filter` typed first (None: no filter).
+fn decode_round(filter: Option<&str>) -> (std::time::Duration, usize) {
+    let header = HeaderInfo {
+        account: Some("111122223333".into()),
+        caller_arn: Some("arn:aws:iam::111122223333:user/bench".into()),
+        region: "us-east-1".into(),
+        profile: None,
+        sandbox: true,
+        read_only: false,
+    };
+    let mut app = App::new(header, (160, 45));
+    let _ = app.start();
+    let generation = app.generation;
+    let _ = app.update(Action::JobsLoaded {
+        generation,
+        result: Ok((0..DECODE_JOBS).map(job).collect()),
+    });
+    if let Some(filter) = filter {
+        let _ = app.update(Action::StartFilter);
+        for ch in filter.chars() {
+            let _ = app.update(Action::InputChar(ch));
+        }
+        let _ = app.update(Action::InputSubmit);
+    }
+    let message = DecodedMessage::parse(include_str!(
+        "../assets/examples/backup-passrole-implicit-deny.json"
+    ))
+    .expect("the example parses");
+    let diagnosis = diagnose(&message, Scope::Exact);
+    let decoded = Arc::new((message, diagnosis));
+    let actions: Vec<Action> = (0..DECODE_JOBS)
+        .map(|i| Action::TokenDecoded {
+            generation,
+            token: format!("tok{i:05}"),
+            result: Ok(decoded.clone()),
+        })
+        .collect();
+    let start = thread_cpu();
+    for action in actions {
+        black_box(app.update(action));
+    }
+    let spent = thread_cpu() - start;
+    (spent, app.visible.len())
+}
+
+fn median(mut times: Vec<std::time::Duration>) -> std::time::Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+/// Prints the decode measurement: median CPU time with the filter off and on, and the ratio.
+fn decode_cpu() {
+    let filter = "passrole";
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    for round in 0..DECODE_ROUNDS {
+        let (time_off, shown_off) = decode_round(None);
+        let (time_on, shown_on) = decode_round(Some(filter));
+        eprintln!(
+            "round {round}: filter off {time_off:?} ({shown_off} rows shown), filter /{filter} {time_on:?} ({shown_on} rows shown)"
+        );
+        off.push(time_off);
+        on.push(time_on);
+    }
+    let (off, on) = (median(off), median(on));
+    println!(
+        "decode {DECODE_JOBS} jobs, CPU time of App::update (median of {DECODE_ROUNDS}): filter off {:.1} ms, filter /{filter} {:.1} ms, ratio {:.2}x",
+        off.as_secs_f64() * 1e3,
+        on.as_secs_f64() * 1e3,
+        on.as_secs_f64() / off.as_secs_f64()
+    );
+}
+
 criterion_group!(benches, render);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::args().any(|arg| arg == "decode_cpu") {
+        decode_cpu();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::diagnosis::{DecodedMessage, Fix, Scope};
 use crate::workflow::journal::JournalEntry;
-use crate::workflow::{ApplyOutcome, ExportFormat, FixPlan, JobProgress, JobSummary};
+use crate::workflow::{ApplyOutcome, ExportFormat, FixPlan, JobProgress, JobSummary, Reconciled};
 
 /// A decoded message with its diagnosis, shared between rows with the same token.
 pub type Decoded = crate::workflow::Decoded;
@@ -15,8 +15,11 @@ pub type Decoded = crate::workflow::Decoded;
 /// result of background work.
 #[derive(Debug, Clone)]
 pub enum Action {
-    /// Leave the app.
+    /// Leave the app (`q`, Ctrl-c). While a write is in flight the first one only warns.
     Quit,
+    /// A signal ends the app now, even with a write in flight (its journal entry stays
+    /// `pending` for the next run to reconcile).
+    ForceQuit,
     /// Move the selection (or scroll the modal) one line up.
     MoveUp,
     /// Move the selection (or scroll the modal) one line down.
@@ -86,8 +89,10 @@ pub enum Action {
     CloseModal,
     /// The terminal was resized to (width, height).
     Resize(u16, u16),
-    /// Timer tick (animations, nothing else).
+    /// Timer tick (expires the status line and notices).
     Tick,
+    /// A spinner frame, sent only while an operation runs.
+    Spin,
     /// The mouse clicked at (column, row).
     Click(u16, u16),
     /// Who we are: (account, caller ARN), or why we cannot tell.
@@ -125,11 +130,28 @@ pub enum Action {
         result: Result<ApplyOutcome, String>,
     },
     /// The re-run started a new restore job, or failed to.
-    RerunStarted(Result<String, String>),
+    RerunStarted {
+        /// The failed job re-run.
+        job_id: String,
+        /// The new job, or why none started.
+        result: Result<String, String>,
+    },
     /// The new restore job's status changed.
-    RerunProgress(JobProgress),
+    RerunProgress {
+        /// The failed job re-run.
+        job_id: String,
+        /// The new job's status.
+        progress: JobProgress,
+    },
     /// Following the new restore job ended.
-    RerunFinished(Result<JobProgress, String>),
+    RerunFinished {
+        /// The failed job re-run.
+        job_id: String,
+        /// The new job's last status, or why following it stopped.
+        result: Result<JobProgress, String>,
+    },
+    /// The journal was reconciled with IAM at start-up: the entries it settled, or why not.
+    JournalReconciled(Result<Vec<Reconciled>, String>),
     /// The journal entry `u` would undo, or why there is none.
     UndoTargetFound(Result<Box<JournalEntry>, String>),
     /// The undo finished (its journal entry ID), or failed.
@@ -146,15 +168,17 @@ impl Action {
         !matches!(
             self,
             Action::Tick
+                | Action::Spin
                 | Action::Resize(..)
                 | Action::IdentityLoaded(_)
                 | Action::JobsLoaded { .. }
                 | Action::TokenDecoded { .. }
                 | Action::PreviewReady { .. }
                 | Action::JobJournal { .. }
-                | Action::RerunStarted(_)
-                | Action::RerunProgress(_)
-                | Action::RerunFinished(_)
+                | Action::RerunStarted { .. }
+                | Action::RerunProgress { .. }
+                | Action::RerunFinished { .. }
+                | Action::JournalReconciled(_)
         )
     }
 }
@@ -164,6 +188,8 @@ impl Action {
 pub enum Effect {
     /// Ask STS who we are.
     LoadIdentity,
+    /// Settle journal entries an earlier run left `pending` or `unknown` with IAM.
+    ReconcileJournal,
     /// List failed jobs (aborts any listing and decoding still running).
     LoadJobs {
         /// The listing's generation.

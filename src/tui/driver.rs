@@ -17,6 +17,7 @@ use crate::aws::Session;
 
 /// The app running headless.
 pub struct Driver {
+    epoch: std::time::Instant,
     app: App,
     runtime: Runtime,
     actions: UnboundedReceiver<Action>,
@@ -29,10 +30,12 @@ pub fn driver(session: Session, options: &TuiOptions, width: u16, height: u16) -
     let (sender, actions) = mpsc::unbounded_channel();
     let mut runtime = Runtime::new(session.clone(), options, sender, Clipboard::Record);
     let mut app = App::new(header_for(&session, options), (width, height));
+    app.wall_start = Some(time::OffsetDateTime::now_utc());
     for effect in app.start() {
         runtime.execute(effect);
     }
     Driver {
+        epoch: std::time::Instant::now(),
         app,
         runtime,
         actions,
@@ -53,7 +56,7 @@ impl Driver {
 
     /// Applies an action as the event loop would.
     pub fn dispatch(&mut self, action: Action) {
-        for effect in self.app.update(action) {
+        for effect in self.app.update_at(action, self.epoch.elapsed()) {
             self.runtime.execute(effect);
         }
     }

@@ -24,6 +24,8 @@ use super::ui;
 
 /// How often the app ticks (to expire the status line; idle ticks do not redraw).
 const TICK: Duration = Duration::from_secs(1);
+/// How often the spinner turns while an operation runs (idle, it does not tick at all).
+const SPIN: Duration = Duration::from_millis(100);
 
 /// What a terminal event means to the app now.
 pub fn event_action(app: &App, event: Event) -> Option<Action> {
@@ -87,10 +89,19 @@ pub async fn run(
     let mut events = spawn_reader(stop.clone());
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    // SIGTERM and SIGHUP (a closed SSH session, `kill`) end the app like `q`, so the terminal
-    // is restored; without a handler they would kill it in raw mode on the alternate screen.
+    let mut spinner = tokio::time::interval(SPIN);
+    spinner.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let epoch = std::time::Instant::now();
+    // SIGTERM, SIGHUP (a closed SSH session, `kill`), SIGINT (raw mode turns Ctrl-c into a key,
+    // so this is `kill -INT`), SIGQUIT and SIGUSR1/2 end the app at once, so the terminal is
+    // restored; without a handler they would kill it in raw mode on the alternate screen. A
+    // write in flight stays `pending` in the journal, and the next run reconciles it.
     let mut terminate = signal(SignalKind::terminate())?;
     let mut hangup = signal(SignalKind::hangup())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    let mut user1 = signal(SignalKind::user_defined1())?;
+    let mut user2 = signal(SignalKind::user_defined2())?;
     let panic_requested = std::env::var_os("RESTORE_DOCTOR_TEST_PANIC").is_some();
     let result = loop {
         if app.dirty {
@@ -111,11 +122,16 @@ pub async fn run(
             },
             Some(action) = actions.recv() => Some(action),
             _ = ticker.tick() => Some(Action::Tick),
-            _ = terminate.recv() => Some(Action::Quit),
-            _ = hangup.recv() => Some(Action::Quit),
+            _ = spinner.tick(), if app.busy() => Some(Action::Spin),
+            _ = terminate.recv() => Some(Action::ForceQuit),
+            _ = hangup.recv() => Some(Action::ForceQuit),
+            _ = interrupt.recv() => Some(Action::ForceQuit),
+            _ = quit.recv() => Some(Action::ForceQuit),
+            _ = user1.recv() => Some(Action::ForceQuit),
+            _ = user2.recv() => Some(Action::ForceQuit),
         };
         if let Some(action) = action {
-            for effect in app.update(action) {
+            for effect in app.update_at(action, epoch.elapsed()) {
                 runtime.execute(effect);
             }
         }

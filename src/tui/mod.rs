@@ -81,6 +81,7 @@ pub async fn run(session: Session, options: TuiOptions) -> Result<(), AppError> 
     let (sender, mut receiver) = mpsc::unbounded_channel();
     let mut runtime = runtime::Runtime::new(session, &options, sender, runtime::Clipboard::Osc52);
     let mut app = app::App::new(header, size);
+    app.wall_start = Some(time::OffsetDateTime::now_utc());
     for effect in app.start() {
         runtime.execute(effect);
     }

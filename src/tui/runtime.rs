@@ -126,6 +126,15 @@ impl Runtime {
                 let result = session.caller_identity().await.map_err(|e| e.to_string());
                 Some(Action::IdentityLoaded(result))
             }),
+            Effect::ReconcileJournal => {
+                let journal = self.journal.clone();
+                self.spawn(Group::Other, async move {
+                    let result = workflow::reconcile(&session, &journal)
+                        .await
+                        .map_err(|e| e.to_string());
+                    Some(Action::JournalReconciled(result))
+                });
+            }
             Effect::LoadJobs { generation } => {
                 self.abort(Group::Listing);
                 let (since, limit) = (self.since, self.limit);
@@ -196,27 +205,41 @@ impl Runtime {
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
                     let Some(writer) = writer else {
-                        return Some(Action::RerunStarted(Err(
-                            "this session is read-only: no restore was started".into(),
-                        )));
+                        return Some(Action::RerunStarted {
+                            job_id,
+                            result: Err("this session is read-only: no restore was started".into()),
+                        });
                     };
                     let new_job = match workflow::rerun(&session, &writer, &job_id).await {
                         Ok(id) => id,
-                        Err(e) => return Some(Action::RerunStarted(Err(e.to_string()))),
+                        Err(e) => {
+                            return Some(Action::RerunStarted {
+                                job_id,
+                                result: Err(e.to_string()),
+                            });
+                        }
                     };
-                    let _ = actions.send(Action::RerunStarted(Ok(new_job.clone())));
+                    let started = Action::RerunStarted {
+                        job_id: job_id.clone(),
+                        result: Ok(new_job.clone()),
+                    };
+                    log_outcome(&started);
+                    let _ = actions.send(started);
                     let result = workflow::follow_job(
                         &session,
                         &new_job,
                         FOLLOW_INTERVAL,
                         FOLLOW_TIMEOUT,
                         |progress| {
-                            let _ = actions.send(Action::RerunProgress(progress.clone()));
+                            let _ = actions.send(Action::RerunProgress {
+                                job_id: job_id.clone(),
+                                progress: progress.clone(),
+                            });
                         },
                     )
                     .await
                     .map_err(|e| e.to_string());
-                    Some(Action::RerunFinished(result))
+                    Some(Action::RerunFinished { job_id, result })
                 });
             }
             Effect::LoadJobJournal { job_id } => {
@@ -316,8 +339,14 @@ fn log_outcome(action: &Action) {
             ..
         } => tracing::info!(?outcome, "fix applied"),
         Action::Applied { result: Err(e), .. } => tracing::warn!("apply failed: {e}"),
-        Action::RerunStarted(Ok(job)) => tracing::info!("re-run started restore job {job}"),
-        Action::RerunStarted(Err(e)) => tracing::warn!("re-run failed: {e}"),
+        Action::RerunStarted {
+            result: Ok(job), ..
+        } => tracing::info!("re-run started restore job {job}"),
+        Action::RerunStarted { result: Err(e), .. } => tracing::warn!("re-run failed: {e}"),
+        Action::JournalReconciled(Ok(report)) if !report.is_empty() => {
+            tracing::info!(?report, "journal reconciled")
+        }
+        Action::JournalReconciled(Err(e)) => tracing::warn!("reconciling the journal failed: {e}"),
         Action::Undone(Ok(entry)) => tracing::info!("undone, journal entry {entry}"),
         Action::Undone(Err(e)) => tracing::warn!("undo failed: {e}"),
         Action::Exported(Err(e)) => tracing::warn!("export failed: {e}"),

@@ -223,3 +223,22 @@ pub fn applied(plan: &FixPlan, outcome: &ApplyOutcome) -> String {
     };
     format!("{wrote}, {verdict}.")
 }
+
+/// The notice when a re-run ends after its window was closed: the new job and how it ended.
+pub fn rerun_ended(source_job: &str, done: &crate::workflow::JobProgress) -> String {
+    let mut text = format!(
+        "re-run of restore job {source_job} ended: new job {} {}",
+        done.restore_job_id, done.status
+    );
+    match (&done.created_resource_arn, &done.status_message) {
+        (Some(arn), _) if done.status == crate::diagnosis::RestoreJobStatus::Completed => {
+            text.push_str(&format!(", created {arn}"));
+        }
+        (_, Some(message)) if done.status != crate::diagnosis::RestoreJobStatus::Completed => {
+            let short: String = message.chars().take(120).collect();
+            text.push_str(&format!(": {short}"));
+        }
+        _ => {}
+    }
+    text
+}

@@ -7,6 +7,7 @@ mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod modal;
+mod operations;
 mod panes;
 pub mod tree;
 mod update;
@@ -16,6 +17,8 @@ mod writes;
 mod tests;
 #[cfg(test)]
 mod tests_confirm;
+#[cfg(test)]
+mod tests_flight;
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,6 +31,9 @@ pub use confirmations::{plan_grant, scope_text};
 pub use modal::{
     CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, ExportModal,
     MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
+};
+pub use operations::{
+    NOTICE_LIFE, Notice, Operation, OperationKind, QUIT_WARNING, elapsed_text, reconcile_sentence,
 };
 pub use panes::DiagnosisLine;
 
@@ -136,6 +142,18 @@ pub struct App {
     pub status_ticks: u8,
     /// The journal entry being undone (its job's row loses `fixed` when the undo lands).
     pub undoing: Option<Box<crate::workflow::journal::JournalEntry>>,
+    /// The app's clock: time since it started, as the event loop last said ([`App::update_at`]).
+    pub clock: std::time::Duration,
+    /// The wall-clock time (UTC) at which `clock` was zero, when known.
+    pub wall_start: Option<time::OffsetDateTime>,
+    /// Work in flight, oldest first.
+    pub operations: Vec<Operation>,
+    /// Notices on screen, oldest first.
+    pub notices: Vec<Notice>,
+    /// `q` was pressed once while a write was in flight: the next `q` quits.
+    pub quit_armed: bool,
+    /// The rows are from an earlier listing: the last refresh failed at this time.
+    pub stale_since: Option<String>,
 }
 
 impl App {
@@ -163,12 +181,26 @@ impl App {
             frame: 0,
             undoing: None,
             status_ticks: 0,
+            clock: std::time::Duration::ZERO,
+            wall_start: None,
+            operations: Vec::new(),
+            notices: Vec::new(),
+            quit_armed: false,
+            stale_since: None,
         }
     }
 
-    /// The first effects: who we are and the job list.
+    /// [`App::update`] at `clock` (time since the app started): the event loop's entry, so
+    /// elapsed times and notices follow real time while tests stay deterministic.
+    pub fn update_at(&mut self, action: Action, clock: std::time::Duration) -> Vec<Effect> {
+        self.clock = clock;
+        self.update(action)
+    }
+
+    /// The first effects: who we are, settling what an earlier run left unresolved in the
+    /// journal, and the job list.
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::LoadIdentity];
+        let mut effects = vec![Effect::LoadIdentity, Effect::ReconcileJournal];
         effects.extend(self.update(Action::Refresh));
         effects
     }

@@ -293,14 +293,20 @@ fn a_failed_rerun_is_diagnosed_in_place() {
     assert!(
         matches!(effects.as_slice(), [Effect::Rerun { job_id }] if job_id == "4A1B2C3D-article")
     );
-    app.update(Action::RerunStarted(Ok("new-job".into())));
-    let effects = app.update(Action::RerunFinished(Ok(crate::workflow::JobProgress {
+    app.update(Action::RerunStarted {
+        job_id: "4A1B2C3D-article".into(),
+        result: Ok("new-job".into()),
+    });
+    let effects = app.update(Action::RerunFinished {
+        job_id: "4A1B2C3D-article".into(),
+        result: Ok(crate::workflow::JobProgress {
         restore_job_id: "new-job".into(),
         status: crate::diagnosis::RestoreJobStatus::Failed,
         percent_done: None,
         status_message: Some("Encoded authorization failure message: AQoDYXdzEJr1234567890abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".into()),
         created_resource_arn: None,
-    })));
+    }),
+    });
     assert!(
         matches!(effects.as_slice(), [Effect::Decode { .. }]),
         "{effects:?}"

@@ -2,7 +2,7 @@
 
 use super::PreviewState;
 use super::tree::{self, Node};
-use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, Pane};
+use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, OperationKind, Pane};
 use crate::tui::action::{Action, Effect};
 use crate::tui::keymap::Context;
 
@@ -13,16 +13,24 @@ impl App {
     /// Applies one action and returns the work it asks for.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
-        if !matches!(action, Action::Tick) {
+        if !matches!(action, Action::Tick | Action::Spin) {
             self.status_ticks = 0;
         }
         // A status line belongs to the event that caused it: the next key or result replaces it.
         if action.replaces_status() {
             self.status = None;
+            // The second `q` must follow the warning directly.
+            if !matches!(action, Action::Quit) {
+                self.quit_armed = false;
+            }
         }
         let context = self.context();
         match action {
             Action::Quit => {
+                self.quit();
+                Vec::new()
+            }
+            Action::ForceQuit => {
                 self.should_quit = true;
                 Vec::new()
             }
@@ -91,6 +99,7 @@ impl App {
             Action::Refresh => {
                 self.generation += 1;
                 self.list_state = ListState::Loading;
+                self.begin(OperationKind::Listing, None);
                 // Decodes in flight are aborted with the old listing; forget them.
                 self.decodes
                     .retain(|_, state| matches!(state, DecodeState::Done(_)));
@@ -103,6 +112,7 @@ impl App {
                     self.dirty = false;
                     return Vec::new();
                 }
+                self.end(OperationKind::Listing, None);
                 self.jobs_loaded(result)
             }
             Action::TokenDecoded {
@@ -152,6 +162,7 @@ impl App {
                     self.dirty = false;
                     return Vec::new();
                 }
+                self.end(OperationKind::Preview, None);
                 if let Some(preview) = self.preview_mut() {
                     preview.state = match result {
                         Ok(plan) => PreviewState::Ready(plan),
@@ -167,9 +178,11 @@ impl App {
                     self.read_only_refusal("Undo");
                     return Vec::new();
                 }
+                self.begin(OperationKind::FindUndo, None);
                 vec![Effect::FindUndo]
             }
             Action::UndoTargetFound(result) => {
+                self.end(OperationKind::FindUndo, None);
                 match result {
                     Ok(entry) => self
                         .modals
@@ -198,23 +211,48 @@ impl App {
                 token,
                 result,
             } => self.applied(&plan, token, result),
-            Action::RerunStarted(result) => {
-                if let Some(progress) = self.progress_mut() {
-                    match result {
-                        Ok(job) => progress.new_job = Some(job),
-                        Err(reason) => progress.error = Some(reason),
+            Action::RerunStarted { job_id, result } => {
+                self.end(OperationKind::RerunStart, Some(&job_id));
+                if result.is_ok() {
+                    self.begin(OperationKind::RerunFollow, Some(&job_id));
+                }
+                match (self.progress_for(&job_id), result) {
+                    (Some(progress), Ok(job)) => progress.new_job = Some(job),
+                    (Some(progress), Err(reason)) => progress.error = Some(reason),
+                    (None, Ok(_)) => {}
+                    (None, Err(reason)) => self.notify(
+                        format!("re-run of restore job {job_id} did not start: {reason}"),
+                        true,
+                    ),
+                }
+                Vec::new()
+            }
+            Action::RerunProgress { job_id, progress } => {
+                if let Some(modal) = self.progress_for(&job_id) {
+                    modal.progress = Some(progress);
+                }
+                Vec::new()
+            }
+            Action::RerunFinished { job_id, result } => {
+                self.end(OperationKind::RerunFollow, Some(&job_id));
+                self.rerun_finished(&job_id, result)
+            }
+            Action::JournalReconciled(result) => {
+                match result {
+                    Ok(report) => {
+                        if let Some(sentence) = super::reconcile_sentence(&report) {
+                            self.notify(sentence, false);
+                        }
                     }
+                    Err(reason) => self.notify(
+                        format!("journal: could not reconcile unresolved writes: {reason}"),
+                        true,
+                    ),
                 }
                 Vec::new()
             }
-            Action::RerunProgress(update) => {
-                if let Some(progress) = self.progress_mut() {
-                    progress.progress = Some(update);
-                }
-                Vec::new()
-            }
-            Action::RerunFinished(result) => self.rerun_finished(result),
             Action::Undone(result) => {
+                self.end(OperationKind::Undo, None);
                 let entry = self.undoing.take();
                 if result.is_ok()
                     && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
@@ -269,13 +307,18 @@ impl App {
                 Vec::new()
             }
             Action::Tick => {
-                self.frame = self.frame.wrapping_add(1);
                 self.status_ticks = self.status_ticks.saturating_add(1);
-                // Redraw only when the status line expires.
-                self.dirty = self.status.is_some() && self.status_ticks >= STATUS_TICKS;
-                if self.dirty {
+                // Redraw only when the status line or a notice expires.
+                let status_expired = self.status.is_some() && self.status_ticks >= STATUS_TICKS;
+                if status_expired {
                     self.status = None;
                 }
+                self.dirty = self.expire_notices() || status_expired;
+                Vec::new()
+            }
+            Action::Spin => {
+                self.frame = self.frame.wrapping_add(1);
+                self.dirty = self.busy();
                 Vec::new()
             }
             Action::Click(column, row) => {
@@ -350,6 +393,13 @@ impl App {
             Ok(jobs) => jobs,
             Err(reason) => {
                 self.list_state = ListState::Failed(reason.clone());
+                // The old rows stay, marked with when they stopped being current.
+                if !self.jobs.is_empty() && self.stale_since.is_none() {
+                    self.stale_since = Some(
+                        self.wall_time()
+                            .unwrap_or_else(|| "the last refresh".into()),
+                    );
+                }
                 self.modals.push(Modal::Message(MessageModal::error(
                     "Cannot list restore jobs",
                     &reason,
@@ -372,6 +422,7 @@ impl App {
             })
             .collect();
         self.list_state = ListState::Loaded;
+        self.stale_since = None;
         // Row indices changed with the new listing: keep the selected job by its ID.
         self.visible.clear();
         self.refilter();

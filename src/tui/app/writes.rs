@@ -2,7 +2,8 @@
 //! (and refused with a reason in read-only mode).
 
 use super::{
-    App, DecodeState, MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
+    App, DecodeState, MessageModal, Modal, OperationKind, PendingWrite, PreviewModal, PreviewState,
+    ProgressModal,
 };
 use crate::diagnosis::Scope;
 use crate::tui::action::Effect;
@@ -20,9 +21,10 @@ impl App {
         })
     }
 
-    pub(super) fn progress_mut(&mut self) -> Option<&mut ProgressModal> {
+    /// The progress modal of the re-run of `job_id`, while it is open.
+    pub(super) fn progress_for(&mut self, job_id: &str) -> Option<&mut ProgressModal> {
         self.modals.iter_mut().rev().find_map(|m| match m {
-            Modal::Progress(p) => Some(p),
+            Modal::Progress(p) if p.source_job == job_id => Some(p),
             _ => None,
         })
     }
@@ -72,6 +74,7 @@ impl App {
             }
             Some(DecodeState::Done(_)) => {
                 let effect = self.preview_effect(&job_id, Scope::Exact);
+                self.begin(OperationKind::Preview, Some(&job_id));
                 self.modals.push(Modal::Preview(PreviewModal {
                     job_id,
                     token,
@@ -96,6 +99,7 @@ impl App {
         preview.state = PreviewState::Loading;
         preview.scroll = 0;
         let job_id = preview.job_id.clone();
+        self.begin(OperationKind::Preview, Some(&job_id));
         self.preview_effect(&job_id, scope).into_iter().collect()
     }
 
@@ -165,12 +169,14 @@ impl App {
         self.modals.pop();
         match confirm.pending {
             PendingWrite::Apply { plan, token } => {
+                self.begin(OperationKind::Apply, plan.job_id.as_deref());
                 if let Some(preview) = self.preview_mut() {
                     preview.state = PreviewState::Applying(plan.clone());
                 }
                 vec![Effect::Apply { plan, token }]
             }
             PendingWrite::Rerun { job_id } => {
+                self.begin(OperationKind::RerunStart, Some(&job_id));
                 self.modals.push(Modal::Progress(ProgressModal {
                     source_job: job_id.clone(),
                     new_job: None,
@@ -181,7 +187,7 @@ impl App {
                 vec![Effect::Rerun { job_id }]
             }
             PendingWrite::Undo(entry) => {
-                self.status = Some("undoing…".into());
+                self.begin(OperationKind::Undo, None);
                 self.undoing = Some(entry.clone());
                 vec![Effect::Undo(entry)]
             }
@@ -194,6 +200,7 @@ impl App {
         token: Option<String>,
         result: Result<ApplyOutcome, String>,
     ) -> Vec<Effect> {
+        self.end(OperationKind::Apply, None);
         // The preview may have been closed while the write ran; the result still lands.
         if matches!(self.modals.last(), Some(Modal::Preview(_))) {
             self.modals.pop();
@@ -227,22 +234,36 @@ impl App {
 
     pub(super) fn rerun_finished(
         &mut self,
+        job_id: &str,
         result: Result<crate::workflow::JobProgress, String>,
     ) -> Vec<Effect> {
         let generation = self.generation;
         let mut effects = Vec::new();
-        let mut new_token = None;
-        if let Some(progress) = self.progress_mut() {
-            match result {
+        let new_token = match &result {
+            Ok(done) if done.status == crate::diagnosis::RestoreJobStatus::Failed => {
+                encoded_message_in(done.status_message.as_deref())
+            }
+            _ => None,
+        };
+        match self.progress_for(job_id) {
+            Some(progress) => match result {
                 Ok(done) => {
-                    if done.status == crate::diagnosis::RestoreJobStatus::Failed {
-                        progress.failure_token = encoded_message_in(done.status_message.as_deref());
-                        new_token = progress.failure_token.clone();
-                    }
+                    progress.failure_token = new_token.clone();
                     progress.progress = Some(done);
                 }
                 Err(reason) => progress.error = Some(reason),
-            }
+            },
+            // Its window was closed: say how it ended wherever the user is now.
+            None => match result {
+                Ok(done) => {
+                    let failed = done.status != crate::diagnosis::RestoreJobStatus::Completed;
+                    self.notify(super::confirmations::rerun_ended(job_id, &done), failed);
+                }
+                Err(reason) => self.notify(
+                    format!("re-run of restore job {job_id}: following it stopped: {reason}"),
+                    true,
+                ),
+            },
         }
         if let Some(token) = new_token
             && !self.decodes.contains_key(&token)

@@ -1,5 +1,5 @@
-//! The footer: the focused context's key hints (from the keymap), or the filter being typed,
-//! or a status line.
+//! The footer: the filter being typed or a status line, what is running (spinner and elapsed
+//! time), then the focused context's key hints (from the keymap).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,6 +24,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Style::new().fg(Color::Yellow),
         ));
         spans.push(Span::from("  "));
+    }
+    for line in app.operation_lines() {
+        spans.push(Span::styled(
+            format!(" {line} "),
+            Style::new().fg(Color::Cyan),
+        ));
     }
     for (label, description) in keymap::hints_where(context, |action| app.offers(context, action)) {
         spans.push(Span::from(format!(" {label}")).bold().fg(Color::Cyan));

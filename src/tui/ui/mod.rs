@@ -10,13 +10,14 @@ mod header;
 mod help;
 mod jobs_table;
 mod message;
+mod notices;
 mod preview;
 mod progress;
 mod summary;
 mod too_small;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_sizes;
 
@@ -51,7 +52,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     footer::render(app, frame, areas.footer);
     for modal in &app.modals {
         match modal {
-            Modal::Preview(preview) => preview::render(preview, frame, area),
+            Modal::Preview(preview) => preview::render(app, preview, frame, area),
             Modal::Confirm(confirm) => confirm::render(confirm, frame, area),
             Modal::Message(message) => message::render(message, frame, area),
             Modal::Help {
@@ -64,6 +65,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             Modal::Describe(describe) => describe::render(app, describe, frame, area),
         }
     }
+    notices::render(app, frame, area, areas.footer);
 }
 
 /// A rectangle of `width` x `height` (clamped) centred in `area`.

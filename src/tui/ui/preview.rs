@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use similar::{ChangeTag, TextDiff};
 
-use crate::tui::app::{PreviewModal, PreviewState};
+use crate::tui::app::{App, OperationKind, PreviewModal, PreviewState};
 use crate::workflow::FixPlan;
 
 fn field(name: &str, value: String) -> Line<'static> {
@@ -95,7 +95,7 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
 }
 
 /// Draws the preview modal.
-pub fn render(preview: &PreviewModal, frame: &mut Frame, area: Rect) {
+pub fn render(app: &App, preview: &PreviewModal, frame: &mut Frame, area: Rect) {
     let modal = super::centered(
         area,
         area.width.saturating_sub(8),
@@ -111,8 +111,10 @@ pub fn render(preview: &PreviewModal, frame: &mut Frame, area: Rect) {
         );
     let lines = match &preview.state {
         PreviewState::Loading => vec![Line::from(format!(
-            "Reading the target's policies from IAM ({} scope)…",
-            preview.scope.as_str()
+            "Reading the target's policies from IAM ({} scope)… {}",
+            preview.scope.as_str(),
+            app.running(OperationKind::Preview, None)
+                .unwrap_or_default()
         ))],
         PreviewState::Failed(reason) => vec![
             Line::from("No fix can be previewed.").red().bold(),
@@ -120,7 +122,12 @@ pub fn render(preview: &PreviewModal, frame: &mut Frame, area: Rect) {
         ],
         PreviewState::Ready(plan) => plan_lines(plan),
         PreviewState::Applying(plan) => {
-            let mut lines = vec![Line::from("Applying and verifying…").yellow().bold()];
+            let spin = app.running(OperationKind::Apply, None).unwrap_or_default();
+            let mut lines = vec![
+                Line::from(format!("Applying and verifying… {spin}"))
+                    .yellow()
+                    .bold(),
+            ];
             lines.extend(plan_lines(plan));
             lines
         }

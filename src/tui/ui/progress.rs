@@ -7,7 +7,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::diagnosis::RestoreJobStatus;
-use crate::tui::app::{App, DecodeState, ProgressModal};
+use crate::tui::app::{App, DecodeState, OperationKind, ProgressModal};
 
 /// Draws the progress modal.
 pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect) {
@@ -16,10 +16,21 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
         "Re-run of restore job {}",
         progress.source_job
     ))];
+    let source = Some(progress.source_job.as_str());
     match &progress.new_job {
         Some(job) => lines.push(Line::from(format!("New restore job: {job}"))),
-        None if progress.error.is_none() => lines.push(Line::from("Starting the restore…")),
+        None if progress.error.is_none() => lines.push(Line::from(format!(
+            "Starting the restore (reading the job's metadata, StartRestoreJob)… {}",
+            app.running(OperationKind::RerunStart, source)
+                .unwrap_or_default()
+        ))),
         None => {}
+    }
+    let following = app.running(OperationKind::RerunFollow, source);
+    if progress.progress.is_none()
+        && let Some(spin) = &following
+    {
+        lines.push(Line::from(format!("Waiting for its first status… {spin}")));
     }
     if let Some(status) = &progress.progress {
         let colour = match status.status {
@@ -32,8 +43,12 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
             .as_deref()
             .map(|p| format!(" ({p}%)"))
             .unwrap_or_default();
+        let spin = following
+            .as_deref()
+            .map(|s| format!("  {s}"))
+            .unwrap_or_default();
         lines.push(
-            Line::from(format!("Status: {}{percent}", status.status))
+            Line::from(format!("Status: {}{percent}{spin}", status.status))
                 .fg(colour)
                 .bold(),
         );

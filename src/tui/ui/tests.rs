@@ -8,7 +8,7 @@ use crate::tui::action::Action;
 use crate::tui::app::fixtures::{self, app};
 use crate::tui::app::{App, PreviewState};
 
-pub(super) fn draw(app: &App) -> String {
+pub(crate) fn draw(app: &App) -> String {
     let (width, height) = app.size;
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
     terminal
@@ -185,14 +185,20 @@ fn rerun_progress() {
     let mut app = app(false, (160, 45));
     app.update(Action::AskRerun);
     app.update(Action::Confirm);
-    app.update(Action::RerunStarted(Ok("8E5F6071-rerun".into())));
-    app.update(Action::RerunProgress(crate::workflow::JobProgress {
-        restore_job_id: "8E5F6071-rerun".into(),
-        status: crate::diagnosis::RestoreJobStatus::Running,
-        percent_done: Some("40.0".into()),
-        status_message: None,
-        created_resource_arn: None,
-    }));
+    app.update(Action::RerunStarted {
+        job_id: "4A1B2C3D-article".into(),
+        result: Ok("8E5F6071-rerun".into()),
+    });
+    app.update(Action::RerunProgress {
+        job_id: "4A1B2C3D-article".into(),
+        progress: crate::workflow::JobProgress {
+            restore_job_id: "8E5F6071-rerun".into(),
+            status: crate::diagnosis::RestoreJobStatus::Running,
+            percent_done: Some("40.0".into()),
+            status_message: None,
+            created_resource_arn: None,
+        },
+    });
     insta::assert_snapshot!(draw(&app));
 }
 
@@ -201,14 +207,20 @@ fn rerun_completed() {
     let mut app = app(false, (160, 45));
     app.update(Action::AskRerun);
     app.update(Action::Confirm);
-    app.update(Action::RerunStarted(Ok("8E5F6071-rerun".into())));
-    app.update(Action::RerunFinished(Ok(crate::workflow::JobProgress {
-        restore_job_id: "8E5F6071-rerun".into(),
-        status: crate::diagnosis::RestoreJobStatus::Completed,
-        percent_done: Some("100.0".into()),
-        status_message: None,
-        created_resource_arn: Some("arn:aws:ec2:us-east-1:111122223333:instance/i-0abc".into()),
-    })));
+    app.update(Action::RerunStarted {
+        job_id: "4A1B2C3D-article".into(),
+        result: Ok("8E5F6071-rerun".into()),
+    });
+    app.update(Action::RerunFinished {
+        job_id: "4A1B2C3D-article".into(),
+        result: Ok(crate::workflow::JobProgress {
+            restore_job_id: "8E5F6071-rerun".into(),
+            status: crate::diagnosis::RestoreJobStatus::Completed,
+            percent_done: Some("100.0".into()),
+            status_message: None,
+            created_resource_arn: Some("arn:aws:ec2:us-east-1:111122223333:instance/i-0abc".into()),
+        }),
+    });
     let screen = draw(&app);
     assert!(screen.contains("COMPLETED"));
     insta::assert_snapshot!(screen);
