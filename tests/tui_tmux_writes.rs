@@ -45,7 +45,7 @@ fn q_during_an_inflight_apply_asks_then_quits_and_the_next_run_reconciles() {
     if !common::peer_present("tmux", tmux_present()) {
         return;
     }
-    let sandbox = SandboxProcess::start(&["--hold-reply", "PutRolePolicy=5000"]);
+    let sandbox = SandboxProcess::start(&["--hold-reply", "PutRolePolicy=20000"]);
     let state = tempfile::tempdir().expect("tempdir");
     let journal = state.path().join("journal.jsonl");
     let tmux = Tmux::new("inflight");
@@ -63,7 +63,7 @@ fn q_during_an_inflight_apply_asks_then_quits_and_the_next_run_reconciles() {
     tmux.keys(&["q"]);
     let screen = tmux.wait_for(
         &["a write is in flight: wait, or press q again to quit and leave it to reconcile"],
-        Duration::from_secs(5),
+        Duration::from_secs(15),
     );
     assert!(
         !screen.contains("Fix applied"),
