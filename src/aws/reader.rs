@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use aws_sdk_backup::primitives::DateTime;
-use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum};
 use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 
@@ -307,48 +306,12 @@ impl Session {
         resource: &str,
         context: &[(String, Vec<String>)],
     ) -> Result<SimulationResult, AwsError> {
-        let mut request = self
-            .clients()
-            .iam
-            .simulate_principal_policy()
-            .policy_source_arn(source_arn)
-            .action_names(action)
-            .resource_arns(resource);
-        for (key, values) in context {
-            let boolean = values.len() == 1 && (values[0] == "true" || values[0] == "false");
-            let kind = match (boolean, values.len()) {
-                (true, _) => ContextKeyTypeEnum::Boolean,
-                (false, 1) => ContextKeyTypeEnum::String,
-                _ => ContextKeyTypeEnum::StringList,
-            };
-            request = request.context_entries(
-                ContextEntry::builder()
-                    .context_key_name(key)
-                    .set_context_key_values(Some(values.clone()))
-                    .context_key_type(kind)
-                    .build(),
-            );
-        }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| classify("SimulatePrincipalPolicy", e))?;
-        let result = out.evaluation_results().first().ok_or_else(|| {
-            AwsError::new(
-                AwsErrorKind::Other,
-                "SimulatePrincipalPolicy returned no result",
-            )
-        })?;
-        use aws_sdk_iam::types::PolicyEvaluationDecisionType as IamDecision;
-        let decision = match result.eval_decision() {
-            IamDecision::Allowed => Decision::Allowed,
-            IamDecision::ExplicitDeny => Decision::ExplicitDeny,
-            // implicitDeny, and anything IAM adds later: not allowed is the safe reading.
-            _ => Decision::ImplicitDeny,
-        };
+        let result = self
+            .simulate_with(source_arn, action, resource, context, &[], None)
+            .await?;
         Ok(SimulationResult {
-            decision,
-            missing_context_values: result.missing_context_values().to_vec(),
+            decision: result.decision,
+            missing_context_values: result.missing_context_values,
         })
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::fix::{fingerprint, sha256_hex};
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use super::{ApplyOutcome, FixPlan, Verification, WorkflowError};
-use crate::aws::{AwsErrorKind, Session, Writer};
+use crate::aws::{AwsErrorKind, LayeredSimulation, Session, Writer};
 use crate::diagnosis::evaluate::{Decision, statements_of};
 use crate::diagnosis::merge::{self, equivalent};
 use crate::diagnosis::report::diagnosis_request_context;
@@ -63,15 +63,20 @@ pub async fn apply_fix(
     let after: Value = serde_json::from_str(&plan.proposed_text)
         .map_err(|e| WorkflowError::BadInput(format!("the previewed document is not JSON: {e}")))?;
     // Proven before the write: IAM's simulator with the proposed document and the boundary.
-    if let Verification::Denied {
-        decision,
-        missing_context_values,
-    } = prove(session, plan).await
-        && missing_context_values.is_empty()
+    if let Ok(proof) = simulate_plan(session, plan).await
+        && proof.decision != Decision::Allowed
+        && proof.missing_context_values.is_empty()
     {
+        let layer = if proof.allowed_by_boundary == Some(false) {
+            ": the permissions boundary does not allow it, so its owner must change the boundary"
+        } else if proof.allowed_by_organizations == Some(false) {
+            ": a service control policy denies it, so the organization's administrator must change it"
+        } else {
+            "; nothing was written"
+        };
         return Err(WorkflowError::Refused(format!(
-            "not writing: IAM's policy simulator says the request would still be denied ({decision}) with the proposed document{}",
-            blocking_layer_hint(session, plan).await
+            "not writing: IAM's policy simulator says the request would still be denied ({}) with the proposed document{layer}",
+            proof.decision
         )));
     }
     let entry = JournalEntry {
@@ -297,20 +302,7 @@ fn record_after_write(journal: &Journal, entry: &JournalEntry) -> Result<(), Wor
 /// (`PolicyInputList`) and the principal's boundary (`PermissionsBoundaryPolicyInputList`),
 /// before anything is written; where it cannot run, says why (the local check stands).
 pub async fn prove(session: &Session, plan: &FixPlan) -> Verification {
-    let request = diagnosis_request_context(&plan.diagnosis);
-    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
-    let boundary = plan.boundary_document.as_ref().map(Value::to_string);
-    match session
-        .simulate_with(
-            &plan.target_arn,
-            &request.action,
-            &request.resource,
-            &context,
-            std::slice::from_ref(&plan.proposed_text),
-            boundary.as_deref(),
-        )
-        .await
-    {
+    match simulate_plan(session, plan).await {
         Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
         Ok(result) => Verification::Denied {
             decision: result.decision,
@@ -322,12 +314,14 @@ pub async fn prove(session: &Session, plan: &FixPlan) -> Verification {
     }
 }
 
-/// Which layer the simulator blames, as a clause for a refusal.
-async fn blocking_layer_hint(session: &Session, plan: &FixPlan) -> String {
+async fn simulate_plan(
+    session: &Session,
+    plan: &FixPlan,
+) -> Result<LayeredSimulation, crate::aws::AwsError> {
     let request = diagnosis_request_context(&plan.diagnosis);
     let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
     let boundary = plan.boundary_document.as_ref().map(Value::to_string);
-    match session
+    session
         .simulate_with(
             &plan.target_arn,
             &request.action,
@@ -337,15 +331,6 @@ async fn blocking_layer_hint(session: &Session, plan: &FixPlan) -> String {
             boundary.as_deref(),
         )
         .await
-    {
-        Ok(r) if r.allowed_by_boundary == Some(false) => {
-            ": the permissions boundary does not allow it, so its owner must change the boundary".into()
-        }
-        Ok(r) if r.allowed_by_organizations == Some(false) => {
-            ": a service control policy denies it, so the organization's administrator must change it".into()
-        }
-        _ => "; nothing was written".into(),
-    }
 }
 
 fn unavailable_reason(error: &crate::aws::AwsError) -> String {
