@@ -301,13 +301,35 @@ impl Session {
         resource: &str,
         context: &[(String, Vec<String>)],
     ) -> Result<SimulationResult, AwsError> {
+        let results = self
+            .simulate_principal_policy_actions(source_arn, &[action], resource, context)
+            .await?;
+        results.into_iter().next().map(|(_, r)| r).ok_or_else(|| {
+            AwsError::new(
+                AwsErrorKind::Other,
+                "SimulatePrincipalPolicy returned no result",
+            )
+        })
+    }
+
+    /// IAM's simulation of several actions on one resource by `source_arn`, with one set of
+    /// context keys: each action with its result, in IAM's order (every page).
+    pub async fn simulate_principal_policy_actions(
+        &self,
+        source_arn: &str,
+        actions: &[&str],
+        resource: &str,
+        context: &[(String, Vec<String>)],
+    ) -> Result<Vec<(String, SimulationResult)>, AwsError> {
         let mut request = self
             .clients()
             .iam
             .simulate_principal_policy()
             .policy_source_arn(source_arn)
-            .action_names(action)
             .resource_arns(resource);
+        for action in actions {
+            request = request.action_names(*action);
+        }
         for (key, values) in context {
             let boolean = values.len() == 1 && (values[0] == "true" || values[0] == "false");
             let kind = match (boolean, values.len()) {
@@ -323,27 +345,49 @@ impl Session {
                     .build(),
             );
         }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| classify("SimulatePrincipalPolicy", e))?;
-        let result = out.evaluation_results().first().ok_or_else(|| {
-            AwsError::new(
-                AwsErrorKind::Other,
-                "SimulatePrincipalPolicy returned no result",
-            )
-        })?;
         use aws_sdk_iam::types::PolicyEvaluationDecisionType as IamDecision;
-        let decision = match result.eval_decision() {
-            IamDecision::Allowed => Decision::Allowed,
-            IamDecision::ExplicitDeny => Decision::ExplicitDeny,
-            // implicitDeny, and anything IAM adds later: not allowed is the safe reading.
-            _ => Decision::ImplicitDeny,
-        };
-        Ok(SimulationResult {
-            decision,
-            missing_context_values: result.missing_context_values().to_vec(),
-        })
+        let mut results = Vec::new();
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("SimulatePrincipalPolicy", e))?;
+            for result in page.evaluation_results() {
+                let decision = match result.eval_decision() {
+                    IamDecision::Allowed => Decision::Allowed,
+                    IamDecision::ExplicitDeny => Decision::ExplicitDeny,
+                    // implicitDeny, and anything IAM adds later: not allowed is the safe reading.
+                    _ => Decision::ImplicitDeny,
+                };
+                results.push((
+                    result.eval_action_name().to_string(),
+                    SimulationResult {
+                        decision,
+                        missing_context_values: result.missing_context_values().to_vec(),
+                    },
+                ));
+            }
+        }
+        Ok(results)
+    }
+
+    /// The ARNs of the managed policies attached to a role (every page).
+    pub async fn attached_role_policies(&self, role: &str) -> Result<Vec<String>, AwsError> {
+        let mut pages = self
+            .clients()
+            .iam
+            .list_attached_role_policies()
+            .role_name(role)
+            .into_paginator()
+            .send();
+        let mut arns = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("ListAttachedRolePolicies", e))?;
+            arns.extend(
+                page.attached_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string)),
+            );
+        }
+        Ok(arns)
     }
 }
 

@@ -22,6 +22,22 @@ pub enum PrincipalType {
     Unknown,
 }
 
+/// The account field of `arn` when it is not an account ID (twelve digits) as IAM writes one:
+/// a redacted paste (`1111-2222-3333`, `<account>`, `XXXXXXXXXXXX`). Empty account fields (S3,
+/// IAM's own `aws` managed policies) and non-ARNs are not redactions.
+pub fn redacted_account(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return None;
+    }
+    let account = parts[4];
+    let valid = account.is_empty()
+        || account == "aws"
+        || account == "*"
+        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    (!valid).then_some(account)
+}
+
 /// The parsed principal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Principal {

@@ -9,6 +9,7 @@ mod fix;
 pub mod journal;
 mod reconcile;
 mod restore;
+mod restore_round;
 mod types;
 mod undo;
 
