@@ -215,4 +215,23 @@ mod tests {
         let assumed = Principal::parse("arn:aws:sts::1:assumed-role/R/s");
         assert_eq!(assumed.session.as_deref(), Some("s"));
     }
+
+    #[test]
+    fn redacted_accounts_are_told_from_account_ids() {
+        for arn in [
+            "arn:aws:iam::1111-2222-3333:role/R",
+            "arn:aws:sts::<account>:assumed-role/R/s",
+            "arn:aws:iam::123:role/R",
+        ] {
+            assert!(redacted_account(arn).is_some(), "{arn}");
+        }
+        for arn in [
+            "arn:aws:iam::111122223333:role/R",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "*",
+        ] {
+            assert_eq!(redacted_account(arn), None, "{arn}");
+        }
+    }
 }
