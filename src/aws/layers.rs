@@ -24,6 +24,26 @@ pub struct LayeredSimulation {
     pub missing_context_values: Vec<String>,
 }
 
+/// A simulation's context keys, typed as the values read (`true`/`false` as booleans).
+pub(super) fn context_entries(context: &[(String, Vec<String>)]) -> Vec<ContextEntry> {
+    context
+        .iter()
+        .map(|(key, values)| {
+            let boolean = values.len() == 1 && (values[0] == "true" || values[0] == "false");
+            let kind = match (boolean, values.len()) {
+                (true, _) => ContextKeyTypeEnum::Boolean,
+                (false, 1) => ContextKeyTypeEnum::String,
+                _ => ContextKeyTypeEnum::StringList,
+            };
+            ContextEntry::builder()
+                .context_key_name(key)
+                .set_context_key_values(Some(values.clone()))
+                .context_key_type(kind)
+                .build()
+        })
+        .collect()
+}
+
 fn url_decoded(text: &str) -> Result<Value, AwsError> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
@@ -154,21 +174,7 @@ impl Session {
         if let Some(boundary) = boundary {
             request = request.permissions_boundary_policy_input_list(boundary);
         }
-        for (key, values) in context {
-            let boolean = values.len() == 1 && (values[0] == "true" || values[0] == "false");
-            let kind = match (boolean, values.len()) {
-                (true, _) => ContextKeyTypeEnum::Boolean,
-                (false, 1) => ContextKeyTypeEnum::String,
-                _ => ContextKeyTypeEnum::StringList,
-            };
-            request = request.context_entries(
-                ContextEntry::builder()
-                    .context_key_name(key)
-                    .set_context_key_values(Some(values.clone()))
-                    .context_key_type(kind)
-                    .build(),
-            );
-        }
+        request = request.set_context_entries(Some(context_entries(context)));
         let out = request
             .send()
             .await

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::Session;
 use super::error::{AwsError, AwsErrorKind, classify};
+use super::layers::context_entries;
 use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::{RestoreJobStatus, TargetType};
 
@@ -306,13 +307,58 @@ impl Session {
         resource: &str,
         context: &[(String, Vec<String>)],
     ) -> Result<SimulationResult, AwsError> {
-        let result = self
-            .simulate_with(source_arn, action, resource, context, &[], None)
+        let results = self
+            .simulate_principal_policy_actions(source_arn, &[action], resource, context)
             .await?;
-        Ok(SimulationResult {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
+        results.into_iter().next().map(|(_, r)| r).ok_or_else(|| {
+            AwsError::new(
+                AwsErrorKind::Other,
+                "SimulatePrincipalPolicy returned no result",
+            )
         })
+    }
+
+    /// IAM's simulation of several actions on one resource by `source_arn`, with one set of
+    /// context keys: each action with its result, in IAM's order (every page).
+    pub async fn simulate_principal_policy_actions(
+        &self,
+        source_arn: &str,
+        actions: &[&str],
+        resource: &str,
+        context: &[(String, Vec<String>)],
+    ) -> Result<Vec<(String, SimulationResult)>, AwsError> {
+        let mut request = self
+            .clients()
+            .iam
+            .simulate_principal_policy()
+            .policy_source_arn(source_arn)
+            .resource_arns(resource);
+        for action in actions {
+            request = request.action_names(*action);
+        }
+        request = request.set_context_entries(Some(context_entries(context)));
+        use aws_sdk_iam::types::PolicyEvaluationDecisionType as IamDecision;
+        let mut results = Vec::new();
+        let mut pages = request.into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| classify("SimulatePrincipalPolicy", e))?;
+            for result in page.evaluation_results() {
+                let decision = match result.eval_decision() {
+                    IamDecision::Allowed => Decision::Allowed,
+                    IamDecision::ExplicitDeny => Decision::ExplicitDeny,
+                    // implicitDeny, and anything IAM adds later: not allowed is the safe reading.
+                    _ => Decision::ImplicitDeny,
+                };
+                results.push((
+                    result.eval_action_name().to_string(),
+                    SimulationResult {
+                        decision,
+                        missing_context_values: result.missing_context_values().to_vec(),
+                    },
+                ));
+            }
+        }
+        Ok(results)
     }
 }
 

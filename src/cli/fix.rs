@@ -115,6 +115,18 @@ fn print_preview(plan: &FixPlan) {
         plan.size, plan.quota
     );
     println!("Diagnosis: {}", super::printable(&plan.diagnosis.summary));
+    for added in &plan.diagnosis.also_needed {
+        println!(
+            "Also:      {} on {}: {} ({}), denied by IAM today",
+            added.action, added.resource, added.label, added.restore_type
+        );
+    }
+    for note in &plan.diagnosis.notes {
+        println!("Note:      {}", super::printable(note));
+    }
+    for alternative in &plan.diagnosis.wider_alternatives {
+        println!("Wider:     {}", super::printable(&alternative.sentence));
+    }
     println!();
     if plan.already_in_place {
         println!("The fix is already in place: nothing to write.");

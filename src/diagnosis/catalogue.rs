@@ -2,9 +2,16 @@
 //! synthesis (the recommended condition), local verification (the condition keys IAM evaluates
 //! that a decoded message may leave out) and the sandbox's authorization engine (the same hidden
 //! keys, so the sandbox denies exactly what IAM would) all read it. Adding an action is adding
-//! one entry.
+//! one entry. What each restore type needs (the actions a restore of EBS, EC2, … makes, after
+//! AWS's managed restore policies) is in `catalogue/restores.rs`.
 
 use std::collections::BTreeMap;
+
+mod restores;
+pub use restores::{
+    RESTORE_NEEDS, RESTORES_POLICY_ARN, RestoreAction, RestoreNeeds, S3_RESTORE_POLICY_ARN,
+    also_needed_actions, resource_kind, restore_needs,
+};
 
 use serde_json::{Value, json};
 

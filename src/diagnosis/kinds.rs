@@ -45,6 +45,21 @@ pub enum DenialSource {
     PlainText,
 }
 
+/// What local evaluation said about a fix (the `local_verification` field of a fix).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum LocalVerification {
+    /// The decoded request would be allowed with the fix.
+    Allowed,
+    /// It would still not be allowed.
+    NotAllowed,
+    /// The request could not be evaluated (e.g. a redacted account ID): no verdict either way.
+    NotDone {
+        /// Why.
+        reason: String,
+    },
+}
+
 /// A restore job's status, as AWS Backup's `RestoreJobStatus` enum has it. A status AWS adds
 /// later is kept verbatim as [`RestoreJobStatus::Other`] rather than dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

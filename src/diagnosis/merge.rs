@@ -133,6 +133,25 @@ pub fn merge(
     })
 }
 
+/// Merges every statement of `statements` in turn (a fix and the statements its restore also
+/// needs): changed when any of them was added.
+pub fn merge_all(
+    existing: Option<&Value>,
+    statements: &[&Value],
+    other_inline_size: usize,
+    quota: usize,
+) -> Result<Merged, MergeError> {
+    let mut document = existing.cloned();
+    let mut result = None;
+    for statement in statements {
+        let merged = merge(document.as_ref(), statement, other_inline_size, quota)?;
+        let changed = merged.changed || result.as_ref().is_some_and(|r: &Merged| r.changed);
+        document = Some(merged.document.clone());
+        result = Some(Merged { changed, ..merged });
+    }
+    result.ok_or_else(|| MergeError::InvalidExisting("no statement to merge".into()))
+}
+
 /// Two statements are equivalent when they grant the same thing: same effect, same actions
 /// (case-insensitive), same resources, same conditions (a single string equals a one-item list).
 pub fn equivalent(a: &Value, b: &Value) -> bool {
@@ -231,6 +250,26 @@ mod tests {
         )
         .unwrap();
         assert!(!twice.changed);
+    }
+
+    #[test]
+    fn merge_all_adds_each_statement_once() {
+        let other = json!({"Sid":"RestoreDoctorY","Effect":"Allow","Action":"kms:Decrypt","Resource":"arn:aws:kms:r:1:key/k"});
+        let both = merge_all(None, &[&fix(), &other], 0, ROLE_INLINE_QUOTA).unwrap();
+        assert!(both.changed);
+        assert_eq!(both.document["Statement"].as_array().unwrap().len(), 2);
+        // The fix already in place, the other statement not: still a change.
+        let only_fix = merge(None, &fix(), 0, ROLE_INLINE_QUOTA).unwrap().document;
+        let again = merge_all(Some(&only_fix), &[&fix(), &other], 0, ROLE_INLINE_QUOTA).unwrap();
+        assert!(again.changed);
+        assert_eq!(again.document, both.document);
+        let none = merge_all(
+            Some(&both.document),
+            &[&fix(), &other],
+            0,
+            ROLE_INLINE_QUOTA,
+        );
+        assert!(!none.unwrap().changed);
     }
 
     #[test]

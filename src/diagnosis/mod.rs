@@ -14,9 +14,10 @@ pub mod plain;
 pub mod principal;
 pub mod protected;
 pub mod report;
+pub mod restore_round;
 pub mod token;
 
 pub use decoded::{DecodedMessage, ParseError};
 pub use fix::{Fix, POLICY_NAME, Scope};
-pub use kinds::{DenialSource, RestoreJobStatus, TargetType};
+pub use kinds::{DenialSource, LocalVerification, RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};

@@ -22,6 +22,22 @@ pub enum PrincipalType {
     Unknown,
 }
 
+/// The account field of `arn` when it is not an account ID (twelve digits) as IAM writes one:
+/// a redacted paste (`1111-2222-3333`, `<account>`, `XXXXXXXXXXXX`). Empty account fields (S3,
+/// IAM's own `aws` managed policies) and non-ARNs are not redactions.
+pub fn redacted_account(arn: &str) -> Option<&str> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() != 6 || parts[0] != "arn" {
+        return None;
+    }
+    let account = parts[4];
+    let valid = account.is_empty()
+        || account == "aws"
+        || account == "*"
+        || (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()));
+    (!valid).then_some(account)
+}
+
 /// The parsed principal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Principal {
@@ -198,5 +214,24 @@ mod tests {
         assert_eq!(user.path.as_deref(), Some("/"));
         let assumed = Principal::parse("arn:aws:sts::1:assumed-role/R/s");
         assert_eq!(assumed.session.as_deref(), Some("s"));
+    }
+
+    #[test]
+    fn redacted_accounts_are_told_from_account_ids() {
+        for arn in [
+            "arn:aws:iam::1111-2222-3333:role/R",
+            "arn:aws:sts::<account>:assumed-role/R/s",
+            "arn:aws:iam::123:role/R",
+        ] {
+            assert!(redacted_account(arn).is_some(), "{arn}");
+        }
+        for arn in [
+            "arn:aws:iam::111122223333:role/R",
+            "arn:aws:s3:::bucket/key",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+            "*",
+        ] {
+            assert_eq!(redacted_account(arn), None, "{arn}");
+        }
     }
 }

@@ -8,11 +8,15 @@ use super::catalogue;
 use super::decoded::DecodedMessage;
 use super::evaluate::{self, Decision, NamedPolicy, RequestContext};
 use super::fix::{self, Fix, Scope};
-use super::kinds::DenialSource;
+use super::kinds::{DenialSource, LocalVerification};
 use super::layers;
 use super::plain::PolicyType;
-use super::principal::{Principal, PrincipalType};
+use super::principal::{Principal, PrincipalType, redacted_account};
 use super::protected::{self, ProtectedRole};
+use super::restore_round::{AlsoNeeded, WiderAlternative};
+
+mod text;
+pub use text::render_text;
 
 /// IAM's answer as the decoded message gives it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -56,6 +60,9 @@ pub struct FixReport {
     pub fix: Fix,
     /// The decoded request would be allowed by the fixed policy.
     pub verified: bool,
+    /// The local verification in full: allowed, not allowed, or not done (and why), so a
+    /// request that cannot be evaluated is not reported as one the fix does not allow.
+    pub local_verification: LocalVerification,
 }
 
 /// The diagnosis (the `explain --output json` contract).
@@ -103,6 +110,12 @@ pub struct Diagnosis {
     /// The principal is a role restore-doctor must not write to (an IAM Identity Center role,
     /// whose permission set takes the change, or a service-linked role), known from its name.
     pub protected_target: Option<ProtectedRole>,
+    /// Further statements the restore needs on the same resource that IAM denies today, each
+    /// labelled "also needed by this restore" (filled by a fix preview for a restore job).
+    pub also_needed: Vec<AlsoNeeded>,
+    /// Wider ways to fix it, offered beside the exact statement, never applied by
+    /// restore-doctor (attaching the AWS managed restore policy to a role that lacks it).
+    pub wider_alternatives: Vec<WiderAlternative>,
 }
 
 /// Decides the verdict: explicit deny (flag or a visible deny statement: a deny always wins,
@@ -177,9 +190,34 @@ fn build_request(
 
 /// Whether `document` would allow the decoded request (the local verification).
 pub fn verify(message: &DecodedMessage, documents: &[NamedPolicy]) -> bool {
-    evaluate::evaluate(documents, &request_context(message))
-        .map(|e| e.decision == Decision::Allowed)
-        .unwrap_or(false)
+    local_verification(message, documents) == LocalVerification::Allowed
+}
+
+/// The local verification: allowed, not allowed, or not done when the request cannot be
+/// evaluated (an account ID that is not twelve digits, as in a redacted paste, or anything
+/// else the evaluator refuses).
+pub fn local_verification(
+    message: &DecodedMessage,
+    documents: &[NamedPolicy],
+) -> LocalVerification {
+    let request = request_context(message);
+    if let Some(account) = [&request.principal_arn, &request.resource]
+        .into_iter()
+        .find_map(|arn| redacted_account(arn))
+    {
+        return LocalVerification::NotDone {
+            reason: format!(
+                "the message's account ID {account:?} is not a 12-digit account ID (a redacted paste?), so the request cannot be evaluated; verify with the unredacted message"
+            ),
+        };
+    }
+    match evaluate::evaluate(documents, &request) {
+        Ok(evaluation) if evaluation.decision == Decision::Allowed => LocalVerification::Allowed,
+        Ok(_) => LocalVerification::NotAllowed,
+        Err(error) => LocalVerification::NotDone {
+            reason: error.to_string(),
+        },
+    }
 }
 
 /// Diagnoses a decoded message.
@@ -204,14 +242,22 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
                 Ok(fix) => {
                     let document =
                         json!({"Version": "2012-10-17", "Statement": [fix.statement.clone()]});
-                    let verified = verify(
+                    let local_verification = local_verification(
                         message,
                         &[NamedPolicy {
                             name: fix.policy_name.clone(),
                             document,
                         }],
                     );
-                    (Some(FixReport { fix, verified }), None)
+                    let verified = local_verification == LocalVerification::Allowed;
+                    (
+                        Some(FixReport {
+                            fix,
+                            verified,
+                            local_verification,
+                        }),
+                        None,
+                    )
                 }
                 Err(reason) => (None, Some(reason.to_string())),
             },
@@ -273,6 +319,8 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
         unknown_condition_keys,
         notes,
         protected_target,
+        also_needed: Vec::new(),
+        wider_alternatives: Vec::new(),
     };
     diagnosis.summary = capitalise(&summary(&diagnosis));
     diagnosis
@@ -366,76 +414,6 @@ fn summary(d: &Diagnosis) -> String {
             (None, None) => format!("No policy allows {who} to perform {what}."),
         },
     }
-}
-
-/// Readable text for a terminal.
-pub fn render_text(d: &Diagnosis) -> String {
-    let mut out = String::new();
-    out.push_str(&format!("Verdict:   {}\n", d.verdict.as_str()));
-    let kind = serde_json::to_value(d.principal.kind).unwrap_or_default();
-    out.push_str(&format!(
-        "Principal: {} ({})\n",
-        d.principal.arn,
-        kind.as_str().unwrap_or("unknown")
-    ));
-    out.push_str(&format!("Action:    {}\n", d.action));
-    out.push_str(&format!("Resource:  {}\n", d.resource));
-    if let Some(kind) = d.policy_type {
-        out.push_str(&format!("Policy:    {}\n", kind.describe()));
-    }
-    if let Some(arn) = &d.denying_policy_arn {
-        out.push_str(&format!("Denied by: {arn}\n"));
-    }
-    if !d.conditions_known {
-        out.push_str("Conditions: unknown (a plain-text message shows none)\n");
-    }
-    if !d.conditions.is_empty() {
-        out.push_str("Conditions:\n");
-        for (k, v) in &d.conditions {
-            let values: Vec<String> = evaluate::string_list(Some(v));
-            out.push_str(&format!("  {k} = {}\n", values.join(", ")));
-        }
-    }
-    for deny in &d.deny_statements {
-        out.push_str(&format!(
-            "Deny statement {}: {} on {}\n",
-            deny.sid.as_deref().unwrap_or("(no Sid)"),
-            deny.actions.join(", "),
-            deny.resources.join(", ")
-        ));
-    }
-    out.push('\n');
-    out.push_str(&d.summary);
-    out.push('\n');
-    for note in &d.notes {
-        out.push_str(note);
-        out.push('\n');
-    }
-    if let Some(report) = &d.fix {
-        let kind = report.fix.target.kind;
-        out.push_str(&format!(
-            "\nFix ({} scope{}): add to {kind} {} inline policy {}:\n",
-            report.fix.scope.as_str(),
-            if report.fix.wider {
-                ", WIDER than the request"
-            } else {
-                ""
-            },
-            report.fix.target.name,
-            report.fix.policy_name
-        ));
-        let pretty = serde_json::to_string_pretty(&report.fix.statement).unwrap_or_default();
-        out.push_str(&pretty);
-        out.push('\n');
-        out.push_str(if report.verified {
-            "Local verification: the decoded request would be allowed.\n"
-        } else {
-            "Local verification: the decoded request would still NOT be allowed.\n"
-        });
-    } else if let Some(reason) = &d.no_fix_reason {
-        out.push_str(&format!("No fix proposed: {reason}.\n"));
-    }
-    out
 }
 
 #[cfg(test)]

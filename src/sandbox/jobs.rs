@@ -275,10 +275,15 @@ mod tests {
         let started = std::time::Instant::now();
         let (state, sealer) = demo(3_000);
         assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
-        assert_eq!(state.jobs.len(), 8 + 3_000);
-        let scenario_oldest = state.jobs[..8].iter().map(|j| j.created_ms).min().unwrap();
+        let scenario = scenario::load("demo").unwrap().jobs.len();
+        assert_eq!(state.jobs.len(), scenario + 3_000);
+        let scenario_oldest = state.jobs[..scenario]
+            .iter()
+            .map(|j| j.created_ms)
+            .min()
+            .unwrap();
         let mut decoded = std::collections::HashSet::new();
-        for job in &state.jobs[8..] {
+        for job in &state.jobs[scenario..] {
             assert!(job.created_ms < scenario_oldest);
             let Outcome::Failed { status_message } = &job.outcome else {
                 panic!("extra job not failed")

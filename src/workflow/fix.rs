@@ -4,6 +4,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::restore_round::{Round, restore_round};
 use super::{FixPlan, JobSummary, WorkflowError, gather};
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
@@ -36,7 +37,7 @@ pub async fn preview_fix(
     scope: Scope,
     job: Option<&JobSummary>,
 ) -> Result<FixPlan, WorkflowError> {
-    let diagnosis = diagnose(message, scope);
+    let mut diagnosis = diagnose(message, scope);
     match diagnosis.verdict {
         Verdict::ExplicitDeny => {
             return Err(WorkflowError::Refused(format!(
@@ -65,7 +66,7 @@ pub async fn preview_fix(
             "the denied principal is in account {principal_account} but your credentials are for account {caller_account}: run restore-doctor with credentials for {principal_account}"
         )));
     }
-    let (target_arn, current, other_size, others, boundary_arn) = match fix.target.kind {
+    let (target_arn, current, other_size, others, boundary_arn, round) = match fix.target.kind {
         TargetType::Role => {
             let role = session.get_role(&fix.target.name).await?;
             // The role's kind comes from IAM (its path) before anything is previewed.
@@ -89,12 +90,14 @@ pub async fn preview_fix(
             let (current, other_size, others) =
                 current_and_other_size(session, TargetType::Role, &role.name, &fix.policy_name)
                     .await?;
+            let round = restore_round(session, message, scope, job, &role.name, &role.arn).await;
             (
                 role.arn,
                 current,
                 other_size,
                 others,
                 role.permissions_boundary,
+                round,
             )
         }
         TargetType::User => {
@@ -106,22 +109,31 @@ pub async fn preview_fix(
                 &fix.policy_name,
             )
             .await?;
+            let round = Round::default();
             (
                 diagnosis.principal.arn.clone(),
                 current,
                 other_size,
                 others,
                 None,
+                round,
             )
         }
     };
-    let merged = merge::merge(
+    // The fix first, then what the same restore also needs (one round per restore).
+    let statements: Vec<&Value> = std::iter::once(&fix.statement)
+        .chain(round.also_needed.iter().map(|a| &a.statement))
+        .collect();
+    let merged = merge::merge_all(
         current.as_ref(),
-        &fix.statement,
+        &statements,
         other_size,
         quota_for(fix.target.kind),
     )
     .map_err(|e| WorkflowError::Refused(e.to_string()))?;
+    diagnosis.notes.extend(round.notes);
+    diagnosis.also_needed = round.also_needed;
+    diagnosis.wider_alternatives = round.wider_alternatives;
     let proposed_text = serde_json::to_string_pretty(&merged.document)
         .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;
     let current_text = current

@@ -10,6 +10,7 @@ mod gather;
 pub mod journal;
 mod reconcile;
 mod restore;
+mod restore_round;
 mod types;
 mod undo;
 

@@ -287,3 +287,35 @@ fn hybrid_takes_policy_type_from_the_text() {
     assert_eq!(d.action, "ec2:RunInstances");
     assert!(d.conditions_known);
 }
+
+#[test]
+fn a_redacted_account_id_makes_verification_not_done_rather_than_failed() {
+    let article = include_str!("../../../assets/examples/backup-passrole-implicit-deny.json");
+    for redacted in ["1111-2222-3333", "<account>", "XXXXXXXXXXXX"] {
+        let d = diag(&article.replace("111122223333", redacted));
+        let fix = d.fix.as_ref().unwrap();
+        assert!(!fix.verified, "{redacted}");
+        let LocalVerification::NotDone { reason } = &fix.local_verification else {
+            panic!("{redacted}: {:?}", fix.local_verification);
+        };
+        assert!(
+            reason.contains(redacted) && reason.contains("12-digit"),
+            "{reason}"
+        );
+        let text = render_text(&d);
+        assert!(
+            text.contains("Local verification could not be done"),
+            "{text}"
+        );
+        assert!(!text.contains("would still NOT be allowed"), "{text}");
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["fix"]["local_verification"]["result"], "not_done");
+    }
+    // The unredacted message still verifies.
+    let d = diag(article);
+    assert_eq!(
+        d.fix.unwrap().local_verification,
+        LocalVerification::Allowed
+    );
+    assert!(d.also_needed.is_empty() && d.wider_alternatives.is_empty());
+}
