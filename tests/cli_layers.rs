@@ -116,3 +116,37 @@ fn the_preview_says_which_layers_were_read() {
         "{said}"
     );
 }
+
+#[test]
+fn the_demo_s_bounded_role_gets_no_write_and_names_its_boundary() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let listed = sandbox.run(&["list", "--output", "json"], &journal);
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let job = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| {
+            j["iam_role_arn"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("/BackupRestoreRoleBounded"))
+        })
+        .expect("the demo has a job whose role has a permissions boundary");
+    let id = job["restore_job_id"].as_str().unwrap();
+    let fix = sandbox.run(&["fix", "--job", id, "--yes"], &journal);
+    assert_eq!(
+        fix.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&fix),
+        stderr(&fix)
+    );
+    assert!(
+        stderr(&fix).contains("the permissions boundary arn:aws:iam::111122223333:policy/RestoreBoundary of role BackupRestoreRoleBounded does not allow iam:PassRole"),
+        "{}",
+        stderr(&fix)
+    );
+    assert!(sandbox.audit().is_empty());
+}

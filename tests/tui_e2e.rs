@@ -72,7 +72,7 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     article_job_selected(&mut driver).await;
 
     driver.type_char('p');
-    let screen = wait_for(&mut driver, &["Fix preview", "iam:PassedToService"]).await;
+    let screen = wait_for(&mut driver, &["Fix preview", "Local verification"]).await;
     assert!(
         screen.contains("10240"),
         "size against the quota:\n{screen}"

@@ -56,7 +56,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
 
     tmux.keys(&["p"]);
     tmux.wait_for(
-        &["Fix preview", "iam:PassedToService"],
+        &["Fix preview", "Local verification"],
         Duration::from_secs(20),
     );
     tmux.keys(&["a"]);
@@ -277,7 +277,7 @@ fn a_confirmation_hidden_by_a_too_small_terminal_cannot_be_answered() {
     );
     tmux.keys(&["p"]);
     tmux.wait_for(
-        &["Fix preview", "iam:PassedToService"],
+        &["Fix preview", "Local verification"],
         Duration::from_secs(20),
     );
     tmux.keys(&["a"]);

@@ -53,7 +53,7 @@ fn q_during_an_inflight_apply_asks_then_quits_and_the_next_run_reconciles() {
     tmux.keys(&[&command, "Enter"]);
     tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
     tmux.keys(&["p"]);
-    tmux.wait_for(&["Fix preview", "iam:PassedToService"], WAIT);
+    tmux.wait_for(&["Fix preview", "Local verification"], WAIT);
     tmux.keys(&["a"]);
     tmux.wait_for(&["Apply fix?", "[ Cancel ]"], WAIT);
     tmux.keys(&["y"]);
