@@ -1,0 +1,86 @@
+//! One fix round per restore in the TUI, driven headless against the in-process demo sandbox
+//! (as `tui_e2e.rs` drives the article's job): the EBS restore with a customer-managed key,
+//! whose role lacks kms:CreateGrant and then kms:Decrypt, reaches COMPLETED after one `p`,
+//! `a`, `y` and one `r`, `y`, with one IAM write.
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use restore_doctor::aws::Session;
+use restore_doctor::cli::sandbox_options;
+use restore_doctor::sandbox::{Sandbox, SandboxConfig};
+use restore_doctor::tui::{self, Driver, TuiOptions};
+use restore_doctor::workflow::Journal;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
+    match driver
+        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
+        .await
+    {
+        Ok(screen) => screen,
+        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer_managed_key() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let session = Session::connect(&sandbox_options(&sandbox, false))
+        .await
+        .expect("connect");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = TuiOptions {
+        since: Duration::from_secs(30 * 86_400),
+        limit: None,
+        read_only: false,
+        journal: Journal::at(dir.path().join("journal.jsonl")),
+        export_dir: dir.path().to_path_buf(),
+        mouse: false,
+    };
+    let mut driver = tui::driver(session, &options, 160, 45);
+    wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
+    // The EBS restore is the second newest failed job.
+    driver.type_char('j');
+    wait_for(
+        &mut driver,
+        &["Principal: BackupRestoreRoleEbsCmk", "kms:CreateGrant"],
+    )
+    .await;
+
+    driver.type_char('p');
+    let screen = wait_for(
+        &mut driver,
+        &["Fix preview", "kms:GrantIsForAWSResource", "kms:Decrypt"],
+    )
+    .await;
+    assert!(screen.contains("kms:ViaService"), "{screen}");
+    driver.type_char('a');
+    wait_for(&mut driver, &["[ Cancel ]"]).await;
+    driver.type_char('y');
+    wait_for(&mut driver, &["Fix applied"]).await;
+    let writes = |sandbox: &Sandbox| {
+        sandbox
+            .audit()
+            .iter()
+            .filter(|w| w["operation"] == "PutRolePolicy")
+            .count()
+    };
+    assert_eq!(writes(&sandbox), 1, "one fix");
+    driver.press(KeyCode::Esc);
+
+    driver.type_char('r');
+    wait_for(&mut driver, &["Re-run restore?", "[ Cancel ]"]).await;
+    driver.type_char('y');
+    if let Err(screen) = driver
+        .settle_until(|s| s.contains("Status: COMPLETED"), Duration::from_secs(90))
+        .await
+    {
+        panic!("the re-run did not complete:\n{screen}");
+    }
+    assert_eq!(writes(&sandbox), 1, "no second fix was needed");
+    sandbox.shutdown().await;
+}
