@@ -35,9 +35,10 @@ pub async fn identity_layers(
     proposed: &Value,
 ) -> Gathered {
     let mut gathered = Gathered::default();
-    gathered
-        .read
-        .push(format!("inline policies ({})", other_inline.len() + 1));
+    gathered.read.push(format!(
+        "inline policies ({} other, and {policy_name} as proposed)",
+        other_inline.len()
+    ));
     gathered.layers.identity = other_inline;
     gathered.layers.identity.push(NamedPolicy {
         name: format!("inline:{policy_name} (proposed)"),
