@@ -4,7 +4,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
-use crate::workflow::ExportFormat;
 
 /// Where the keys go: the focused pane, or the modal on top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +28,12 @@ pub enum Context {
     HelpFilter,
     /// The re-run progress modal.
     Progress,
-    /// The export chooser and result.
+    /// The export viewer.
     Export,
+    /// Typing the path an export is saved to.
+    ExportSave,
+    /// The file to save to exists: only `y` overwrites it.
+    ExportOverwrite,
     /// The describe view of one job.
     Describe,
     /// The terminal is too small to draw the layout.
@@ -54,6 +57,8 @@ impl Context {
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
             Context::Export => "Export",
+            Context::ExportSave => "Export: save to",
+            Context::ExportOverwrite => "Export: the file exists",
             Context::Describe => "Describe job",
             Context::TooSmall => "Terminal too small",
             Context::HiddenConfirm => "Confirmation not fully visible",
@@ -105,7 +110,7 @@ pub struct Binding {
 
 use Context::*;
 
-const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe];
+const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe, Export];
 const PANES: &[Context] = &[Jobs, Tree];
 // Not on a confirmation: there only y, n, Enter, Esc (and Ctrl-c) mean anything.
 const ANYWHERE_BUT_TYPING: &[Context] = &[
@@ -160,15 +165,18 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs, Tree, Applied], &[c('r')], "r", "re-run the restore (asks first)", Some("re-run"), Action::AskRerun),
         b(&[Jobs, Tree], &[c('u')], "u", "undo the last applied fix (asks first)", None, Action::AskUndo),
         b(&[Jobs, Tree, Preview], &[c('e')], "e", "export the fix", Some("export"), Action::Export),
-        b(&[Export], &[c('t')], "t", "Terraform", Some("Terraform"), Action::ExportAs(ExportFormat::Terraform)),
-        b(&[Export], &[c('f')], "f", "CloudFormation", Some("CloudFormation"), Action::ExportAs(ExportFormat::Cloudformation)),
-        b(&[Export], &[c('l')], "l", "AWS CLI command", Some("CLI"), Action::ExportAs(ExportFormat::Cli)),
-        b(&[Export], &[c('J')], "J", "policy JSON", Some("JSON"), Action::ExportAs(ExportFormat::Json)),
-        b(&[Jobs, Tree, Preview], &[c('c')], "c", "copy value/policy/decoded JSON", Some("copy"), Action::Copy),
+        b(&[Export], &[k(KeyCode::Tab), k(KeyCode::Right)], "Tab/→", "next format (terraform, cloudformation, cli, json)", Some("format"), Action::NextFormat),
+        b(&[Export], &[k(KeyCode::BackTab), k(KeyCode::Left)], "←", "previous format", None, Action::PrevFormat),
+        b(&[Jobs, Tree, Preview, Export], &[c('c')], "c", "copy value/policy/decoded JSON/export", Some("copy"), Action::Copy),
+        b(&[Export], &[c('s')], "s", "save to a file (asks for the path; never overwrites without y)", Some("save"), Action::StartSave),
+        b(&[ExportOverwrite], &[c('y'), c('Y')], "y", "overwrite the existing file", Some("overwrite"), Action::Confirm),
+        b(&[ExportOverwrite], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "keep the existing file (the default)", Some("keep it"), Action::Cancel),
         b(&[Help], &[c('/')], "/", "search the help", Some("search"), Action::StartFilter),
         b(&[Filter, HelpFilter], &[k(KeyCode::Enter)], "Enter", "keep the filter", Some("keep"), Action::InputSubmit),
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
-        b(&[Filter, HelpFilter], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
+        b(&[ExportSave], &[k(KeyCode::Enter)], "Enter", "save to this path", Some("save"), Action::InputSubmit),
+        b(&[ExportSave], &[k(KeyCode::Esc)], "Esc", "do not save", Some("cancel"), Action::InputCancel),
+        b(&[Filter, HelpFilter, ExportSave], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
         b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
@@ -176,7 +184,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Esc)], "Esc", "back to the jobs table", None, Action::FocusPrev),
         b(&[Jobs], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, ExportSave, ExportOverwrite, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -197,7 +205,7 @@ pub fn action_for(context: Context, event: KeyEvent) -> Option<Action> {
     }
     match (context, key) {
         (
-            Filter | HelpFilter,
+            Filter | HelpFilter | ExportSave,
             Key {
                 code: KeyCode::Char(ch),
                 ctrl: false,
@@ -237,6 +245,8 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
         Preview,
         Confirm,
         Export,
+        ExportSave,
+        ExportOverwrite,
         Message,
         Applied,
         Progress,

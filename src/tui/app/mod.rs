@@ -3,6 +3,7 @@
 
 mod badge;
 mod confirmations;
+mod export;
 mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
@@ -18,6 +19,8 @@ mod tests;
 #[cfg(test)]
 mod tests_confirm;
 #[cfg(test)]
+mod tests_export;
+#[cfg(test)]
 mod tests_flight;
 
 use std::collections::{HashMap, HashSet};
@@ -28,9 +31,10 @@ use crate::workflow::JobSummary;
 
 pub use badge::Badge;
 pub use confirmations::{plan_grant, scope_text};
+pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
 pub use modal::{
-    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, ExportModal,
-    MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
+    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, MessageModal,
+    Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
 pub use operations::{
     NOTICE_LIFE, Notice, Operation, OperationKind, QUIT_WARNING, elapsed_text, reconcile_sentence,
@@ -154,6 +158,10 @@ pub struct App {
     pub quit_armed: bool,
     /// The rows are from an earlier listing: the last refresh failed at this time.
     pub stale_since: Option<String>,
+    /// The last previewed plan per job (the export viewer exports its merged document).
+    pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
+    /// Where the export viewer proposes to save.
+    pub export_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -187,6 +195,8 @@ impl App {
             notices: Vec::new(),
             quit_armed: false,
             stale_since: None,
+            plans: HashMap::new(),
+            export_dir: std::path::PathBuf::from("."),
         }
     }
 
@@ -229,7 +239,11 @@ impl App {
             Some(Modal::Help { editing: true, .. }) => Context::HelpFilter,
             Some(Modal::Help { .. }) => Context::Help,
             Some(Modal::Progress(_)) => Context::Progress,
-            Some(Modal::Export(_)) => Context::Export,
+            Some(Modal::Export(export)) => match &export.save {
+                Some(save) if save.confirm_overwrite => Context::ExportOverwrite,
+                Some(save) if !save.saving => Context::ExportSave,
+                _ => Context::Export,
+            },
             Some(Modal::Describe(_)) => Context::Describe,
             None if self.filter_editing => Context::Filter,
             None => match self.focus {

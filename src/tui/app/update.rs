@@ -81,6 +81,13 @@ impl App {
             Action::InputBackspace => self.edit_text(context, |text| {
                 text.pop();
             }),
+            Action::InputSubmit if context == Context::ExportSave => self.save_export(false),
+            Action::InputCancel if context == Context::ExportSave => {
+                if let Some(export) = self.export_mut() {
+                    export.save = None;
+                }
+                Vec::new()
+            }
             Action::InputSubmit => {
                 self.filter_editing = false;
                 if let Some(Modal::Help { editing, .. }) = self.modals.last_mut() {
@@ -163,6 +170,12 @@ impl App {
                     return Vec::new();
                 }
                 self.end(OperationKind::Preview, None);
+                if let (Some(job_id), Ok(plan)) = (
+                    self.preview_mut().map(|p| p.job_id.clone()),
+                    result.as_ref(),
+                ) {
+                    self.plans.insert(job_id, plan.clone());
+                }
                 if let Some(preview) = self.preview_mut() {
                     preview.state = match result {
                         Ok(plan) => PreviewState::Ready(plan),
@@ -192,6 +205,14 @@ impl App {
                         &reason,
                     ))),
                 }
+                Vec::new()
+            }
+            Action::Confirm if context == Context::ExportOverwrite => self.save_export(true),
+            Action::Cancel if context == Context::ExportOverwrite => {
+                if let Some(save) = self.export_mut().and_then(|e| e.save.as_mut()) {
+                    save.confirm_overwrite = false;
+                }
+                self.status = Some("the existing file was kept; change the path or Esc".into());
                 Vec::new()
             }
             Action::Confirm => self.confirm(context),
@@ -254,6 +275,10 @@ impl App {
             Action::Undone(result) => {
                 self.end(OperationKind::Undo, None);
                 let entry = self.undoing.take();
+                if let Some(job) = entry.as_ref().and_then(|e| e.job_id.as_deref()) {
+                    // The policy changed: a merged export must be previewed again.
+                    self.plans.remove(job);
+                }
                 if result.is_ok()
                     && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
                 {
@@ -273,26 +298,11 @@ impl App {
                 self.modals.push(Modal::Message(modal));
                 Vec::new()
             }
-            Action::Export => self.open_export(),
-            Action::ExportAs(format) => match self.modals.last_mut() {
-                Some(Modal::Export(export)) if !export.writing => {
-                    export.writing = true;
-                    export.result = None;
-                    vec![Effect::Export {
-                        fix: export.fix.clone(),
-                        format,
-                        job_id: export.job_id.clone(),
-                    }]
-                }
-                _ => Vec::new(),
-            },
-            Action::Exported(result) => {
-                if let Some(Modal::Export(export)) = self.modals.last_mut() {
-                    export.writing = false;
-                    export.result = Some(result);
-                }
-                Vec::new()
-            }
+            Action::Export => self.open_export(crate::workflow::ExportFormat::Terraform),
+            Action::NextFormat => self.switch_format(1),
+            Action::PrevFormat => self.switch_format(-1),
+            Action::StartSave => self.start_save(),
+            Action::ExportSaved { path, result } => self.export_saved(&path, result),
             Action::Copy => self.copy(context),
             Action::Help => {
                 self.modals.push(Modal::Help {
@@ -363,6 +373,11 @@ impl App {
                     describe.scroll = describe.scroll.saturating_add_signed(delta).min(10_000);
                 }
             }
+            Context::Export => {
+                if let Some(export) = self.export_mut() {
+                    export.scroll = export.scroll.saturating_add_signed(delta).min(10_000);
+                }
+            }
             _ => self.dirty = false,
         }
         Vec::new()
@@ -378,6 +393,11 @@ impl App {
                 if let Some(Modal::Help { search, scroll, .. }) = self.modals.last_mut() {
                     edit(search);
                     *scroll = 0;
+                }
+            }
+            Context::ExportSave => {
+                if let Some(save) = self.export_mut().and_then(|e| e.save.as_mut()) {
+                    edit(&mut save.path);
                 }
             }
             _ => {}
