@@ -42,8 +42,10 @@ pub enum Action {
     OpenNode,
     /// Close the selected tree node (or go to its parent).
     CloseNode,
-    /// Start typing a filter (jobs table) or a help search.
+    /// Start typing a filter (the focused pane's) or a help search.
     StartFilter,
+    /// Sort the jobs table by the next column.
+    CycleSort,
     /// A typed character while a text field has focus.
     InputChar(char),
     /// Delete the last typed character.

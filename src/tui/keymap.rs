@@ -158,6 +158,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
         b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
         b(&[Jobs], &[c('/')], "/", "filter jobs", Some("filter"), Action::StartFilter),
+        b(&[Jobs, Tree], &[c('o')], "o", "sort the jobs by the next column (created, type, role, status, badge)", None, Action::CycleSort),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
         b(&[Preview], &[c('s')], "s", "cycle scope (exact/account)", Some("scope"), Action::CycleScope),

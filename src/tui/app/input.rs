@@ -52,7 +52,11 @@ impl App {
         Vec::new()
     }
 
-    pub(super) fn edit_text(&mut self, context: Context, edit: impl FnOnce(&mut String)) -> Vec<Effect> {
+    pub(super) fn edit_text(
+        &mut self,
+        context: Context,
+        edit: impl FnOnce(&mut String),
+    ) -> Vec<Effect> {
         match context {
             Context::Filter | Context::Jobs | Context::Tree => {
                 edit(&mut self.filter);

@@ -76,6 +76,10 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::CycleSort => {
+                self.sort_by(self.sort.next());
+                Vec::new()
+            }
             Action::InputChar(ch) => self.edit_text(context, |text| text.push(ch)),
             Action::InputBackspace => self.edit_text(context, |text| {
                 text.pop();
@@ -134,10 +138,8 @@ impl App {
                     Ok(decoded) => DecodeState::Done(decoded),
                     Err(reason) => DecodeState::Failed(reason),
                 };
-                self.decodes.insert(token, state);
-                if !self.filter.is_empty() {
-                    self.refilter();
-                }
+                self.decodes.insert(token.clone(), state);
+                self.token_changed(&token);
                 Vec::new()
             }
             Action::IdentityLoaded(result) => {
@@ -286,6 +288,7 @@ impl App {
                             row.fixed = false;
                         }
                     }
+                    self.reindex();
                 }
                 let modal = match result {
                     Ok(_) => MessageModal::info(

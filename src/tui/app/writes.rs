@@ -222,6 +222,7 @@ impl App {
                 row.fixed = true;
             }
         }
+        self.reindex();
         let mut lines = vec![super::confirmations::applied(plan, &outcome)];
         if let Some(id) = &outcome.journal_entry {
             lines.push(format!(
