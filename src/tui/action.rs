@@ -46,6 +46,10 @@ pub enum Action {
     StartFilter,
     /// Sort the jobs table by the next column.
     CycleSort,
+    /// Open the `:` command palette.
+    OpenPalette,
+    /// In the palette: take the highlighted completion.
+    Complete,
     /// A typed character while a text field has focus.
     InputChar(char),
     /// Delete the last typed character.

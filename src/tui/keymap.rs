@@ -36,6 +36,8 @@ pub enum Context {
     ExportOverwrite,
     /// The describe view of one job.
     Describe,
+    /// The `:` command palette.
+    Palette,
     /// The terminal is too small to draw the layout.
     TooSmall,
     /// A confirmation is open but not fully on screen: it cannot be answered, only cancelled.
@@ -60,6 +62,7 @@ impl Context {
             Context::ExportSave => "Export: save to",
             Context::ExportOverwrite => "Export: the file exists",
             Context::Describe => "Describe job",
+            Context::Palette => "Command palette",
             Context::TooSmall => "Terminal too small",
             Context::HiddenConfirm => "Confirmation not fully visible",
         }
@@ -157,7 +160,13 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Left), c('h')], "←", "close node", None, Action::CloseNode),
         b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
         b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
-        b(&[Jobs], &[c('/')], "/", "filter jobs", Some("filter"), Action::StartFilter),
+        b(&[Jobs, Tree], &[c('/')], "/", "filter the focused pane (jobs, or the tree's nodes)", Some("filter"), Action::StartFilter),
+        b(&[Jobs, Tree], &[c(':')], ":", "command palette: jobs, filter TEXT, sort COLUMN, export FORMAT, help, quit", None, Action::OpenPalette),
+        b(&[Palette], &[k(KeyCode::Tab)], "Tab", "complete the command", Some("complete"), Action::Complete),
+        b(&[Palette], &[k(KeyCode::Up)], "↑", "previous completion", None, Action::MoveUp),
+        b(&[Palette], &[k(KeyCode::Down)], "↓", "next completion", None, Action::MoveDown),
+        b(&[Palette], &[k(KeyCode::Enter)], "Enter", "run the command", Some("run"), Action::InputSubmit),
+        b(&[Palette], &[k(KeyCode::Esc)], "Esc", "close the palette", Some("close"), Action::CloseModal),
         b(&[Jobs, Tree], &[c('o')], "o", "sort the jobs by the next column (created, type, role, status, badge)", None, Action::CycleSort),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
@@ -177,7 +186,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
         b(&[ExportSave], &[k(KeyCode::Enter)], "Enter", "save to this path", Some("save"), Action::InputSubmit),
         b(&[ExportSave], &[k(KeyCode::Esc)], "Esc", "do not save", Some("cancel"), Action::InputCancel),
-        b(&[Filter, HelpFilter, ExportSave], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
+        b(&[Filter, HelpFilter, ExportSave, Palette], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
         b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
@@ -185,7 +194,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Esc)], "Esc", "back to the jobs table", None, Action::FocusPrev),
         b(&[Jobs], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, ExportSave, ExportOverwrite, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, ExportSave, ExportOverwrite, Describe, Palette, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -206,7 +215,7 @@ pub fn action_for(context: Context, event: KeyEvent) -> Option<Action> {
     }
     match (context, key) {
         (
-            Filter | HelpFilter | ExportSave,
+            Filter | HelpFilter | ExportSave | Palette,
             Key {
                 code: KeyCode::Char(ch),
                 ctrl: false,
@@ -243,6 +252,7 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
         Tree,
         Filter,
         Describe,
+        Palette,
         Preview,
         Confirm,
         Export,

@@ -2,7 +2,7 @@
 //! search, the export path, the command palette).
 
 use super::tree::{self, Node};
-use super::{App, Modal};
+use super::{App, Modal, Pane};
 use crate::tui::action::Effect;
 use crate::tui::keymap::Context;
 
@@ -15,7 +15,7 @@ impl App {
             }
             Context::Tree => {
                 if let Some(nodes) = self.tree_nodes() {
-                    let visible = tree::visible(&nodes, &self.tree_opened);
+                    let visible = tree::visible(&nodes, &self.tree_open());
                     let here = visible
                         .iter()
                         .position(|p| *p == self.tree_selected)
@@ -42,6 +42,7 @@ impl App {
                     describe.scroll = describe.scroll.saturating_add_signed(delta).min(10_000);
                 }
             }
+            Context::Palette => self.move_palette(delta.signum()),
             Context::Export => {
                 if let Some(export) = self.export_mut() {
                     export.scroll = export.scroll.saturating_add_signed(delta).min(10_000);
@@ -58,6 +59,16 @@ impl App {
         edit: impl FnOnce(&mut String),
     ) -> Vec<Effect> {
         match context {
+            Context::Filter if self.focus == Pane::Tree => {
+                edit(&mut self.tree_filter);
+                // Keep the selection on a node that still shows.
+                if let Some(nodes) = self.tree_nodes() {
+                    let visible = tree::visible(&nodes, &self.tree_open());
+                    if !visible.contains(&self.tree_selected) {
+                        self.tree_selected = visible.first().cloned().unwrap_or_default();
+                    }
+                }
+            }
             Context::Filter | Context::Jobs | Context::Tree => {
                 edit(&mut self.filter);
                 self.refilter();
@@ -73,14 +84,29 @@ impl App {
                     edit(&mut save.path);
                 }
             }
+            Context::Palette => self.edit_palette(edit),
             _ => {}
         }
         Vec::new()
     }
 
-    /// The tree nodes of the selected job, when decoded.
+    /// The tree nodes of the selected job, when decoded, narrowed by the tree's filter.
     pub fn tree_nodes(&self) -> Option<Vec<Node>> {
-        self.selected_decoded()
-            .map(|decoded| tree::nodes(&decoded.0, &decoded.1))
+        let decoded = self.selected_decoded()?;
+        let nodes = tree::nodes(&decoded.0, &decoded.1);
+        if self.tree_filter.is_empty() {
+            Some(nodes)
+        } else {
+            Some(tree::filter(&nodes, &self.tree_filter.to_lowercase()))
+        }
+    }
+
+    /// The opened tree nodes: while the tree is filtered, every node, so each match shows.
+    pub fn tree_open(&self) -> std::borrow::Cow<'_, std::collections::HashSet<Vec<String>>> {
+        if self.tree_filter.is_empty() {
+            return std::borrow::Cow::Borrowed(&self.tree_opened);
+        }
+        let nodes = self.tree_nodes().unwrap_or_default();
+        std::borrow::Cow::Owned(tree::all_paths(&nodes))
     }
 }

@@ -10,6 +10,7 @@ pub(crate) mod fixtures;
 mod input;
 mod modal;
 mod operations;
+mod palette;
 mod panes;
 mod rows;
 pub mod tree;
@@ -24,6 +25,8 @@ mod tests_confirm;
 mod tests_export;
 #[cfg(test)]
 mod tests_flight;
+#[cfg(test)]
+mod tests_palette;
 #[cfg(test)]
 mod tests_rows;
 
@@ -43,6 +46,7 @@ pub use modal::{
 pub use operations::{
     NOTICE_LIFE, Notice, Operation, OperationKind, QUIT_WARNING, elapsed_text, reconcile_sentence,
 };
+pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
 pub use rows::SortColumn;
 
@@ -263,6 +267,7 @@ impl App {
                 _ => Context::Export,
             },
             Some(Modal::Describe(_)) => Context::Describe,
+            Some(Modal::Palette(_)) => Context::Palette,
             None if self.filter_editing => Context::Filter,
             None => match self.focus {
                 Pane::Jobs => Context::Jobs,

@@ -28,6 +28,8 @@ pub enum Modal {
     Export(super::ExportModal),
     /// Everything about one job.
     Describe(DescribeModal),
+    /// The `:` command palette.
+    Palette(super::PaletteModal),
 }
 
 /// The describe view of one restore job: every field, the decoded context, the diagnosis and

@@ -76,6 +76,9 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::OpenPalette => self.open_palette(),
+            Action::Complete => self.complete(),
+            Action::InputSubmit if context == Context::Palette => self.run_palette(),
             Action::CycleSort => {
                 self.sort_by(self.sort.next());
                 Vec::new()

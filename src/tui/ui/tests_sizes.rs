@@ -152,3 +152,26 @@ fn export_viewer_at_every_size() {
         snapshot("export_cli", size, &screen);
     }
 }
+
+#[test]
+fn command_palette_at_every_size() {
+    for size in SIZES {
+        let mut app = app(false, size);
+        app.update(Action::OpenPalette);
+        let screen = draw(&app);
+        for command in ["jobs", "filter", "sort", "export", "help", "quit"] {
+            assert!(screen.contains(command), "{command}:\n{screen}");
+        }
+        snapshot("palette", size, &screen);
+        for ch in "so".chars() {
+            app.update(Action::InputChar(ch));
+        }
+        app.update(Action::Complete);
+        app.update(Action::MoveDown);
+        app.update(Action::MoveDown);
+        let screen = draw(&app);
+        assert!(screen.contains(":sort ▏"), "{screen}");
+        assert!(screen.contains("sort role"), "{screen}");
+        snapshot("palette_sort", size, &screen);
+    }
+}
