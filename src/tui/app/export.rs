@@ -127,6 +127,7 @@ impl App {
 
     /// `e`: the viewer for the selected job (or the open preview), in `format`.
     pub(super) fn open_export(&mut self, format: ExportFormat) -> Vec<Effect> {
+        let modals_before = self.modals.len();
         let from_preview = self.modals.iter().rev().find_map(|m| match m {
             Modal::Preview(PreviewModal {
                 state: PreviewState::Ready(plan),
@@ -168,7 +169,8 @@ impl App {
                 save: None,
                 result: None,
             })),
-            None if matches!(self.modals.last(), Some(Modal::Message(_))) => {}
+            // "No fix to export" already says why.
+            None if self.modals.len() > modals_before => {}
             None => self.status = Some("select a decoded job to export its fix".into()),
         }
         Vec::new()
