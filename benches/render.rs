@@ -142,18 +142,37 @@ fn every_path(nodes: &[Node]) -> std::collections::HashSet<Vec<String>> {
 /// Jobs in the decode measurement, as many as `restore-doctor sandbox --jobs 5000` lists.
 const DECODE_JOBS: usize = 5_000;
 /// Rounds of the decode measurement (filter off, then on, each round).
-const DECODE_ROUNDS: usize = 3;
+const DECODE_ROUNDS: usize = 5;
 
-/// This thread's CPU time so far (Linux: the first field of `/proc/thread-self/schedstat`, in
-/// nanoseconds), so a busy shared machine does not count other processes' time.
+/// `struct timespec` on 64-bit Linux.
+#[repr(C)]
+struct Timespec {
+    tv_sec: i64,
+    tv_nsec: i64,
+}
+
+unsafe extern "C" {
+    /// libc's `clock_gettime` (std links libc; the crate has no `libc` dependency).
+    fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+}
+
+/// Linux's `CLOCK_THREAD_CPUTIME_ID`.
+const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+
+/// This thread's CPU time so far, to the nanosecond, so a busy shared machine does not count
+/// other processes' time (`/proc/thread-self/schedstat` only moves at scheduler ticks).
 fn thread_cpu() -> std::time::Duration {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").expect("schedstat");
-    let nanos: u64 = text
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .expect("schedstat's first field");
-    std::time::Duration::from_nanos(nanos)
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `time` is a valid, writable `struct timespec` for the call's duration.
+    let status = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut time) };
+    assert_eq!(status, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+    std::time::Duration::new(
+        u64::try_from(time.tv_sec).unwrap_or(0),
+        u32::try_from(time.tv_nsec).unwrap_or(0),
+    )
 }
 
 /// CPU time of applying one `TokenDecoded` per job to an app listing `DECODE_JOBS` jobs,

@@ -308,18 +308,49 @@ async fn filter_help_and_export_work_against_the_sandbox() {
     let mut driver = tui::driver(session, &options(&dir, false), 160, 45);
     article_job_selected(&mut driver).await;
 
+    // The viewer shows the text; c copies exactly it; s saves it to the prefilled path.
     driver.type_char('e');
-    wait_for(&mut driver, &["Export fix"]).await;
-    driver.type_char('t');
-    let screen = wait_for(&mut driver, &["Written to"]).await;
-    let written = std::fs::read_dir(dir.path())
+    let screen = wait_for(&mut driver, &["Export: job", "aws_iam_role_policy"]).await;
+    assert!(screen.contains("iam:PassedToService"), "{screen}");
+    driver.type_char('c');
+    assert!(
+        driver
+            .copied()
+            .last()
+            .is_some_and(|t| t.contains("aws_iam_role_policy")),
+        "copied the Terraform shown"
+    );
+    driver.press(KeyCode::Tab);
+    driver.press(KeyCode::Tab);
+    wait_for(&mut driver, &["aws iam put-role-policy"]).await;
+    driver.type_char('s');
+    driver.press(KeyCode::Enter);
+    let screen = wait_for(&mut driver, &["Saved to"]).await;
+    let found = std::fs::read_dir(dir.path())
         .expect("dir")
         .filter_map(|e| e.ok())
-        .find(|e| e.file_name().to_string_lossy().ends_with(".tf"))
-        .expect("a .tf file");
-    assert!(screen.contains(&*written.file_name().to_string_lossy()));
-    let text = std::fs::read_to_string(written.path()).expect("read");
-    assert!(text.contains("iam:PassedToService"), "{text}");
+        .find(|e| e.file_name().to_string_lossy().ends_with(".sh"))
+        .map(|e| e.path())
+        .expect("a .sh file in the export directory");
+    assert!(screen.contains(&*found.file_name().unwrap_or_default().to_string_lossy()));
+    let text = std::fs::read_to_string(&found).expect("read");
+    assert!(text.contains("put-role-policy"), "{text}");
+    // Saving again to the same path asks; Esc keeps the file as it was.
+    std::fs::write(&found, "kept").expect("write");
+    driver.type_char('s');
+    driver.press(KeyCode::Enter);
+    wait_for(&mut driver, &["exists. y overwrites it"]).await;
+    driver.press(KeyCode::Esc);
+    assert_eq!(std::fs::read_to_string(&found).expect("read"), "kept");
+    driver.press(KeyCode::Enter);
+    wait_for(&mut driver, &["exists. y overwrites it"]).await;
+    driver.type_char('y');
+    wait_for(&mut driver, &["Saved to"]).await;
+    assert!(
+        std::fs::read_to_string(&found)
+            .expect("read")
+            .contains("put-role-policy")
+    );
     driver.press(KeyCode::Esc);
 
     driver.type_char('?');

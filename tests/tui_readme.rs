@@ -1,21 +1,33 @@
 //! README's "In the UI: …" key list matches the keymap that drives the footer and `?` help:
-//! every key it names is bound, and every key the footer can show is named.
+//! every key it names is bound, and every key the footer can show is named; the command
+//! palette's commands it names are exactly the palette's.
 
 use std::collections::HashSet;
 
+use restore_doctor::tui::app::COMMANDS;
 use restore_doctor::tui::keymap::{BINDINGS, Context};
 
-/// The backticked keys of README's "In the UI:" paragraph, split on `/` and spaces.
-fn readme_keys() -> HashSet<String> {
+/// The backticked texts of README's "In the UI:" paragraph.
+fn readme_codes() -> Vec<&'static str> {
     let readme = include_str!("../README.md");
     let start = readme
         .find("In the UI:")
         .expect("README has an \"In the UI:\" paragraph");
     let paragraph = readme[start..].split("\n\n").next().unwrap_or_default();
-    paragraph
-        .split('`')
-        .skip(1)
-        .step_by(2)
+    paragraph.split('`').skip(1).step_by(2).collect()
+}
+
+/// A backticked text naming a palette command (`sort COLUMN`), not a key.
+fn is_command(code: &str) -> bool {
+    let word = code.split(' ').next().unwrap_or_default();
+    COMMANDS.iter().any(|(name, ..)| *name == word) && code != "q"
+}
+
+/// The backticked keys of README's "In the UI:" paragraph, split on `/` and spaces.
+fn readme_keys() -> HashSet<String> {
+    readme_codes()
+        .into_iter()
+        .filter(|code| !is_command(code))
         .flat_map(|code| {
             if code == "/" {
                 return vec![code.to_string()];
@@ -63,4 +75,18 @@ fn every_key_the_footer_shows_is_named_in_readme() {
         .map(|b| b.label)
         .collect();
     assert!(missing.is_empty(), "README does not name {missing:?}");
+}
+
+#[test]
+fn the_palette_commands_readme_names_are_the_palettes() {
+    let named: HashSet<String> = readme_codes()
+        .into_iter()
+        .filter(|code| is_command(code))
+        .map(str::to_string)
+        .collect();
+    let commands: HashSet<String> = COMMANDS
+        .iter()
+        .map(|(name, argument, _)| format!("{name} {argument}").trim_end().to_string())
+        .collect();
+    assert_eq!(named, commands);
 }

@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use crate::diagnosis::{DecodedMessage, Fix, Scope};
+use crate::diagnosis::{DecodedMessage, Scope};
 use crate::workflow::journal::JournalEntry;
-use crate::workflow::{ApplyOutcome, ExportFormat, FixPlan, JobProgress, JobSummary, Reconciled};
+use crate::workflow::{ApplyOutcome, FixPlan, JobProgress, JobSummary, Reconciled};
 
 /// A decoded message with its diagnosis, shared between rows with the same token.
 pub type Decoded = crate::workflow::Decoded;
@@ -42,8 +42,14 @@ pub enum Action {
     OpenNode,
     /// Close the selected tree node (or go to its parent).
     CloseNode,
-    /// Start typing a filter (jobs table) or a help search.
+    /// Start typing a filter (the focused pane's) or a help search.
     StartFilter,
+    /// Sort the jobs table by the next column.
+    CycleSort,
+    /// Open the `:` command palette.
+    OpenPalette,
+    /// In the palette: take the highlighted completion.
+    Complete,
     /// A typed character while a text field has focus.
     InputChar(char),
     /// Delete the last typed character.
@@ -73,10 +79,14 @@ pub enum Action {
     AskRerun,
     /// Ask to undo the last applied fix.
     AskUndo,
-    /// Open the export chooser for the selected job's fix.
+    /// Open the export viewer for the selected job's fix (or the open preview's plan).
     Export,
-    /// In the export chooser: write this format.
-    ExportAs(ExportFormat),
+    /// In the export viewer: show the next format.
+    NextFormat,
+    /// In the export viewer: show the previous format.
+    PrevFormat,
+    /// In the export viewer: ask for a path to save the text to.
+    StartSave,
     /// Copy the selected value, the previewed policy or the decoded JSON (OSC 52).
     Copy,
     /// Show the key help.
@@ -156,8 +166,22 @@ pub enum Action {
     UndoTargetFound(Result<Box<JournalEntry>, String>),
     /// The undo finished (its journal entry ID), or failed.
     Undone(Result<String, String>),
-    /// The export was written to this path, or failed.
-    Exported(Result<PathBuf, String>),
+    /// Saving the export to `path` finished.
+    ExportSaved {
+        /// Where.
+        path: PathBuf,
+        /// Written, or why not.
+        result: Result<(), SaveFailure>,
+    },
+}
+
+/// Why an export was not saved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveFailure {
+    /// The file exists and overwriting was not confirmed: nothing was written.
+    Exists,
+    /// The write failed, with a one-line reason.
+    Failed(String),
 }
 
 impl Action {
@@ -235,14 +259,15 @@ pub enum Effect {
     FindUndo,
     /// Undo this journal entry.
     Undo(Box<JournalEntry>),
-    /// Write the fix in `format` to a file.
-    Export {
-        /// The fix.
-        fix: Box<Fix>,
-        /// The format.
-        format: ExportFormat,
-        /// Used in the file name.
-        job_id: String,
+    /// Save exported text to a file; without `overwrite`, an existing file is left as it is
+    /// and [`SaveFailure::Exists`] comes back.
+    SaveExport {
+        /// The file.
+        path: PathBuf,
+        /// What to write.
+        text: String,
+        /// Replace an existing file (the user confirmed it).
+        overwrite: bool,
     },
     /// Put the text on the clipboard (OSC 52).
     Copy(String),

@@ -31,6 +31,7 @@ pub fn driver(session: Session, options: &TuiOptions, width: u16, height: u16) -
     let mut runtime = Runtime::new(session.clone(), options, sender, Clipboard::Record);
     let mut app = App::new(header_for(&session, options), (width, height));
     app.wall_start = Some(time::OffsetDateTime::now_utc());
+    app.export_dir = options.export_dir.clone();
     for effect in app.start() {
         runtime.execute(effect);
     }

@@ -4,7 +4,6 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
-use crate::workflow::ExportFormat;
 
 /// Where the keys go: the focused pane, or the modal on top.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,10 +28,16 @@ pub enum Context {
     HelpFilter,
     /// The re-run progress modal.
     Progress,
-    /// The export chooser and result.
+    /// The export viewer.
     Export,
+    /// Typing the path an export is saved to.
+    ExportSave,
+    /// The file to save to exists: only `y` overwrites it.
+    ExportOverwrite,
     /// The describe view of one job.
     Describe,
+    /// The `:` command palette.
+    Palette,
     /// The terminal is too small to draw the layout.
     TooSmall,
     /// A confirmation is open but not fully on screen: it cannot be answered, only cancelled.
@@ -54,7 +59,10 @@ impl Context {
             Context::HelpFilter => "Help search",
             Context::Progress => "Re-run",
             Context::Export => "Export",
+            Context::ExportSave => "Export: save to",
+            Context::ExportOverwrite => "Export: the file exists",
             Context::Describe => "Describe job",
+            Context::Palette => "Command palette",
             Context::TooSmall => "Terminal too small",
             Context::HiddenConfirm => "Confirmation not fully visible",
         }
@@ -105,7 +113,7 @@ pub struct Binding {
 
 use Context::*;
 
-const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe];
+const MOVABLE: &[Context] = &[Jobs, Tree, Preview, Help, Describe, Export];
 const PANES: &[Context] = &[Jobs, Tree];
 // Not on a confirmation: there only y, n, Enter, Esc (and Ctrl-c) mean anything.
 const ANYWHERE_BUT_TYPING: &[Context] = &[
@@ -152,7 +160,14 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Left), c('h')], "←", "close node", None, Action::CloseNode),
         b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
         b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
-        b(&[Jobs], &[c('/')], "/", "filter jobs", Some("filter"), Action::StartFilter),
+        b(&[Jobs, Tree], &[c('/')], "/", "filter the focused pane (jobs, or the tree's nodes)", Some("filter"), Action::StartFilter),
+        b(&[Jobs, Tree], &[c(':')], ":", "command palette: jobs, filter TEXT, sort COLUMN, export FORMAT, help, quit", None, Action::OpenPalette),
+        b(&[Palette], &[k(KeyCode::Tab)], "Tab", "complete the command", Some("complete"), Action::Complete),
+        b(&[Palette], &[k(KeyCode::Up)], "↑", "previous completion", None, Action::MoveUp),
+        b(&[Palette], &[k(KeyCode::Down)], "↓", "next completion", None, Action::MoveDown),
+        b(&[Palette], &[k(KeyCode::Enter)], "Enter", "run the command", Some("run"), Action::InputSubmit),
+        b(&[Palette], &[k(KeyCode::Esc)], "Esc", "close the palette", Some("close"), Action::CloseModal),
+        b(&[Jobs, Tree], &[c('o')], "o", "sort the jobs by the next column (created, type, role, status, badge)", None, Action::CycleSort),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
         b(&[Preview], &[c('s')], "s", "cycle scope (exact/account)", Some("scope"), Action::CycleScope),
@@ -160,15 +175,18 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs, Tree, Applied], &[c('r')], "r", "re-run the restore (asks first)", Some("re-run"), Action::AskRerun),
         b(&[Jobs, Tree], &[c('u')], "u", "undo the last applied fix (asks first)", None, Action::AskUndo),
         b(&[Jobs, Tree, Preview], &[c('e')], "e", "export the fix", Some("export"), Action::Export),
-        b(&[Export], &[c('t')], "t", "Terraform", Some("Terraform"), Action::ExportAs(ExportFormat::Terraform)),
-        b(&[Export], &[c('f')], "f", "CloudFormation", Some("CloudFormation"), Action::ExportAs(ExportFormat::Cloudformation)),
-        b(&[Export], &[c('l')], "l", "AWS CLI command", Some("CLI"), Action::ExportAs(ExportFormat::Cli)),
-        b(&[Export], &[c('J')], "J", "policy JSON", Some("JSON"), Action::ExportAs(ExportFormat::Json)),
-        b(&[Jobs, Tree, Preview], &[c('c')], "c", "copy value/policy/decoded JSON", Some("copy"), Action::Copy),
+        b(&[Export], &[k(KeyCode::Tab), k(KeyCode::Right)], "Tab/→", "next format (terraform, cloudformation, cli, json)", Some("format"), Action::NextFormat),
+        b(&[Export], &[k(KeyCode::BackTab), k(KeyCode::Left)], "←", "previous format", None, Action::PrevFormat),
+        b(&[Jobs, Tree, Preview, Export], &[c('c')], "c", "copy value/policy/decoded JSON/export", Some("copy"), Action::Copy),
+        b(&[Export], &[c('s')], "s", "save to a file (asks for the path; never overwrites without y)", Some("save"), Action::StartSave),
+        b(&[ExportOverwrite], &[c('y'), c('Y')], "y", "overwrite the existing file", Some("overwrite"), Action::Confirm),
+        b(&[ExportOverwrite], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "keep the existing file (the default)", Some("keep it"), Action::Cancel),
         b(&[Help], &[c('/')], "/", "search the help", Some("search"), Action::StartFilter),
         b(&[Filter, HelpFilter], &[k(KeyCode::Enter)], "Enter", "keep the filter", Some("keep"), Action::InputSubmit),
         b(&[Filter, HelpFilter], &[k(KeyCode::Esc)], "Esc", "clear the filter", Some("clear"), Action::InputCancel),
-        b(&[Filter, HelpFilter], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
+        b(&[ExportSave], &[k(KeyCode::Enter)], "Enter", "save to this path", Some("save"), Action::InputSubmit),
+        b(&[ExportSave], &[k(KeyCode::Esc)], "Esc", "do not save", Some("cancel"), Action::InputCancel),
+        b(&[Filter, HelpFilter, ExportSave, Palette], &[k(KeyCode::Backspace)], "Bksp", "delete a character", None, Action::InputBackspace),
         b(&[Preview, Message, Applied, Help, Progress, Export, Describe], &[k(KeyCode::Esc)], "Esc", "close", Some("close"), Action::CloseModal),
         b(&[Message, Applied], &[k(KeyCode::Enter)], "Enter", "close", None, Action::CloseModal),
         b(&[Jobs, Tree], &[c('?')], "?", "help", Some("help"), Action::Help),
@@ -176,7 +194,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Tree], &[k(KeyCode::Esc)], "Esc", "back to the jobs table", None, Action::FocusPrev),
         b(&[Jobs], &[k(KeyCode::Esc)], "Esc", "clear the filter", None, Action::InputCancel),
         b(ANYWHERE_BUT_TYPING, &[c('q')], "q", "quit", Some("quit"), Action::Quit),
-        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, Describe, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
+        b(&[Jobs, Tree, Filter, Preview, Confirm, Message, Applied, Help, HelpFilter, Progress, Export, ExportSave, ExportOverwrite, Describe, Palette, TooSmall, HiddenConfirm], &[ctrl('c')], "C-c", "quit", None, Action::Quit),
     ]
 });
 
@@ -197,7 +215,7 @@ pub fn action_for(context: Context, event: KeyEvent) -> Option<Action> {
     }
     match (context, key) {
         (
-            Filter | HelpFilter,
+            Filter | HelpFilter | ExportSave | Palette,
             Key {
                 code: KeyCode::Char(ch),
                 ctrl: false,
@@ -234,9 +252,12 @@ pub fn help_lines(search: &str) -> Vec<(&'static str, &'static str, &'static str
         Tree,
         Filter,
         Describe,
+        Palette,
         Preview,
         Confirm,
         Export,
+        ExportSave,
+        ExportOverwrite,
         Message,
         Applied,
         Progress,

@@ -82,6 +82,7 @@ pub async fn run(session: Session, options: TuiOptions) -> Result<(), AppError> 
     let mut runtime = runtime::Runtime::new(session, &options, sender, runtime::Clipboard::Osc52);
     let mut app = app::App::new(header, size);
     app.wall_start = Some(time::OffsetDateTime::now_utc());
+    app.export_dir = options.export_dir.clone();
     for effect in app.start() {
         runtime.execute(effect);
     }

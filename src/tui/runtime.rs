@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use base64::Engine;
@@ -13,9 +12,9 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, Effect};
+use super::action::{Action, Effect, SaveFailure};
 use crate::aws::Session;
-use crate::workflow::{self, ExportFormat, Journal};
+use crate::workflow::{self, Journal};
 
 /// At most this many STS decode calls run at once.
 pub const DECODE_CONCURRENCY: usize = 8;
@@ -46,7 +45,6 @@ pub enum Clipboard {
 pub struct Runtime {
     session: Session,
     journal: Journal,
-    export_dir: PathBuf,
     since: Duration,
     limit: Option<usize>,
     actions: UnboundedSender<Action>,
@@ -68,7 +66,6 @@ impl Runtime {
         Runtime {
             session,
             journal: options.journal.clone(),
-            export_dir: options.export_dir.clone(),
             since: options.since,
             limit: options.limit,
             actions,
@@ -294,26 +291,17 @@ impl Runtime {
                     Some(Action::Undone(result))
                 });
             }
-            Effect::Export {
-                fix,
-                format,
-                job_id,
-            } => {
-                let path = self.export_dir.join(export_file_name(&job_id, format));
-                self.spawn(Group::Other, async move {
-                    let text = workflow::export_fix(&fix, format);
-                    let result = tokio::fs::write(&path, text)
-                        .await
-                        .map(|()| path.clone())
-                        .map_err(|e| {
-                            format!(
-                                "cannot write {}: {e}; check the directory is writable",
-                                path.display()
-                            )
-                        });
-                    Some(Action::Exported(result))
-                });
-            }
+            Effect::SaveExport {
+                path,
+                text,
+                overwrite,
+            } => self.spawn(Group::Other, async move {
+                let target = path.clone();
+                let result = tokio::task::spawn_blocking(move || save(&target, &text, overwrite))
+                    .await
+                    .unwrap_or_else(|e| Err(SaveFailure::Failed(format!("saving failed: {e}"))));
+                Some(Action::ExportSaved { path, result })
+            }),
             Effect::Copy(text) => match self.clipboard {
                 Clipboard::Record => self.copied.push(text),
                 Clipboard::Osc52 => {
@@ -349,28 +337,61 @@ fn log_outcome(action: &Action) {
         Action::JournalReconciled(Err(e)) => tracing::warn!("reconciling the journal failed: {e}"),
         Action::Undone(Ok(entry)) => tracing::info!("undone, journal entry {entry}"),
         Action::Undone(Err(e)) => tracing::warn!("undo failed: {e}"),
-        Action::Exported(Err(e)) => tracing::warn!("export failed: {e}"),
+        Action::ExportSaved {
+            path,
+            result: Ok(()),
+        } => tracing::info!("export saved to {}", path.display()),
+        Action::ExportSaved {
+            result: Err(SaveFailure::Failed(e)),
+            ..
+        } => tracing::warn!("saving the export failed: {e}"),
         _ => {}
     }
 }
 
-/// The file an export is written to.
-pub fn export_file_name(job_id: &str, format: ExportFormat) -> String {
-    let safe: String = job_id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let extension = match format {
-        ExportFormat::Terraform => "tf",
-        ExportFormat::Cloudformation => "cfn.json",
-        ExportFormat::Cli => "sh",
-        ExportFormat::Json => "json",
-    };
-    format!("restore-doctor-fix-{safe}.{extension}")
+/// Writes `text` to `path`; without `overwrite` an existing file is left alone (checked by
+/// the create itself, so a file that appears meanwhile is not overwritten either).
+fn save(path: &std::path::Path, text: &str, overwrite: bool) -> Result<(), SaveFailure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    let mut file = options.open(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => SaveFailure::Exists,
+        _ => SaveFailure::Failed(format!(
+            "cannot write {}: {e}; check the directory exists and is writable",
+            path.display()
+        )),
+    })?;
+    file.write_all(text.as_bytes())
+        .map_err(|e| SaveFailure::Failed(format!("cannot write {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saving_never_overwrites_unless_told() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fix.tf");
+        assert_eq!(save(&path, "first", false), Ok(()));
+        assert_eq!(save(&path, "second", false), Err(SaveFailure::Exists));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("first")
+        );
+        assert_eq!(save(&path, "third", true), Ok(()));
+        assert_eq!(
+            std::fs::read_to_string(&path).ok().as_deref(),
+            Some("third")
+        );
+        let missing = dir.path().join("no-such-dir").join("fix.tf");
+        assert!(
+            matches!(save(&missing, "x", false), Err(SaveFailure::Failed(m)) if m.contains("no-such-dir"))
+        );
+    }
 }

@@ -1,49 +1,11 @@
 //! The smaller parts of `update`: export, copy and mouse clicks.
 
 use super::tree;
-use super::{App, ExportModal, MessageModal, Modal, Pane, PreviewModal, PreviewState};
+use super::{App, Modal, Pane, PreviewState};
 use crate::tui::action::Effect;
 use crate::tui::keymap::Context;
 
 impl App {
-    pub(super) fn open_export(&mut self) -> Vec<Effect> {
-        let from_preview = self.modals.iter().rev().find_map(|m| match m {
-            Modal::Preview(PreviewModal {
-                state: PreviewState::Ready(plan),
-                job_id,
-                ..
-            }) => Some((plan.diagnosis.clone(), job_id.clone())),
-            _ => None,
-        });
-        let source = from_preview.or_else(|| {
-            let row = self.selected_row()?;
-            self.selected_decoded()
-                .map(|d| (d.1.clone(), row.job.restore_job_id.clone()))
-        });
-        let Some((diagnosis, job_id)) = source else {
-            self.status = Some("select a decoded job to export its fix".into());
-            return Vec::new();
-        };
-        match diagnosis.fix {
-            Some(report) => self.modals.push(Modal::Export(ExportModal {
-                fix: Box::new(report.fix),
-                job_id,
-                writing: false,
-                result: None,
-            })),
-            None => {
-                let reason = diagnosis
-                    .no_fix_reason
-                    .unwrap_or_else(|| "no fix is proposed for this verdict".into());
-                self.modals.push(Modal::Message(MessageModal::error(
-                    "No fix to export",
-                    &reason,
-                )));
-            }
-        }
-        Vec::new()
-    }
-
     pub(super) fn open_describe(&mut self) -> Vec<Effect> {
         let Some(row) = self.selected_row() else {
             self.status = Some("no job selected".into());
@@ -60,6 +22,7 @@ impl App {
 
     pub(super) fn copy(&mut self, context: Context) -> Vec<Effect> {
         let text = match context {
+            Context::Export => self.export_text(context),
             Context::Preview => self.preview_mut().and_then(|p| match &p.state {
                 PreviewState::Ready(plan) => Some(plan.proposed_text.clone()),
                 _ => None,

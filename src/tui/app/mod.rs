@@ -3,12 +3,16 @@
 
 mod badge;
 mod confirmations;
+mod export;
 mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
+mod input;
 mod modal;
 mod operations;
+mod palette;
 mod panes;
+mod rows;
 pub mod tree;
 mod update;
 mod writes;
@@ -18,7 +22,13 @@ mod tests;
 #[cfg(test)]
 mod tests_confirm;
 #[cfg(test)]
+mod tests_export;
+#[cfg(test)]
 mod tests_flight;
+#[cfg(test)]
+mod tests_palette;
+#[cfg(test)]
+mod tests_rows;
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,14 +38,17 @@ use crate::workflow::JobSummary;
 
 pub use badge::Badge;
 pub use confirmations::{plan_grant, scope_text};
+pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
 pub use modal::{
-    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, ExportModal,
-    MessageModal, Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
+    CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, MessageModal,
+    Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
 };
 pub use operations::{
     NOTICE_LIFE, Notice, Operation, OperationKind, QUIT_WARNING, elapsed_text, reconcile_sentence,
 };
+pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
+pub use rows::SortColumn;
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -154,6 +167,19 @@ pub struct App {
     pub quit_armed: bool,
     /// The rows are from an earlier listing: the last refresh failed at this time.
     pub stale_since: Option<String>,
+    /// The jobs table's sort column.
+    pub sort: SortColumn,
+    /// Per row of `jobs`: the lowercase text the filter matches (badge included), updated for
+    /// one row when its token is decoded.
+    pub search_texts: Vec<String>,
+    /// The rows (indices into `jobs`) holding each encoded message.
+    pub rows_by_token: HashMap<String, Vec<usize>>,
+    /// The context tree's filter text.
+    pub tree_filter: String,
+    /// The last previewed plan per job (the export viewer exports its merged document).
+    pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
+    /// Where the export viewer proposes to save.
+    pub export_dir: std::path::PathBuf,
 }
 
 impl App {
@@ -187,6 +213,12 @@ impl App {
             notices: Vec::new(),
             quit_armed: false,
             stale_since: None,
+            sort: SortColumn::Created,
+            search_texts: Vec::new(),
+            rows_by_token: HashMap::new(),
+            tree_filter: String::new(),
+            plans: HashMap::new(),
+            export_dir: std::path::PathBuf::from("."),
         }
     }
 
@@ -229,8 +261,13 @@ impl App {
             Some(Modal::Help { editing: true, .. }) => Context::HelpFilter,
             Some(Modal::Help { .. }) => Context::Help,
             Some(Modal::Progress(_)) => Context::Progress,
-            Some(Modal::Export(_)) => Context::Export,
+            Some(Modal::Export(export)) => match &export.save {
+                Some(save) if save.confirm_overwrite => Context::ExportOverwrite,
+                Some(save) if !save.saving => Context::ExportSave,
+                _ => Context::Export,
+            },
             Some(Modal::Describe(_)) => Context::Describe,
+            Some(Modal::Palette(_)) => Context::Palette,
             None if self.filter_editing => Context::Filter,
             None => match self.focus {
                 Pane::Jobs => Context::Jobs,
@@ -278,32 +315,6 @@ impl App {
                 }
             },
         }
-    }
-
-    /// Recomputes `visible` from the filter, keeping the selected job when it still shows.
-    pub(crate) fn refilter(&mut self) {
-        let keep = self.visible.get(self.selected).copied();
-        let needle = self.filter.to_lowercase();
-        self.visible = (0..self.jobs.len())
-            .filter(|&i| needle.is_empty() || self.row_text(&self.jobs[i]).contains(&needle))
-            .collect();
-        self.selected = keep
-            .and_then(|job| self.visible.iter().position(|&i| i == job))
-            .unwrap_or(0);
-    }
-
-    fn row_text(&self, row: &JobRow) -> String {
-        let job = &row.job;
-        format!(
-            "{} {} {} {} {} {}",
-            job.restore_job_id,
-            job.created,
-            job.resource_type.as_deref().unwrap_or(""),
-            job.recovery_point_arn.as_deref().unwrap_or(""),
-            job.iam_role_arn.as_deref().unwrap_or(""),
-            self.badge(row).label()
-        )
-        .to_lowercase()
     }
 
     /// Rows per page of the jobs table at the current size.

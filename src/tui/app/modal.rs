@@ -1,8 +1,6 @@
 //! The modal stack's entries: preview, confirmation, message, help, re-run progress, export.
 
-use std::path::PathBuf;
-
-use crate::diagnosis::{Fix, Scope};
+use crate::diagnosis::Scope;
 use crate::workflow::journal::JournalEntry;
 use crate::workflow::{FixPlan, JobProgress};
 
@@ -26,10 +24,12 @@ pub enum Modal {
     },
     /// A re-run's live progress.
     Progress(ProgressModal),
-    /// The export chooser and its result.
-    Export(ExportModal),
+    /// The export viewer.
+    Export(super::ExportModal),
     /// Everything about one job.
     Describe(DescribeModal),
+    /// The `:` command palette.
+    Palette(super::PaletteModal),
 }
 
 /// The describe view of one restore job: every field, the decoded context, the diagnosis and
@@ -250,17 +250,4 @@ pub struct ProgressModal {
     pub error: Option<String>,
     /// The new failure's token, diagnosed in place.
     pub failure_token: Option<String>,
-}
-
-/// The export chooser, then the path written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportModal {
-    /// The fix exported.
-    pub fix: Box<Fix>,
-    /// The job it is for.
-    pub job_id: String,
-    /// Writing.
-    pub writing: bool,
-    /// The path written, or why not.
-    pub result: Option<Result<PathBuf, String>>,
 }

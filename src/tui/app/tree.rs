@@ -198,3 +198,66 @@ pub fn find<'a>(nodes: &'a [Node], path: &[String]) -> Option<&'a Node> {
         find(&node.children, rest)
     }
 }
+
+/// The nodes whose text contains `needle` (lowercase), with their ancestors; a matching node
+/// keeps its whole subtree.
+pub fn filter(nodes: &[Node], needle: &str) -> Vec<Node> {
+    nodes
+        .iter()
+        .filter_map(|node| {
+            if node.text.to_lowercase().contains(needle) {
+                return Some(node.clone());
+            }
+            let children = filter(&node.children, needle);
+            (!children.is_empty()).then(|| Node {
+                children,
+                ..node.clone()
+            })
+        })
+        .collect()
+}
+
+/// Every path in `nodes` (to show a filtered tree fully opened).
+pub fn all_paths(nodes: &[Node]) -> HashSet<Vec<String>> {
+    let mut paths = HashSet::new();
+    let mut stack: Vec<(Vec<String>, &Node)> =
+        nodes.iter().map(|n| (vec![n.id.clone()], n)).collect();
+    while let Some((path, node)) = stack.pop() {
+        for child in &node.children {
+            let mut child_path = path.clone();
+            child_path.push(child.id.clone());
+            stack.push((child_path, child));
+        }
+        paths.insert(path);
+    }
+    paths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(id: &str, children: Vec<Node>) -> Node {
+        Node {
+            id: id.into(),
+            text: format!("Text {id}"),
+            value: id.into(),
+            children,
+        }
+    }
+
+    #[test]
+    fn a_filter_keeps_matches_and_their_ancestors() {
+        let nodes = vec![
+            node("a", vec![node("a1", vec![]), node("key", vec![])]),
+            node("b", vec![node("b1", vec![])]),
+            node("keyed", vec![node("x", vec![])]),
+        ];
+        let kept = filter(&nodes, "key");
+        let ids: Vec<_> = kept.iter().map(|n| n.id.as_str()).collect();
+        assert_eq!(ids, ["a", "keyed"]);
+        assert_eq!(kept[0].children.len(), 1, "only the matching child");
+        assert_eq!(kept[1].children.len(), 1, "a match keeps its subtree");
+        assert_eq!(all_paths(&kept).len(), 4);
+    }
+}

@@ -1,8 +1,7 @@
 //! `App::update`: the only place the state changes. No I/O: work is returned as effects.
 
 use super::PreviewState;
-use super::tree::{self, Node};
-use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, OperationKind, Pane};
+use super::{App, DecodeState, ListState, MessageModal, Modal, OperationKind, Pane};
 use crate::tui::action::{Action, Effect};
 use crate::tui::keymap::Context;
 
@@ -77,10 +76,24 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::OpenPalette => self.open_palette(),
+            Action::Complete => self.complete(),
+            Action::InputSubmit if context == Context::Palette => self.run_palette(),
+            Action::CycleSort => {
+                self.sort_by(self.sort.next());
+                Vec::new()
+            }
             Action::InputChar(ch) => self.edit_text(context, |text| text.push(ch)),
             Action::InputBackspace => self.edit_text(context, |text| {
                 text.pop();
             }),
+            Action::InputSubmit if context == Context::ExportSave => self.save_export(false),
+            Action::InputCancel if context == Context::ExportSave => {
+                if let Some(export) = self.export_mut() {
+                    export.save = None;
+                }
+                Vec::new()
+            }
             Action::InputSubmit => {
                 self.filter_editing = false;
                 if let Some(Modal::Help { editing, .. }) = self.modals.last_mut() {
@@ -128,10 +141,8 @@ impl App {
                     Ok(decoded) => DecodeState::Done(decoded),
                     Err(reason) => DecodeState::Failed(reason),
                 };
-                self.decodes.insert(token, state);
-                if !self.filter.is_empty() {
-                    self.refilter();
-                }
+                self.decodes.insert(token.clone(), state);
+                self.token_changed(&token);
                 Vec::new()
             }
             Action::IdentityLoaded(result) => {
@@ -163,6 +174,12 @@ impl App {
                     return Vec::new();
                 }
                 self.end(OperationKind::Preview, None);
+                if let (Some(job_id), Ok(plan)) = (
+                    self.preview_mut().map(|p| p.job_id.clone()),
+                    result.as_ref(),
+                ) {
+                    self.plans.insert(job_id, plan.clone());
+                }
                 if let Some(preview) = self.preview_mut() {
                     preview.state = match result {
                         Ok(plan) => PreviewState::Ready(plan),
@@ -192,6 +209,14 @@ impl App {
                         &reason,
                     ))),
                 }
+                Vec::new()
+            }
+            Action::Confirm if context == Context::ExportOverwrite => self.save_export(true),
+            Action::Cancel if context == Context::ExportOverwrite => {
+                if let Some(save) = self.export_mut().and_then(|e| e.save.as_mut()) {
+                    save.confirm_overwrite = false;
+                }
+                self.status = Some("the existing file was kept; change the path or Esc".into());
                 Vec::new()
             }
             Action::Confirm => self.confirm(context),
@@ -254,6 +279,10 @@ impl App {
             Action::Undone(result) => {
                 self.end(OperationKind::Undo, None);
                 let entry = self.undoing.take();
+                if let Some(job) = entry.as_ref().and_then(|e| e.job_id.as_deref()) {
+                    // The policy changed: a merged export must be previewed again.
+                    self.plans.remove(job);
+                }
                 if result.is_ok()
                     && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
                 {
@@ -262,6 +291,7 @@ impl App {
                             row.fixed = false;
                         }
                     }
+                    self.reindex();
                 }
                 let modal = match result {
                     Ok(_) => MessageModal::info(
@@ -273,26 +303,11 @@ impl App {
                 self.modals.push(Modal::Message(modal));
                 Vec::new()
             }
-            Action::Export => self.open_export(),
-            Action::ExportAs(format) => match self.modals.last_mut() {
-                Some(Modal::Export(export)) if !export.writing => {
-                    export.writing = true;
-                    export.result = None;
-                    vec![Effect::Export {
-                        fix: export.fix.clone(),
-                        format,
-                        job_id: export.job_id.clone(),
-                    }]
-                }
-                _ => Vec::new(),
-            },
-            Action::Exported(result) => {
-                if let Some(Modal::Export(export)) = self.modals.last_mut() {
-                    export.writing = false;
-                    export.result = Some(result);
-                }
-                Vec::new()
-            }
+            Action::Export => self.open_export(crate::workflow::ExportFormat::Terraform),
+            Action::NextFormat => self.switch_format(1),
+            Action::PrevFormat => self.switch_format(-1),
+            Action::StartSave => self.start_save(),
+            Action::ExportSaved { path, result } => self.export_saved(&path, result),
             Action::Copy => self.copy(context),
             Action::Help => {
                 self.modals.push(Modal::Help {
@@ -326,137 +341,5 @@ impl App {
                 Vec::new()
             }
         }
-    }
-
-    fn move_by(&mut self, context: Context, delta: isize) -> Vec<Effect> {
-        match context {
-            Context::Jobs => {
-                let last = self.visible.len().saturating_sub(1);
-                self.selected = self.selected.saturating_add_signed(delta).min(last);
-            }
-            Context::Tree => {
-                if let Some(nodes) = self.tree_nodes() {
-                    let visible = tree::visible(&nodes, &self.tree_opened);
-                    let here = visible
-                        .iter()
-                        .position(|p| *p == self.tree_selected)
-                        .unwrap_or(0);
-                    let last = visible.len().saturating_sub(1);
-                    let next = here.saturating_add_signed(delta).min(last);
-                    if let Some(path) = visible.get(next) {
-                        self.tree_selected = path.clone();
-                    }
-                }
-            }
-            Context::Preview => {
-                if let Some(preview) = self.preview_mut() {
-                    preview.scroll = preview.scroll.saturating_add_signed(delta).min(10_000);
-                }
-            }
-            Context::Help => {
-                if let Some(Modal::Help { scroll, .. }) = self.modals.last_mut() {
-                    *scroll = scroll.saturating_add_signed(delta).min(500);
-                }
-            }
-            Context::Describe => {
-                if let Some(Modal::Describe(describe)) = self.modals.last_mut() {
-                    describe.scroll = describe.scroll.saturating_add_signed(delta).min(10_000);
-                }
-            }
-            _ => self.dirty = false,
-        }
-        Vec::new()
-    }
-
-    fn edit_text(&mut self, context: Context, edit: impl FnOnce(&mut String)) -> Vec<Effect> {
-        match context {
-            Context::Filter | Context::Jobs | Context::Tree => {
-                edit(&mut self.filter);
-                self.refilter();
-            }
-            Context::HelpFilter => {
-                if let Some(Modal::Help { search, scroll, .. }) = self.modals.last_mut() {
-                    edit(search);
-                    *scroll = 0;
-                }
-            }
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn jobs_loaded(
-        &mut self,
-        result: Result<Vec<crate::workflow::JobSummary>, String>,
-    ) -> Vec<Effect> {
-        let jobs = match result {
-            Ok(jobs) => jobs,
-            Err(reason) => {
-                self.list_state = ListState::Failed(reason.clone());
-                // The old rows stay, marked with when they stopped being current.
-                if !self.jobs.is_empty() && self.stale_since.is_none() {
-                    self.stale_since = Some(
-                        self.wall_time()
-                            .unwrap_or_else(|| "the last refresh".into()),
-                    );
-                }
-                self.modals.push(Modal::Message(MessageModal::error(
-                    "Cannot list restore jobs",
-                    &reason,
-                )));
-                return Vec::new();
-            }
-        };
-        let keep = self.selected_row().map(|r| r.job.restore_job_id.clone());
-        let fixed: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|r| r.fixed)
-            .map(|r| r.job.restore_job_id.clone())
-            .collect();
-        self.jobs = jobs
-            .into_iter()
-            .map(|job| JobRow {
-                fixed: fixed.contains(&job.restore_job_id),
-                job,
-            })
-            .collect();
-        self.list_state = ListState::Loaded;
-        self.stale_since = None;
-        // Row indices changed with the new listing: keep the selected job by its ID.
-        self.visible.clear();
-        self.refilter();
-        if let Some(id) = keep {
-            self.selected = self
-                .visible
-                .iter()
-                .position(|&i| self.jobs[i].job.restore_job_id == id)
-                .unwrap_or(0);
-        }
-        let mut tokens = Vec::new();
-        for token in self
-            .jobs
-            .iter()
-            .filter_map(|r| r.job.encoded_message.clone())
-        {
-            if !self.decodes.contains_key(&token) {
-                self.decodes.insert(token.clone(), DecodeState::Pending);
-                tokens.push(token);
-            }
-        }
-        if tokens.is_empty() {
-            Vec::new()
-        } else {
-            vec![Effect::Decode {
-                generation: self.generation,
-                tokens,
-            }]
-        }
-    }
-
-    /// The tree nodes of the selected job, when decoded.
-    pub fn tree_nodes(&self) -> Option<Vec<Node>> {
-        self.selected_decoded()
-            .map(|decoded| tree::nodes(&decoded.0, &decoded.1))
     }
 }

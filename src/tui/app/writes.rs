@@ -201,6 +201,10 @@ impl App {
         result: Result<ApplyOutcome, String>,
     ) -> Vec<Effect> {
         self.end(OperationKind::Apply, None);
+        // The policy changed: a merged export must be previewed again.
+        if let Some(job) = &plan.job_id {
+            self.plans.remove(job);
+        }
         // The preview may have been closed while the write ran; the result still lands.
         if matches!(self.modals.last(), Some(Modal::Preview(_))) {
             self.modals.pop();
@@ -218,6 +222,7 @@ impl App {
                 row.fixed = true;
             }
         }
+        self.reindex();
         let mut lines = vec![super::confirmations::applied(plan, &outcome)];
         if let Some(id) = &outcome.journal_entry {
             lines.push(format!(

@@ -52,8 +52,25 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(super::border(
             app.focus == Pane::Tree && app.modals.is_empty(),
         ))
-        .title(" Decoded context ");
-    let Some(items) = cached_items(app, usize::from(area.width.saturating_sub(2))) else {
+        .title(if app.tree_filter.is_empty() {
+            " Decoded context ".to_string()
+        } else {
+            format!(" Decoded context /{} ", app.tree_filter)
+        });
+    let width = usize::from(area.width.saturating_sub(2));
+    let items = if app.tree_filter.is_empty() {
+        cached_items(app, width)
+    } else {
+        // Filtered trees are small and change with each key: built fresh.
+        app.tree_nodes()
+            .map(|nodes| Rc::new(tree::items_fitting(&nodes, width, 0)))
+    };
+    if items.as_ref().is_some_and(|i| i.is_empty()) {
+        let text = format!("No node matches /{} (Esc clears it).", app.tree_filter);
+        frame.render_widget(Paragraph::new(text).block(block), area);
+        return;
+    }
+    let Some(items) = items else {
         let text = match app.selected_row().map(|r| app.decode_of(&r.job)) {
             None => "No job selected.".to_string(),
             Some(None) => {
@@ -69,7 +86,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     };
-    let mut state = tree::state(&app.tree_opened, &app.tree_selected);
+    let mut state = tree::state(&app.tree_open(), &app.tree_selected);
     let highlight = if app.focus == Pane::Tree {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {

@@ -15,8 +15,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let context = app.context();
     let mut spans = Vec::new();
     if context == Context::Filter {
-        spans.push(Span::from(" filter: ").bold());
-        spans.push(Span::from(format!("{}▏", app.filter)));
+        let (name, text) = match app.focus {
+            crate::tui::app::Pane::Tree => (" filter tree: ", &app.tree_filter),
+            crate::tui::app::Pane::Jobs => (" filter: ", &app.filter),
+        };
+        spans.push(Span::from(name).bold());
+        spans.push(Span::from(format!("{text}▏")));
         spans.push(Span::from("   "));
     } else if let Some(status) = &app.status {
         spans.push(Span::styled(

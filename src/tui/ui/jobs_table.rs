@@ -8,7 +8,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState};
 
-use crate::tui::app::{App, Badge, JobRow, ListState, OperationKind, Pane};
+use crate::tui::app::{App, Badge, JobRow, ListState, OperationKind, Pane, SortColumn};
 use crate::tui::text::{fit_columns, middle};
 
 /// The last `/`-separated (or `:`-separated) part of an ARN.
@@ -70,6 +70,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     title.push(')');
     if !app.filter.is_empty() {
         title.push_str(&format!(" /{}", app.filter));
+    }
+    if app.sort != SortColumn::Created {
+        title.push_str(&format!(" sorted by {}", app.sort.name()));
     }
     if let Some(since) = &app.stale_since {
         title.push_str(&format!(" stale since {since}"));

@@ -11,6 +11,7 @@ mod help;
 mod jobs_table;
 mod message;
 mod notices;
+mod palette;
 mod preview;
 mod progress;
 mod summary;
@@ -63,6 +64,7 @@ pub fn render(app: &App, frame: &mut Frame) {
             Modal::Progress(progress) => progress::render(app, progress, frame, area),
             Modal::Export(export) => export::render(export, frame, area),
             Modal::Describe(describe) => describe::render(app, describe, frame, area),
+            Modal::Palette(palette) => palette::render(palette, frame, area),
         }
     }
     notices::render(app, frame, area, areas.footer);

@@ -227,13 +227,16 @@ fn rerun_completed() {
 }
 
 #[test]
-fn export_result() {
+fn export_overwrite_question() {
     let mut app = app(false, (160, 45));
+    app.export_dir = "/tmp".into();
     app.update(Action::Export);
-    app.update(Action::ExportAs(crate::workflow::ExportFormat::Terraform));
-    app.update(Action::Exported(Ok(
-        "/tmp/restore-doctor-fix-4A1B2C3D-article.tf".into(),
-    )));
+    app.update(Action::StartSave);
+    app.update(Action::InputSubmit);
+    app.update(Action::ExportSaved {
+        path: "/tmp/restore-doctor-fix-4A1B2C3D-article.tf".into(),
+        result: Err(crate::tui::action::SaveFailure::Exists),
+    });
     insta::assert_snapshot!(draw(&app));
 }
 

@@ -1,5 +1,5 @@
 //! Every main screen and modal at 80x24, 120x40 and 160x45: the jobs screen, the describe view,
-//! the preview (exact and WIDER), the confirmation and the help. At every size the denied
+//! the preview (exact and WIDER), the confirmation, the help and the export viewer. At every size the denied
 //! resource and the distinguishing end of each ID show.
 
 use super::tests::draw;
@@ -132,5 +132,46 @@ fn help_at_every_size() {
         let screen = draw(&app);
         assert!(screen.contains("describe the job"), "{screen}");
         snapshot("help", size, &screen);
+    }
+}
+
+#[test]
+fn export_viewer_at_every_size() {
+    for size in SIZES {
+        let mut app = with_preview(size, false);
+        app.update(Action::Export);
+        let screen = draw(&app);
+        assert!(screen.contains(" terraform "), "{screen}");
+        assert!(screen.contains("aws_iam_role_policy"), "{screen}");
+        assert!(screen.contains("The merged document"), "{screen}");
+        snapshot("export_terraform", size, &screen);
+        app.update(Action::NextFormat);
+        app.update(Action::NextFormat);
+        let screen = draw(&app);
+        assert!(screen.contains("aws iam put-role-policy"), "{screen}");
+        snapshot("export_cli", size, &screen);
+    }
+}
+
+#[test]
+fn command_palette_at_every_size() {
+    for size in SIZES {
+        let mut app = app(false, size);
+        app.update(Action::OpenPalette);
+        let screen = draw(&app);
+        for command in ["jobs", "filter", "sort", "export", "help", "quit"] {
+            assert!(screen.contains(command), "{command}:\n{screen}");
+        }
+        snapshot("palette", size, &screen);
+        for ch in "so".chars() {
+            app.update(Action::InputChar(ch));
+        }
+        app.update(Action::Complete);
+        app.update(Action::MoveDown);
+        app.update(Action::MoveDown);
+        let screen = draw(&app);
+        assert!(screen.contains(":sort ▏"), "{screen}");
+        assert!(screen.contains("sort role"), "{screen}");
+        snapshot("palette_sort", size, &screen);
     }
 }

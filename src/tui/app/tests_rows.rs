@@ -1,0 +1,123 @@
+//! The rows kept incrementally: after any sequence of decode results, with any filter and
+//! sort, `visible` is exactly what rebuilding every row from scratch gives, and the selected
+//! job stays selected while it shows.
+
+use proptest::prelude::*;
+
+use super::fixtures::{self, EXPLICIT_DENY, PASSROLE};
+use super::*;
+use crate::tui::action::Action;
+
+const FILTERS: [&str; 6] = ["", "passrole", "ec2", "deny", "decod", "failed: sts"];
+
+fn listed(jobs: usize, shared: usize) -> App {
+    let mut app = App::new(fixtures::header(false), (160, 45));
+    let _ = app.start();
+    let generation = app.generation;
+    let jobs = (0..jobs)
+        .map(|i| {
+            let token = (i % 5 != 4).then(|| format!("t{}", i % shared.max(1)));
+            let kind = if i % 3 == 0 { "EBS" } else { "EC2" };
+            let mut job = fixtures::job(
+                &format!("{i:04}-job"),
+                "2026-11-28T00:00:00Z",
+                kind,
+                token.as_deref(),
+            );
+            job.iam_role_arn = Some(format!("arn:aws:iam::111122223333:role/R{}", i % 7));
+            job
+        })
+        .collect();
+    app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(jobs),
+    });
+    app
+}
+
+proptest! {
+    #[test]
+    fn incremental_rows_equal_a_full_rebuild(
+        jobs in 1usize..40,
+        shared in 1usize..12,
+        filter in 0usize..FILTERS.len(),
+        sort in 0usize..SortColumn::ALL.len(),
+        select in 0usize..40,
+        decodes in proptest::collection::vec((0usize..12, 0u8..3), 0..30),
+    ) {
+        let mut app = listed(jobs, shared);
+        app.update(Action::StartFilter);
+        for ch in FILTERS[filter].chars() {
+            app.update(Action::InputChar(ch));
+        }
+        app.update(Action::InputSubmit);
+        app.sort_by(SortColumn::ALL[sort]);
+        app.selected = select.min(app.visible.len().saturating_sub(1));
+        let mut selected_job = app.visible.get(app.selected).copied();
+        let generation = app.generation;
+        for (token, outcome) in decodes {
+            let result = match outcome {
+                0 => Ok(fixtures::decoded(PASSROLE)),
+                1 => Ok(fixtures::decoded(EXPLICIT_DENY)),
+                _ => Err("AccessDenied: sts:DecodeAuthorizationMessage".to_string()),
+            };
+            app.update(Action::TokenDecoded { generation, token: format!("t{token}"), result });
+            let incremental = app.visible.clone();
+            let mut rebuilt = App { visible: Vec::new(), ..clone_rows(&app) };
+            rebuilt.reindex();
+            prop_assert_eq!(&incremental, &rebuilt.visible);
+            if let Some(job) = selected_job {
+                if incremental.contains(&job) {
+                    prop_assert_eq!(app.visible.get(app.selected).copied(), Some(job));
+                } else {
+                    selected_job = app.visible.get(app.selected).copied();
+                }
+            } else {
+                selected_job = app.visible.get(app.selected).copied();
+            }
+            prop_assert!(app.selected < app.visible.len().max(1));
+        }
+    }
+}
+
+/// A copy of the row state (App is not Clone: it holds the modal stack and more).
+fn clone_rows(app: &App) -> App {
+    let mut copy = App::new(app.header.clone(), app.size);
+    copy.jobs = app.jobs.clone();
+    copy.decodes = app.decodes.clone();
+    copy.filter = app.filter.clone();
+    copy.sort = app.sort;
+    copy
+}
+
+#[test]
+fn o_cycles_the_sort_column_and_the_title_says_it() {
+    let mut app = fixtures::app(false, (160, 45));
+    let event = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Char('o'),
+        crossterm::event::KeyModifiers::NONE,
+    );
+    let action = crate::tui::keymap::action_for(app.context(), event).expect("o is bound");
+    app.update(action);
+    assert_eq!(app.sort, SortColumn::Type);
+    let types: Vec<_> = app
+        .visible
+        .iter()
+        .map(|&i| app.jobs[i].job.resource_type.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(types, ["EBS", "EC2", "EC2", "EC2"]);
+    let screen = crate::tui::ui::tests::draw(&app);
+    assert!(
+        screen.contains("Failed restore jobs (4) sorted by type"),
+        "{screen}"
+    );
+    app.sort_by(SortColumn::Badge);
+    let badges: Vec<_> = app
+        .visible
+        .iter()
+        .map(|&i| app.badge(&app.jobs[i]).label())
+        .collect();
+    let mut sorted = badges.clone();
+    sorted.sort();
+    assert_eq!(badges, sorted);
+}
