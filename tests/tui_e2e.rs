@@ -397,7 +397,11 @@ async fn a_slow_aws_never_blocks_the_keys() {
     assert!(driver.screen().contains("Keys"));
     driver.press(KeyCode::Esc);
     assert!(started.elapsed() < Duration::from_millis(500));
-    wait_for(&mut driver, &["iam:PassRole"]).await;
+    // The selected (newest) job decoded: other rows may finish first.
+    let selected_decoded = driver
+        .settle_app(|app| app.selected_decoded().is_some(), WAIT)
+        .await;
+    assert!(selected_decoded, "the selected job decoded");
 
     // Keys that start network work (a preview reads IAM, a refresh lists again, each call
     // 1.5 s away) return at once and the screen moves on while that work is still in flight:
