@@ -170,7 +170,16 @@ impl Runtime {
                     let result = workflow::preview_fix(&session, &message, scope, Some(&job))
                         .await
                         .map(Box::new)
-                        .map_err(|e| e.to_string());
+                        .map_err(|e| match e {
+                            // An Identity Center role: show the change its permission set needs.
+                            workflow::WorkflowError::Protected {
+                                sentence,
+                                change: Some(change),
+                            } => format!(
+                                "{sentence}\n\nThe change, for an IAM Identity Center administrator:\n{change}"
+                            ),
+                            other => other.to_string(),
+                        });
                     Some(Action::PreviewReady { request, result })
                 });
             }

@@ -283,11 +283,16 @@ impl App {
             .and_then(|&index| self.jobs.get(index))
     }
 
-    /// The decode state of a job's token (None: it has no encoded message).
+    /// The decode state of a job's token, or of its plain-text denial (None: its status
+    /// message is neither).
     pub fn decode_of(&self, job: &JobSummary) -> Option<&DecodeState> {
-        job.encoded_message
-            .as_ref()
-            .map(|token| self.decodes.get(token).unwrap_or(&DecodeState::Pending))
+        match &job.encoded_message {
+            Some(token) => Some(self.decodes.get(token).unwrap_or(&DecodeState::Pending)),
+            None => job
+                .status_message
+                .as_deref()
+                .and_then(|text| self.decodes.get(text)),
+        }
     }
 
     /// The selected job's decoded message and diagnosis, when decoded.

@@ -4,6 +4,8 @@
 //! what it costs without one (the bench `render -- decode_cpu` measures it).
 
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
+use crate::diagnosis::denial::{Denial, parse_denial};
+use crate::diagnosis::{Scope, diagnose};
 use crate::tui::action::Effect;
 
 /// A column the jobs table can be sorted by.
@@ -252,6 +254,26 @@ impl App {
             .collect();
         self.list_state = ListState::Loaded;
         self.stale_since = None;
+        // A plain-text denial is read as it is (no STS call): its diagnosis is ready at once,
+        // keyed by the status message, so the row shows its action and can be fixed.
+        for row in &self.jobs {
+            if row.job.encoded_message.is_some() {
+                continue;
+            }
+            let Some(text) = row.job.status_message.as_deref() else {
+                continue;
+            };
+            if self.decodes.contains_key(text) {
+                continue;
+            }
+            if let Ok(Denial::PlainText(message)) = parse_denial(text) {
+                let diagnosis = diagnose(&message, Scope::Exact);
+                self.decodes.insert(
+                    text.to_string(),
+                    DecodeState::Done(std::sync::Arc::new((message, diagnosis))),
+                );
+            }
+        }
         // Row indices changed with the new listing: keep the selected job by its ID.
         self.visible.clear();
         self.reindex();
