@@ -58,6 +58,10 @@ async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer
     )
     .await;
     assert!(screen.contains("kms:ViaService"), "{screen}");
+    assert!(
+        screen.contains("also needed by this restore"),
+        "the preview labels what the restore also needs:\n{screen}"
+    );
     driver.type_char('a');
     wait_for(&mut driver, &["[ Cancel ]"]).await;
     driver.type_char('y');

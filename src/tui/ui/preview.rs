@@ -64,6 +64,23 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
             },
         ]),
     ];
+    // One round per restore: what the same restore also needs, added where IAM denies it.
+    for also in &plan.diagnosis.also_needed {
+        lines.push(field(
+            "Also",
+            format!("{} on {} ({})", also.action, also.resource, also.label),
+        ));
+    }
+    for wider in &plan.diagnosis.wider_alternatives {
+        lines.push(Line::from(vec![
+            Span::from(format!("{:<20}", "Alternative")).bold(),
+            Span::from("WIDER ").red().bold(),
+            Span::from(wider.sentence.clone()),
+        ]));
+    }
+    for unread in &plan.layers_unreadable {
+        lines.push(field("NOT read", format!("{unread} (not checked)")));
+    }
     if plan.already_in_place {
         lines.push(Line::from("The fix is already in place: nothing would be written.").yellow());
     }
