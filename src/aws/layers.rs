@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::Session;
 use super::error::{AwsError, AwsErrorKind, classify};
+use super::reader::url_decoded_json;
 use crate::diagnosis::TargetType;
 use crate::diagnosis::evaluate::Decision;
 
@@ -42,18 +43,6 @@ pub(super) fn context_entries(context: &[(String, Vec<String>)]) -> Vec<ContextE
                 .build()
         })
         .collect()
-}
-
-fn url_decoded(text: &str) -> Result<Value, AwsError> {
-    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
-    serde_json::from_str(&decoded)
-        .or_else(|_| serde_json::from_str(text))
-        .map_err(|e| {
-            AwsError::new(
-                AwsErrorKind::Other,
-                format!("IAM returned a policy document that is not JSON: {e}"),
-            )
-        })
 }
 
 impl Session {
@@ -130,7 +119,7 @@ impl Session {
                     format!("IAM returned no document for {arn}"),
                 )
             })?;
-        url_decoded(document)
+        url_decoded_json(document)
     }
 
     /// A user's permissions boundary ARN, if it has one (`GetUser`).

@@ -75,7 +75,8 @@ fn rfc3339(date: Option<&DateTime>) -> String {
     .unwrap_or_default()
 }
 
-fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
+/// A policy document as IAM returns it (URL-encoded JSON), parsed.
+pub(super) fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
     let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
     serde_json::from_str(&decoded)
         .or_else(|_| serde_json::from_str(text))
