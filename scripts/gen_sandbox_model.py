@@ -22,6 +22,8 @@ SERVED = {
         "GetRole", "ListRolePolicies", "GetRolePolicy", "PutRolePolicy", "DeleteRolePolicy",
         "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion", "GetUserPolicy",
         "ListUserPolicies", "PutUserPolicy", "DeleteUserPolicy", "SimulatePrincipalPolicy",
+        "CreatePolicy", "CreatePolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
+        "SetDefaultPolicyVersion", "DeletePolicy", "AttachRolePolicy", "DetachRolePolicy",
     ],
     "backup": ["ListRestoreJobs", "DescribeRestoreJob", "GetRestoreJobMetadata", "StartRestoreJob"],
 }

@@ -157,6 +157,30 @@ call(iam, "ListUserPolicies", UserName="sandbox-admin")
 call(iam, "PutUserPolicy", UserName="sandbox-admin", PolicyName="Conformance", PolicyDocument=document)
 call(iam, "GetUserPolicy", UserName="sandbox-admin", PolicyName="Conformance")
 call(iam, "DeleteUserPolicy", UserName="sandbox-admin", PolicyName="Conformance")
+# A customer-managed policy's whole life: versions (at most five), attachment, deletion.
+managed = call(iam, "CreatePolicy", PolicyName="ConformanceFixes", PolicyDocument=document)
+managed_arn = managed.get("Policy", {}).get("Arn", "arn:aws:iam::111122223333:policy/ConformanceFixes")
+call(iam, "CreatePolicyVersion", PolicyArn=managed_arn, PolicyDocument=document, SetAsDefault=True)
+call(iam, "ListPolicyVersions", PolicyArn=managed_arn)
+call(iam, "SetDefaultPolicyVersion", PolicyArn=managed_arn, VersionId="v1")
+call(iam, "DeletePolicyVersion", PolicyArn=managed_arn, VersionId="v2")
+call(iam, "AttachRolePolicy", RoleName=ROLE, PolicyArn=managed_arn)
+refuse(iam, "CreatePolicy", "EntityAlreadyExists", PolicyName="ConformanceFixes", PolicyDocument=document)
+refuse(iam, "CreatePolicy", "MalformedPolicyDocument", PolicyName="Bad",
+       PolicyDocument='{"Statement":{"Effect":"Allow","Action":"s3:GetObject"}}')
+refuse(iam, "DeletePolicy", "DeleteConflict", PolicyArn=managed_arn)
+refuse(iam, "DeletePolicyVersion", "DeleteConflict", PolicyArn=managed_arn, VersionId="v1")
+for _ in range(4):
+    call(iam, "CreatePolicyVersion", PolicyArn=managed_arn, PolicyDocument=document)
+refuse(iam, "CreatePolicyVersion", "LimitExceeded", PolicyArn=managed_arn, PolicyDocument=document)
+for version in ("v3", "v4", "v5", "v6"):
+    call(iam, "DeletePolicyVersion", PolicyArn=managed_arn, VersionId=version)
+refuse(iam, "SetDefaultPolicyVersion", "NoSuchEntity", PolicyArn=managed_arn, VersionId="v9")
+call(iam, "DetachRolePolicy", RoleName=ROLE, PolicyArn=managed_arn)
+refuse(iam, "DetachRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyArn=managed_arn)
+call(iam, "DeletePolicy", PolicyArn=managed_arn)
+refuse(iam, "DeletePolicy", "NoSuchEntity", PolicyArn=managed_arn)
+refuse(iam, "AttachRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyArn=managed_arn)
 call(backup, "StartRestoreJob", RecoveryPointArn=job["RecoveryPointArn"],
      IamRoleArn=job["IamRoleArn"], Metadata=metadata, IdempotencyToken="conformance-1")
 

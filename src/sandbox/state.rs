@@ -78,8 +78,33 @@ pub struct ManagedPolicy {
     pub id: String,
     /// ARN.
     pub arn: String,
-    /// The default version's document.
+    /// The default version's document (kept equal to the default entry of `versions`, so the
+    /// engine reads one field).
     pub document: Value,
+    /// Every version, oldest first (at most five, as IAM allows).
+    pub versions: Vec<PolicyVersion>,
+    /// The default version's ID (`v1`, `v2`, …).
+    pub default_version: String,
+    /// The number the next version gets (IAM never reuses a version number).
+    pub next_version: u32,
+}
+
+/// One version of a customer-managed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub id: String,
+    /// The parsed document.
+    pub document: Value,
+    /// When it was created, RFC 3339.
+    pub created: String,
+}
+
+impl ManagedPolicy {
+    /// The version with this ID.
+    pub fn version(&self, id: &str) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == id)
+    }
 }
 
 /// How a restore job ends.
@@ -207,6 +232,9 @@ pub struct State {
     pub history: Vec<JobSpec>,
 }
 
+/// The creation date every scenario entity reports.
+pub const SCENARIO_DATE: &str = "2024-01-15T09:30:00Z";
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -254,6 +282,13 @@ impl State {
                     id: unique_id("ANPA", &arn),
                     arn: arn.clone(),
                     document: p.document.clone(),
+                    versions: vec![PolicyVersion {
+                        id: "v1".into(),
+                        document: p.document.clone(),
+                        created: SCENARIO_DATE.into(),
+                    }],
+                    default_version: "v1".into(),
+                    next_version: 2,
                 };
                 (arn, policy)
             })

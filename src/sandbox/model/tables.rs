@@ -666,6 +666,293 @@ static IAM_SIMULATEPRINCIPALPOLICYREQUEST: Shape = Shape {
     ],
     item: None,
 };
+static IAM_POLICYDESCRIPTIONTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(1000),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static IAM_TAGKEYTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(1),
+    max: Some(128),
+    pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static IAM_TAGVALUETYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(0),
+    max: Some(256),
+    pattern: Some("[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static IAM_TAG: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "Key",
+            shape: &IAM_TAGKEYTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "Key",
+        },
+        Member {
+            name: "Value",
+            shape: &IAM_TAGVALUETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "Value",
+        },
+    ],
+    item: None,
+};
+static IAM_TAGLISTTYPE: Shape = Shape {
+    kind: Kind::List,
+    min: None,
+    max: Some(50),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: Some(&IAM_TAG),
+};
+static IAM_CREATEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyName",
+            shape: &IAM_POLICYNAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyName",
+        },
+        Member {
+            name: "Path",
+            shape: &IAM_POLICYPATHTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "Path",
+        },
+        Member {
+            name: "PolicyDocument",
+            shape: &IAM_POLICYDOCUMENTTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyDocument",
+        },
+        Member {
+            name: "Description",
+            shape: &IAM_POLICYDESCRIPTIONTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "Description",
+        },
+        Member {
+            name: "Tags",
+            shape: &IAM_TAGLISTTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "Tags",
+        },
+    ],
+    item: None,
+};
+static IAM_BOOLEANTYPE: Shape = Shape {
+    kind: Kind::Bool,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static IAM_CREATEPOLICYVERSIONREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+        Member {
+            name: "PolicyDocument",
+            shape: &IAM_POLICYDOCUMENTTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyDocument",
+        },
+        Member {
+            name: "SetAsDefault",
+            shape: &IAM_BOOLEANTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "SetAsDefault",
+        },
+    ],
+    item: None,
+};
+static IAM_LISTPOLICYVERSIONSREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+        Member {
+            name: "Marker",
+            shape: &IAM_MARKERTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "Marker",
+        },
+        Member {
+            name: "MaxItems",
+            shape: &IAM_MAXITEMSTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxItems",
+        },
+    ],
+    item: None,
+};
+static IAM_DELETEPOLICYVERSIONREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+        Member {
+            name: "VersionId",
+            shape: &IAM_POLICYVERSIONIDTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "VersionId",
+        },
+    ],
+    item: None,
+};
+static IAM_SETDEFAULTPOLICYVERSIONREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+        Member {
+            name: "VersionId",
+            shape: &IAM_POLICYVERSIONIDTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "VersionId",
+        },
+    ],
+    item: None,
+};
+static IAM_DELETEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[Member {
+        name: "PolicyArn",
+        shape: &IAM_ARNTYPE,
+        required: true,
+        location: Location::Body,
+        wire_name: "PolicyArn",
+    }],
+    item: None,
+};
+static IAM_ATTACHROLEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "RoleName",
+            shape: &IAM_ROLENAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "RoleName",
+        },
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+    ],
+    item: None,
+};
+static IAM_DETACHROLEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "RoleName",
+            shape: &IAM_ROLENAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "RoleName",
+        },
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+    ],
+    item: None,
+};
 static BACKUP_STRING: Shape = Shape {
     kind: Kind::Str,
     min: None,
@@ -1041,6 +1328,62 @@ pub static OPERATIONS: &[OperationModel] = &[
         method: "POST",
         uri: "/",
         input: &IAM_SIMULATEPRINCIPALPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "CreatePolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_CREATEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "CreatePolicyVersion",
+        method: "POST",
+        uri: "/",
+        input: &IAM_CREATEPOLICYVERSIONREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "ListPolicyVersions",
+        method: "POST",
+        uri: "/",
+        input: &IAM_LISTPOLICYVERSIONSREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "DeletePolicyVersion",
+        method: "POST",
+        uri: "/",
+        input: &IAM_DELETEPOLICYVERSIONREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "SetDefaultPolicyVersion",
+        method: "POST",
+        uri: "/",
+        input: &IAM_SETDEFAULTPOLICYVERSIONREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "DeletePolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_DELETEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "AttachRolePolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_ATTACHROLEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "DetachRolePolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_DETACHROLEPOLICYREQUEST,
     },
     OperationModel {
         service: "backup",
