@@ -98,6 +98,7 @@ pub async fn apply_fix(
         undoes: None,
         error: None,
         reconciled: None,
+        managed: None,
     };
     let mut last_entry =
         write_journalled(session, writer, journal, entry, &plan.proposed_text).await?;

@@ -181,6 +181,7 @@ mod tests {
             undoes: None,
             error: None,
             reconciled: None,
+            managed: None,
         }
     }
 

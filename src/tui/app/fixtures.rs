@@ -173,5 +173,6 @@ pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
         undoes: None,
         error: None,
         reconciled: None,
+        managed: None,
     }
 }
