@@ -133,6 +133,7 @@ pub fn plan() -> FixPlan {
         layers_read: Vec::new(),
         layers_unreadable: Vec::new(),
         boundary_document: None,
+        managed: None,
     }
 }
 

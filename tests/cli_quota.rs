@@ -1,0 +1,223 @@
+//! The quota fallback with the real binary against `restore-doctor sandbox` as its own process:
+//! a role whose inline policies are nearly full gets its fix as the customer-managed policy
+//! `RestoreDoctorFixes-<role>` (created and attached, each step journalled), IAM then allows
+//! the restore's request, and `undo --last` detaches and deletes it.
+
+mod common;
+
+use common::{SandboxProcess, stderr, stdout};
+use restore_doctor::aws::{ConnectOptions, Session};
+use restore_doctor::diagnosis::TargetType;
+use restore_doctor::diagnosis::evaluate::Decision;
+use restore_doctor::workflow::journal::{Journal, Operation, Phase};
+use serde_json::json;
+
+const ROLE: &str = "AWSBackupDefaultServiceRole";
+const BUCKET: &str = "quota-bucket";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn session(sandbox: &SandboxProcess) -> Session {
+    Session::connect(&ConnectOptions {
+        endpoint_url: Some(sandbox.url.clone()),
+        region: Some("us-east-1".into()),
+        static_credentials: Some(("AKIASANDBOXADMIN0001".into(), "sandbox".into())),
+        read_only: false,
+        sandbox: true,
+        ..ConnectOptions::default()
+    })
+    .await
+    .expect("connect")
+}
+
+fn non_whitespace(text: &str) -> usize {
+    text.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+/// Fills the role's inline policies to 20 characters short of IAM's 10,240 (through the SDK).
+async fn fill_inline_quota(session: &Session) {
+    let mut used = 0;
+    for name in session
+        .list_inline_policies(TargetType::Role, ROLE)
+        .await
+        .unwrap()
+    {
+        let document = session
+            .get_inline_policy(TargetType::Role, ROLE, &name)
+            .await
+            .unwrap();
+        used += document.map_or(0, |d| non_whitespace(&d.to_string()));
+    }
+    let shell = |fill: usize| {
+        json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{}", "b".repeat(fill))}]})
+        .to_string()
+    };
+    let overhead = non_whitespace(&shell(0));
+    let big = shell(10_240 - 20 - used - overhead);
+    let writer = session.writer().expect("a write session");
+    writer
+        .put_inline_policy(TargetType::Role, ROLE, "Big", &big)
+        .await
+        .expect("PutRolePolicy of the big policy");
+}
+
+async fn decision(session: &Session, role_arn: &str) -> Decision {
+    session
+        .simulate_principal_policy(
+            role_arn,
+            "s3:GetObject",
+            &format!("arn:aws:s3:::{BUCKET}/k"),
+            &[],
+        )
+        .await
+        .unwrap()
+        .decision
+}
+
+async fn attached(session: &Session) -> Vec<String> {
+    session
+        .list_attached_policies(TargetType::Role, ROLE)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn a_full_inline_quota_gets_a_managed_policy_that_undo_removes() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_inline_quota(&session));
+    let role_arn = rt.block_on(session.get_role(ROLE)).unwrap().arn;
+    let account = role_arn.split(':').nth(4).unwrap().to_string();
+    let policy_arn = format!("arn:aws:iam::{account}:policy/RestoreDoctorFixes-{ROLE}");
+    assert_ne!(
+        rt.block_on(decision(&session, &role_arn)),
+        Decision::Allowed
+    );
+
+    let decoded = dir.path().join("decoded.json");
+    let message = json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AROA:x", "arn": format!("arn:aws:sts::{account}:assumed-role/{ROLE}/AWSBackup-x")},
+            "action": "s3:GetObject",
+            "resource": format!("arn:aws:s3:::{BUCKET}/*"),
+            "conditions": {"items": []}
+        }
+    });
+    std::fs::write(&decoded, message.to_string()).unwrap();
+
+    // The preview alone says it is a managed-policy plan, and why.
+    let dry = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--dry-run"],
+        &journal_path,
+    );
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(text.contains("MANAGED-POLICY PLAN"), "{text}");
+    assert!(text.contains("over IAM's quota of 10240"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "create managed policy {policy_arn}; then attach it"
+        )),
+        "{text}"
+    );
+
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal_path,
+    );
+    assert_eq!(
+        fix.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&fix),
+        stderr(&fix)
+    );
+    // What IAM holds: the policy exists with the statement, attached, and the request allowed.
+    let state = rt
+        .block_on(session.managed_policy(&policy_arn))
+        .unwrap()
+        .expect("the managed policy exists");
+    assert!(
+        state.document.to_string().contains(BUCKET),
+        "{}",
+        state.document
+    );
+    assert!(rt.block_on(attached(&session)).contains(&policy_arn));
+    assert_eq!(
+        rt.block_on(decision(&session, &role_arn)),
+        Decision::Allowed
+    );
+    // No inline policy was written.
+    let inline = rt
+        .block_on(session.get_inline_policy(TargetType::Role, ROLE, "RestoreDoctorFixes"))
+        .unwrap();
+    assert!(!inline.is_some_and(|d| d.to_string().contains(BUCKET)));
+
+    let journal = Journal::at(&journal_path);
+    let steps: Vec<(Operation, Phase)> = journal
+        .lines()
+        .unwrap()
+        .iter()
+        .map(|e| (e.operation, e.phase))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (Operation::CreatePolicy, Phase::Pending),
+            (Operation::CreatePolicy, Phase::Applied),
+            (Operation::AttachPolicy, Phase::Pending),
+            (Operation::AttachPolicy, Phase::Applied),
+        ]
+    );
+    let first = &journal.lines().unwrap()[0];
+    let step = first.managed.as_ref().expect("the before-image");
+    assert!(!step.existed && !step.was_attached && step.previous_default_version.is_none());
+
+    let undo = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
+    assert_eq!(
+        undo.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&undo),
+        stderr(&undo)
+    );
+    assert!(!rt.block_on(attached(&session)).contains(&policy_arn));
+    assert_eq!(
+        rt.block_on(session.managed_policy(&policy_arn)).unwrap(),
+        None
+    );
+    assert_ne!(
+        rt.block_on(decision(&session, &role_arn)),
+        Decision::Allowed
+    );
+    let undo_steps: Vec<(Operation, Phase)> = journal
+        .lines()
+        .unwrap()
+        .iter()
+        .skip(4)
+        .map(|e| (e.operation, e.phase))
+        .collect();
+    assert_eq!(
+        undo_steps,
+        [
+            (Operation::DetachPolicy, Phase::Pending),
+            (Operation::DetachPolicy, Phase::Applied),
+            (Operation::DeletePolicy, Phase::Pending),
+            (Operation::DeletePolicy, Phase::Applied),
+        ]
+    );
+    // Nothing left to undo.
+    let again = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
+    assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+}
