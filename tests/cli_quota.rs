@@ -87,6 +87,23 @@ async fn attached(session: &Session) -> Vec<String> {
         .unwrap()
 }
 
+/// A decoded message: the restore role denied `s3:GetObject` on the bucket.
+fn decoded_file(dir: &std::path::Path, account: &str) -> std::path::PathBuf {
+    let decoded = dir.join("decoded.json");
+    let message = json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AROA:x", "arn": format!("arn:aws:sts::{account}:assumed-role/{ROLE}/AWSBackup-x")},
+            "action": "s3:GetObject",
+            "resource": format!("arn:aws:s3:::{BUCKET}/*"),
+            "conditions": {"items": []}
+        }
+    });
+    std::fs::write(&decoded, message.to_string()).unwrap();
+    decoded
+}
+
 #[test]
 fn a_full_inline_quota_gets_a_managed_policy_that_undo_removes() {
     let sandbox = SandboxProcess::start(&[]);
@@ -103,19 +120,7 @@ fn a_full_inline_quota_gets_a_managed_policy_that_undo_removes() {
         Decision::Allowed
     );
 
-    let decoded = dir.path().join("decoded.json");
-    let message = json!({
-        "allowed": false, "explicitDeny": false,
-        "matchedStatements": {"items": []}, "failures": {"items": []},
-        "context": {
-            "principal": {"id": "AROA:x", "arn": format!("arn:aws:sts::{account}:assumed-role/{ROLE}/AWSBackup-x")},
-            "action": "s3:GetObject",
-            "resource": format!("arn:aws:s3:::{BUCKET}/*"),
-            "conditions": {"items": []}
-        }
-    });
-    std::fs::write(&decoded, message.to_string()).unwrap();
-
+    let decoded = decoded_file(dir.path(), &account);
     // The preview alone says it is a managed-policy plan, and why.
     let dry = sandbox.run(
         &["fix", "--decoded", decoded.to_str().unwrap(), "--dry-run"],
@@ -220,4 +225,104 @@ fn a_full_inline_quota_gets_a_managed_policy_that_undo_removes() {
     // Nothing left to undo.
     let again = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
     assert_eq!(again.status.code(), Some(3), "{}", stderr(&again));
+}
+
+/// `RestoreDoctorFixes-<role>` already exists, attached, with IAM's five versions: the fix
+/// deletes the oldest non-default version, adds a sixth as the default and attaches nothing;
+/// undo sets the previous default back and deletes the version the fix created.
+#[test]
+fn a_policy_with_five_versions_loses_its_oldest_and_undo_restores_the_default() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_inline_quota(&session));
+    let role_arn = rt.block_on(session.get_role(ROLE)).unwrap().arn;
+    let account = role_arn.split(':').nth(4).unwrap().to_string();
+    let writer = session.writer().unwrap();
+    let version = |sid: &str| {
+        json!({"Version": "2012-10-17", "Statement": [{"Sid": sid, "Effect": "Allow",
+            "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::other"}]})
+        .to_string()
+    };
+    let name = format!("RestoreDoctorFixes-{ROLE}");
+    let policy_arn = rt
+        .block_on(writer.create_policy(&name, &version("V1")))
+        .unwrap();
+    for n in 2..=5 {
+        rt.block_on(writer.create_policy_version(&policy_arn, &version(&format!("V{n}"))))
+            .unwrap();
+    }
+    rt.block_on(writer.attach_policy(TargetType::Role, ROLE, &policy_arn))
+        .unwrap();
+
+    let decoded = decoded_file(dir.path(), &account);
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal_path,
+    );
+    let text = stdout(&fix);
+    assert_eq!(fix.status.code(), Some(0), "{text}\n{}", stderr(&fix));
+    assert!(
+        text.contains("delete its oldest version v1 (IAM keeps five)"),
+        "{text}"
+    );
+    let state = rt
+        .block_on(session.managed_policy(&policy_arn))
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.versions, ["v2", "v3", "v4", "v5", "v6"]);
+    assert_eq!(state.default_version, "v6");
+    let document = state.document.to_string();
+    assert!(
+        document.contains("V5") && document.contains(BUCKET),
+        "{document}"
+    );
+    assert_eq!(
+        rt.block_on(decision(&session, &role_arn)),
+        Decision::Allowed
+    );
+    let journal = Journal::at(&journal_path);
+    let applied: Vec<Operation> = journal
+        .entries()
+        .unwrap()
+        .iter()
+        .filter(|e| e.phase == Phase::Applied)
+        .map(|e| e.operation)
+        .collect();
+    assert_eq!(
+        applied,
+        [
+            Operation::DeletePolicyVersion,
+            Operation::CreatePolicyVersion
+        ]
+    );
+    let step = journal.entries().unwrap()[1].managed.clone().unwrap();
+    assert!(step.existed && step.was_attached);
+    assert_eq!(step.previous_default_version.as_deref(), Some("v5"));
+    assert_eq!(step.version_id.as_deref(), Some("v6"));
+
+    let undo = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
+    assert_eq!(
+        undo.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&undo),
+        stderr(&undo)
+    );
+    let state = rt
+        .block_on(session.managed_policy(&policy_arn))
+        .unwrap()
+        .unwrap();
+    assert_eq!(state.default_version, "v5");
+    assert_eq!(state.versions, ["v2", "v3", "v4", "v5"]);
+    assert!(
+        rt.block_on(attached(&session)).contains(&policy_arn),
+        "it was attached before"
+    );
+    assert_ne!(
+        rt.block_on(decision(&session, &role_arn)),
+        Decision::Allowed
+    );
 }
