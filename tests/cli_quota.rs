@@ -326,3 +326,52 @@ fn a_policy_with_five_versions_loses_its_oldest_and_undo_restores_the_default() 
         Decision::Allowed
     );
 }
+
+/// A crash after a managed-policy step's `pending` line: `restore-doctor journal` asks IAM and
+/// records `applied` for an attach that happened and `not_applied` for a detach that did not.
+#[test]
+fn reconcile_settles_managed_policy_steps_with_iam() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_inline_quota(&session));
+    let account = rt.block_on(session.get_role(ROLE)).unwrap().arn;
+    let account = account.split(':').nth(4).unwrap().to_string();
+    let decoded = decoded_file(dir.path(), &account);
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal_path,
+    );
+    assert_eq!(fix.status.code(), Some(0), "{}", stderr(&fix));
+    let journal = Journal::at(&journal_path);
+    let attach = journal
+        .entries()
+        .unwrap()
+        .into_iter()
+        .find(|e| e.operation == Operation::AttachPolicy)
+        .unwrap();
+    let orphan = |id: &str, operation: Operation| {
+        let mut entry = attach.clone();
+        entry.id = id.into();
+        entry.operation = operation;
+        entry.phase = Phase::Pending;
+        journal.append(&entry).unwrap();
+    };
+    orphan("crash-attach", Operation::AttachPolicy);
+    orphan("crash-detach", Operation::DetachPolicy);
+    let out = sandbox.run(&["journal"], &journal_path);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let phase = |id: &str| {
+        journal
+            .entries()
+            .unwrap()
+            .into_iter()
+            .find(|e| e.id == id)
+            .unwrap()
+            .phase
+    };
+    assert_eq!(phase("crash-attach"), Phase::Applied);
+    assert_eq!(phase("crash-detach"), Phase::NotApplied);
+}
