@@ -21,7 +21,7 @@ use crate::diagnosis::report::diagnosis_request_context;
 const CONVERGE_ROUNDS: usize = 4;
 /// How long after a write its document is read again: long enough for a write another machine
 /// sent at the same moment to have landed, so the check sees it.
-const SETTLE: Duration = Duration::from_millis(400);
+pub(crate) const SETTLE: Duration = Duration::from_millis(400);
 
 /// Applies exactly the previewed document. Nothing is written when the fix is already in
 /// place; the write aborts if the policy changed since the preview.
@@ -183,7 +183,7 @@ fn owned_statements(document: &Value) -> Vec<Value> {
 }
 
 /// The statements of `must_hold` that `current` lacks.
-fn missing_statements(must_hold: &[Value], current: Option<&Value>) -> Vec<Value> {
+pub(crate) fn missing_statements(must_hold: &[Value], current: Option<&Value>) -> Vec<Value> {
     let present: Vec<&Value> = current.map(statements_of).unwrap_or_default();
     must_hold
         .iter()
@@ -214,7 +214,7 @@ fn remerge(
 }
 
 /// The Sids (or actions) of statements, for a message.
-fn describe(statements: &[Value]) -> String {
+pub(crate) fn describe(statements: &[Value]) -> String {
     statements
         .iter()
         .map(|s| {

@@ -10,7 +10,9 @@ use std::future::Future;
 
 use serde_json::Value;
 
-use super::apply::{record_after_write, refuse_unless_proven, verify};
+use super::apply::{
+    SETTLE, describe, missing_statements, record_after_write, refuse_unless_proven, verify,
+};
 use super::fix::fingerprint;
 use super::journal::{
     Journal, JournalEntry, ManagedStep, Operation, Phase, new_entry_id, now_rfc3339,
@@ -169,6 +171,25 @@ pub(crate) async fn apply(
         })
         .await?
     };
+    // Another writer elsewhere may have made its own version the default at the same moment:
+    // every statement IAM held before and the fix's must be in the default version now.
+    tokio::time::sleep(SETTLE).await;
+    let held = session.managed_policy(arn).await?.map(|s| s.document);
+    let mut must_hold: Vec<Value> = now
+        .as_ref()
+        .map(|s| statements_of(&s.document).into_iter().cloned().collect())
+        .unwrap_or_default();
+    if let Some(after) = &last.after {
+        must_hold.extend(statements_of(after).into_iter().cloned());
+    }
+    let missing = missing_statements(&must_hold, held.as_ref());
+    if !missing.is_empty() {
+        return Err(WorkflowError::Refused(format!(
+            "another writer replaced the default version of managed policy {arn} (journal entry {}): these statements are missing from it: {}; run `restore-doctor fix` again once it is done",
+            last.id,
+            describe(&missing)
+        )));
+    }
     if !attached {
         let entry = step_entry(&base, Operation::AttachPolicy, None);
         let entry = journalled(journal, entry, async {
