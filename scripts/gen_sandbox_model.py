@@ -24,6 +24,7 @@ SERVED = {
         "ListUserPolicies", "PutUserPolicy", "DeleteUserPolicy", "SimulatePrincipalPolicy",
         "CreatePolicy", "CreatePolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
         "SetDefaultPolicyVersion", "DeletePolicy", "AttachRolePolicy", "DetachRolePolicy",
+        "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
     ],
     "backup": ["ListRestoreJobs", "DescribeRestoreJob", "GetRestoreJobMetadata", "StartRestoreJob"],
 }

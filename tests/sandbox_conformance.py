@@ -176,6 +176,11 @@ refuse(iam, "CreatePolicyVersion", "LimitExceeded", PolicyArn=managed_arn, Polic
 for version in ("v3", "v4", "v5", "v6"):
     call(iam, "DeletePolicyVersion", PolicyArn=managed_arn, VersionId=version)
 refuse(iam, "SetDefaultPolicyVersion", "NoSuchEntity", PolicyArn=managed_arn, VersionId="v9")
+call(iam, "AttachUserPolicy", UserName="sandbox-admin", PolicyArn=managed_arn)
+call(iam, "ListAttachedUserPolicies", UserName="sandbox-admin")
+call(iam, "DetachUserPolicy", UserName="sandbox-admin", PolicyArn=managed_arn)
+refuse(iam, "DetachUserPolicy", "NoSuchEntity", UserName="sandbox-admin", PolicyArn=managed_arn)
+refuse(iam, "ListAttachedUserPolicies", "NoSuchEntity", UserName="Nope")
 call(iam, "DetachRolePolicy", RoleName=ROLE, PolicyArn=managed_arn)
 refuse(iam, "DetachRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyArn=managed_arn)
 call(iam, "DeletePolicy", PolicyArn=managed_arn)

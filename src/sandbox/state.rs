@@ -65,6 +65,8 @@ pub struct User {
     pub access_key_id: Option<String>,
     /// Inline policies by name.
     pub inline: BTreeMap<String, InlinePolicy>,
+    /// Attached managed policy ARNs.
+    pub attached: Vec<String>,
 }
 
 /// A customer-managed policy.
@@ -352,6 +354,7 @@ impl State {
                         .iter()
                         .map(|(k, v)| (k.clone(), InlinePolicy::from_value(v.clone())))
                         .collect(),
+                    attached: Vec::new(),
                 };
                 (u.name.clone(), user)
             })
@@ -414,15 +417,36 @@ impl State {
         policies
     }
 
-    /// A user's identity policies.
+    /// A user's identity policies: inline then attached.
     pub fn user_policies(&self, user: &User) -> Vec<NamedPolicy> {
-        user.inline
+        let mut policies: Vec<NamedPolicy> = user
+            .inline
             .iter()
             .map(|(name, p)| NamedPolicy {
                 name: name.clone(),
                 document: p.document.clone(),
             })
-            .collect()
+            .collect();
+        policies.extend(user.attached.iter().filter_map(|arn| {
+            self.managed.get(arn).map(|p| NamedPolicy {
+                name: p.arn.clone(),
+                document: p.document.clone(),
+            })
+        }));
+        policies
+    }
+
+    /// How many roles and users a managed policy is attached to.
+    pub fn attachments(&self, arn: &str) -> usize {
+        let roles = self
+            .roles
+            .values()
+            .filter(|r| r.attached.iter().any(|a| a == arn));
+        let users = self
+            .users
+            .values()
+            .filter(|u| u.attached.iter().any(|a| a == arn));
+        roles.count() + users.count()
     }
 
     /// Adds a job.

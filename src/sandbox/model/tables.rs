@@ -953,6 +953,101 @@ static IAM_DETACHROLEPOLICYREQUEST: Shape = Shape {
     ],
     item: None,
 };
+static IAM_USERNAMETYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(1),
+    max: Some(64),
+    pattern: Some("[\\w+=,.@-]+"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static IAM_ATTACHUSERPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "UserName",
+            shape: &IAM_USERNAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "UserName",
+        },
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+    ],
+    item: None,
+};
+static IAM_DETACHUSERPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "UserName",
+            shape: &IAM_USERNAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "UserName",
+        },
+        Member {
+            name: "PolicyArn",
+            shape: &IAM_ARNTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyArn",
+        },
+    ],
+    item: None,
+};
+static IAM_LISTATTACHEDUSERPOLICIESREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "UserName",
+            shape: &IAM_USERNAMETYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "UserName",
+        },
+        Member {
+            name: "PathPrefix",
+            shape: &IAM_POLICYPATHTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "PathPrefix",
+        },
+        Member {
+            name: "Marker",
+            shape: &IAM_MARKERTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "Marker",
+        },
+        Member {
+            name: "MaxItems",
+            shape: &IAM_MAXITEMSTYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxItems",
+        },
+    ],
+    item: None,
+};
 static BACKUP_STRING: Shape = Shape {
     kind: Kind::Str,
     min: None,
@@ -1384,6 +1479,27 @@ pub static OPERATIONS: &[OperationModel] = &[
         method: "POST",
         uri: "/",
         input: &IAM_DETACHROLEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "AttachUserPolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_ATTACHUSERPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "DetachUserPolicy",
+        method: "POST",
+        uri: "/",
+        input: &IAM_DETACHUSERPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "iam",
+        name: "ListAttachedUserPolicies",
+        method: "POST",
+        uri: "/",
+        input: &IAM_LISTATTACHEDUSERPOLICIESREQUEST,
     },
     OperationModel {
         service: "backup",

@@ -1,6 +1,6 @@
 //! IAM's writes on customer-managed policies: `CreatePolicy`, `CreatePolicyVersion` (at most
 //! five versions), `ListPolicyVersions`, `DeletePolicyVersion`, `SetDefaultPolicyVersion`,
-//! `DeletePolicy`, `AttachRolePolicy` and `DetachRolePolicy`. Each checks everything (model,
+//! `DeletePolicy`, `AttachRolePolicy`/`AttachUserPolicy` and `DetachRolePolicy`/`DetachUserPolicy`. Each checks everything (model,
 //! grammar, the 6,144-character quota, conflicts) before it changes anything.
 //!
 //! Wording, as IAM answers (IAM API Reference, and public reports of real responses):
@@ -14,6 +14,7 @@
 use serde_json::{Value, json};
 
 use super::grammar::{self, MANAGED_POLICY_QUOTA, non_whitespace};
+use super::inline::Owner;
 use super::{no_such, url_encode};
 use crate::diagnosis::protected;
 use crate::sandbox::protocol::xml::XmlWriter;
@@ -23,8 +24,8 @@ use crate::sandbox::wire::AwsError;
 
 /// IAM keeps at most this many versions of a managed policy.
 pub const MAX_VERSIONS: usize = 5;
-/// IAM attaches at most this many managed policies to a role (the default quota).
-const ROLE_ATTACHMENT_QUOTA: usize = 10;
+/// IAM attaches at most this many managed policies to a role or user (the default quota).
+const ATTACHMENT_QUOTA: usize = 10;
 
 fn conflict(message: &str) -> AwsError {
     AwsError::new(409, "DeleteConflict", message)
@@ -235,7 +236,7 @@ pub fn delete_policy(state: &mut State, input: &Value) -> Result<Option<String>,
         .managed
         .get(&arn)
         .ok_or_else(|| missing_policy(&arn))?;
-    if state.roles.values().any(|r| r.attached.contains(&arn)) {
+    if state.attachments(&arn) > 0 {
         return Err(conflict("Cannot delete a policy attached to entities."));
     }
     if policy.versions.len() > 1 {
@@ -248,67 +249,103 @@ pub fn delete_policy(state: &mut State, input: &Value) -> Result<Option<String>,
     Ok(None)
 }
 
-fn role_name(state: &State, input: &Value) -> Result<String, AwsError> {
-    let name = text(input, "RoleName")?;
-    let role = state
-        .roles
-        .get(name)
-        .ok_or_else(|| no_such(format!("The role with name {name} cannot be found.")))?;
-    if protected::classify_role(&role.name, Some(&role.path)).is_some() {
-        return Err(AwsError::new(
-            400,
-            "UnmodifiableEntity",
-            format!(
-                "Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
-            ),
-        ));
+/// The owner's name as IAM spells it; a protected role cannot be changed.
+fn owner_name(state: &State, owner: Owner, input: &Value) -> Result<String, AwsError> {
+    let name = text(input, owner.member())?;
+    let missing = || {
+        no_such(format!(
+            "The {} with name {name} cannot be found.",
+            owner.noun()
+        ))
+    };
+    match owner {
+        Owner::Role => {
+            let role = state.roles.get(name).ok_or_else(missing)?;
+            if protected::classify_role(&role.name, Some(&role.path)).is_some() {
+                return Err(AwsError::new(
+                    400,
+                    "UnmodifiableEntity",
+                    format!(
+                        "Cannot perform the operation on the protected role '{name}' - this role is only modifiable by AWS"
+                    ),
+                ));
+            }
+            Ok(role.name.clone())
+        }
+        Owner::User => Ok(state.users.get(name).ok_or_else(missing)?.name.clone()),
     }
-    Ok(role.name.clone())
 }
 
-/// `AttachRolePolicy` (attaching an attached policy again changes nothing, as in IAM).
-pub fn attach_role_policy(state: &mut State, input: &Value) -> Result<Option<String>, AwsError> {
-    let name = role_name(state, input)?;
+/// The owner's attached policy ARNs and its ARN.
+fn attached_mut<'a>(
+    state: &'a mut State,
+    owner: Owner,
+    name: &str,
+) -> Result<(&'a mut Vec<String>, String), AwsError> {
+    let found = match owner {
+        Owner::Role => state
+            .roles
+            .get_mut(name)
+            .map(|r| (&mut r.attached, r.arn.clone())),
+        Owner::User => state
+            .users
+            .get_mut(name)
+            .map(|u| (&mut u.attached, u.arn.clone())),
+    };
+    found.ok_or_else(|| {
+        no_such(format!(
+            "The {} with name {name} cannot be found.",
+            owner.noun()
+        ))
+    })
+}
+
+/// `AttachRolePolicy` / `AttachUserPolicy` (attaching an attached policy again changes
+/// nothing, as in IAM).
+pub fn attach(state: &mut State, owner: Owner, input: &Value) -> Result<Option<String>, AwsError> {
+    let name = owner_name(state, owner, input)?;
     let arn = text(input, "PolicyArn")?.to_string();
     if !state.managed.contains_key(&arn) {
         return Err(missing_policy(&arn));
     }
-    let Some(role) = state.roles.get_mut(&name) else {
-        return Err(no_such(format!(
-            "The role with name {name} cannot be found."
-        )));
-    };
-    if role.attached.contains(&arn) {
+    let (attached, target) = attached_mut(state, owner, &name)?;
+    if attached.contains(&arn) {
         return Ok(None);
     }
-    if role.attached.len() >= ROLE_ATTACHMENT_QUOTA {
+    if attached.len() >= ATTACHMENT_QUOTA {
+        let quota = match owner {
+            Owner::Role => "PoliciesPerRole",
+            Owner::User => "PoliciesPerUser",
+        };
         return Err(AwsError::new(
             409,
             "LimitExceeded",
-            format!("Cannot exceed quota for PoliciesPerRole: {ROLE_ATTACHMENT_QUOTA}"),
+            format!("Cannot exceed quota for {quota}: {ATTACHMENT_QUOTA}"),
         ));
     }
-    role.attached.push(arn.clone());
-    let target = role.arn.clone();
-    state.record("AttachRolePolicy", &target, json!({"PolicyArn": arn}));
+    attached.push(arn.clone());
+    let operation = match owner {
+        Owner::Role => "AttachRolePolicy",
+        Owner::User => "AttachUserPolicy",
+    };
+    state.record(operation, &target, json!({"PolicyArn": arn}));
     Ok(None)
 }
 
-/// `DetachRolePolicy`.
-pub fn detach_role_policy(state: &mut State, input: &Value) -> Result<Option<String>, AwsError> {
-    let name = role_name(state, input)?;
+/// `DetachRolePolicy` / `DetachUserPolicy`.
+pub fn detach(state: &mut State, owner: Owner, input: &Value) -> Result<Option<String>, AwsError> {
+    let name = owner_name(state, owner, input)?;
     let arn = text(input, "PolicyArn")?.to_string();
-    let Some(role) = state.roles.get_mut(&name) else {
-        return Err(no_such(format!(
-            "The role with name {name} cannot be found."
-        )));
-    };
-    let Some(index) = role.attached.iter().position(|a| *a == arn) else {
+    let (attached, target) = attached_mut(state, owner, &name)?;
+    let Some(index) = attached.iter().position(|a| *a == arn) else {
         return Err(no_such(format!("Policy {arn} was not found.")));
     };
-    role.attached.remove(index);
-    let target = role.arn.clone();
-    state.record("DetachRolePolicy", &target, json!({"PolicyArn": arn}));
+    attached.remove(index);
+    let operation = match owner {
+        Owner::Role => "DetachRolePolicy",
+        Owner::User => "DetachUserPolicy",
+    };
+    state.record(operation, &target, json!({"PolicyArn": arn}));
     Ok(None)
 }
 
@@ -407,8 +444,8 @@ mod tests {
         )
         .unwrap();
         let arn = format!("arn:aws:iam::{}:policy/Fixes", state.account_id);
-        let attach = json!({"RoleName": role, "PolicyArn": arn});
-        attach_role_policy(&mut state, &attach).unwrap();
+        let request = json!({"RoleName": role, "PolicyArn": arn});
+        attach(&mut state, Owner::Role, &request).unwrap();
         assert!(state.roles[&role].attached.contains(&arn));
         let attached = delete_policy(&mut state, &json!({"PolicyArn": arn})).unwrap_err();
         assert_eq!(
@@ -419,9 +456,16 @@ mod tests {
             attached.message,
             "Cannot delete a policy attached to entities."
         );
-        detach_role_policy(&mut state, &attach).unwrap();
-        let again = detach_role_policy(&mut state, &attach).unwrap_err();
+        detach(&mut state, Owner::Role, &request).unwrap();
+        let again = detach(&mut state, Owner::Role, &request).unwrap_err();
         assert_eq!((again.status, again.code.as_str()), (404, "NoSuchEntity"));
+        let user = state.users.keys().next().unwrap().clone();
+        let request = json!({"UserName": user, "PolicyArn": arn});
+        attach(&mut state, Owner::User, &request).unwrap();
+        assert_eq!(state.attachments(&arn), 1);
+        let attached = delete_policy(&mut state, &json!({"PolicyArn": arn})).unwrap_err();
+        assert_eq!(attached.code, "DeleteConflict");
+        detach(&mut state, Owner::User, &request).unwrap();
         delete_policy(&mut state, &json!({"PolicyArn": arn})).unwrap();
         assert!(!state.managed.contains_key(&arn));
     }

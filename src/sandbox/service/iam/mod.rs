@@ -66,6 +66,12 @@ pub enum IamOperation {
     AttachRolePolicy,
     /// `DetachRolePolicy`.
     DetachRolePolicy,
+    /// `AttachUserPolicy`.
+    AttachUserPolicy,
+    /// `DetachUserPolicy`.
+    DetachUserPolicy,
+    /// `ListAttachedUserPolicies`.
+    ListAttachedUserPolicies,
 }
 
 impl IamOperation {
@@ -92,6 +98,9 @@ impl IamOperation {
         Self::DeletePolicy,
         Self::AttachRolePolicy,
         Self::DetachRolePolicy,
+        Self::AttachUserPolicy,
+        Self::DetachUserPolicy,
+        Self::ListAttachedUserPolicies,
     ];
 
     /// The operation name, as in `Action=`.
@@ -118,6 +127,9 @@ impl IamOperation {
             Self::DeletePolicy => "DeletePolicy",
             Self::AttachRolePolicy => "AttachRolePolicy",
             Self::DetachRolePolicy => "DetachRolePolicy",
+            Self::AttachUserPolicy => "AttachUserPolicy",
+            Self::DetachUserPolicy => "DetachUserPolicy",
+            Self::ListAttachedUserPolicies => "ListAttachedUserPolicies",
         }
     }
 
@@ -147,7 +159,8 @@ pub fn handle(
     let state = &mut *ctx.state;
     match op {
         IamOperation::GetRole => roles::get_role(state, input),
-        IamOperation::ListAttachedRolePolicies => roles::list_attached_role_policies(state, input),
+        IamOperation::ListAttachedRolePolicies => roles::list_attached_policies(state, Role, input),
+        IamOperation::ListAttachedUserPolicies => roles::list_attached_policies(state, User, input),
         IamOperation::GetPolicy => roles::get_policy(state, input),
         IamOperation::GetPolicyVersion => roles::get_policy_version(state, input),
         IamOperation::ListRolePolicies => inline::list(state, Role, input),
@@ -165,8 +178,10 @@ pub fn handle(
         IamOperation::DeletePolicyVersion => managed::delete_policy_version(state, input),
         IamOperation::SetDefaultPolicyVersion => managed::set_default_policy_version(state, input),
         IamOperation::DeletePolicy => managed::delete_policy(state, input),
-        IamOperation::AttachRolePolicy => managed::attach_role_policy(state, input),
-        IamOperation::DetachRolePolicy => managed::detach_role_policy(state, input),
+        IamOperation::AttachRolePolicy => managed::attach(state, Role, input),
+        IamOperation::AttachUserPolicy => managed::attach(state, User, input),
+        IamOperation::DetachRolePolicy => managed::detach(state, Role, input),
+        IamOperation::DetachUserPolicy => managed::detach(state, User, input),
     }
 }
 

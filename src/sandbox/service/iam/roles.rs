@@ -1,8 +1,9 @@
 //! IAM's read operations on roles and managed policies: `GetRole`,
-//! `ListAttachedRolePolicies`, `GetPolicy`, `GetPolicyVersion` (any version).
+//! `ListAttachedRolePolicies`/`ListAttachedUserPolicies`, `GetPolicy`, `GetPolicyVersion` (any version).
 
 use serde_json::Value;
 
+use super::inline::Owner;
 use super::{CREATE_DATE, no_such, page_of, url_encode, write_paging};
 use crate::sandbox::protocol::xml::XmlWriter;
 use crate::sandbox::service::text;
@@ -51,14 +52,24 @@ pub fn get_role(state: &State, input: &Value) -> Result<Option<String>, AwsError
     Ok(Some(body.finish()))
 }
 
-/// `ListAttachedRolePolicies`.
-pub fn list_attached_role_policies(
+/// `ListAttachedRolePolicies` / `ListAttachedUserPolicies`.
+pub fn list_attached_policies(
     state: &State,
+    owner: Owner,
     input: &Value,
 ) -> Result<Option<String>, AwsError> {
-    let role = role(state, input)?;
-    let attached: Vec<&ManagedPolicy> = role
-        .attached
+    let name = text(input, owner.member())?;
+    let arns = match owner {
+        Owner::Role => state.roles.get(name).map(|r| &r.attached),
+        Owner::User => state.users.get(name).map(|u| &u.attached),
+    }
+    .ok_or_else(|| {
+        no_such(format!(
+            "The {} with name {name} cannot be found.",
+            owner.noun()
+        ))
+    })?;
+    let attached: Vec<&ManagedPolicy> = arns
         .iter()
         .filter_map(|arn| state.managed.get(arn))
         .collect();
@@ -80,11 +91,7 @@ pub fn list_attached_role_policies(
 /// `GetPolicy`.
 pub fn get_policy(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
     let policy = managed(state, input)?;
-    let attachments = state
-        .roles
-        .values()
-        .filter(|r| r.attached.contains(&policy.arn))
-        .count();
+    let attachments = state.attachments(&policy.arn);
     let created = policy
         .versions
         .first()
