@@ -41,14 +41,15 @@ fn non_whitespace(text: &str) -> usize {
 
 /// Fills the role's inline policies to 20 characters short of IAM's 10,240 (through the SDK).
 async fn fill_inline_quota(session: &Session) {
+    fill_quota_of(session, TargetType::Role, ROLE, 10_240).await;
+}
+
+/// Fills `owner`'s inline policies to 20 characters short of `quota`.
+async fn fill_quota_of(session: &Session, target: TargetType, owner: &str, quota: usize) {
     let mut used = 0;
-    for name in session
-        .list_inline_policies(TargetType::Role, ROLE)
-        .await
-        .unwrap()
-    {
+    for name in session.list_inline_policies(target, owner).await.unwrap() {
         let document = session
-            .get_inline_policy(TargetType::Role, ROLE, &name)
+            .get_inline_policy(target, owner, &name)
             .await
             .unwrap();
         used += document.map_or(0, |d| non_whitespace(&d.to_string()));
@@ -59,10 +60,10 @@ async fn fill_inline_quota(session: &Session) {
         .to_string()
     };
     let overhead = non_whitespace(&shell(0));
-    let big = shell(10_240 - 20 - used - overhead);
+    let big = shell(quota - 20 - used - overhead);
     let writer = session.writer().expect("a write session");
     writer
-        .put_inline_policy(TargetType::Role, ROLE, "Big", &big)
+        .put_inline_policy(target, owner, "Big", &big)
         .await
         .expect("PutRolePolicy of the big policy");
 }
@@ -374,4 +375,58 @@ fn reconcile_settles_managed_policy_steps_with_iam() {
     };
     assert_eq!(phase("crash-attach"), Phase::Applied);
     assert_eq!(phase("crash-detach"), Phase::NotApplied);
+}
+
+/// A user's inline quota is 2,048: its fix is attached with `AttachUserPolicy`, and undone.
+#[test]
+fn a_full_user_quota_gets_an_attached_managed_policy_too() {
+    const USER: &str = "sandbox-auditor";
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_quota_of(&session, TargetType::User, USER, 2_048));
+    let account = rt.block_on(session.caller_identity()).unwrap().0;
+    let user_arn = format!("arn:aws:iam::{account}:user/{USER}");
+    assert_ne!(
+        rt.block_on(decision(&session, &user_arn)),
+        Decision::Allowed
+    );
+    let decoded = dir.path().join("user.json");
+    let message = json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AIDA:x", "arn": user_arn},
+            "action": "s3:GetObject",
+            "resource": format!("arn:aws:s3:::{BUCKET}/*"),
+            "conditions": {"items": []}
+        }
+    });
+    std::fs::write(&decoded, message.to_string()).unwrap();
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal_path,
+    );
+    let text = stdout(&fix);
+    assert_eq!(fix.status.code(), Some(0), "{text}\n{}", stderr(&fix));
+    assert!(text.contains("over IAM's quota of 2048"), "{text}");
+    let policy_arn = format!("arn:aws:iam::{account}:policy/RestoreDoctorFixes-{USER}");
+    let attached = |session: &Session| {
+        rt.block_on(session.list_attached_policies(TargetType::User, USER))
+            .unwrap()
+    };
+    assert_eq!(attached(&session), [policy_arn.clone()]);
+    assert_eq!(
+        rt.block_on(decision(&session, &user_arn)),
+        Decision::Allowed
+    );
+    let undo = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
+    assert_eq!(undo.status.code(), Some(0), "{}", stderr(&undo));
+    assert!(attached(&session).is_empty());
+    assert_eq!(
+        rt.block_on(session.managed_policy(&policy_arn)).unwrap(),
+        None
+    );
 }
