@@ -417,7 +417,7 @@ fn a_full_user_quota_gets_an_attached_managed_policy_too() {
         rt.block_on(session.list_attached_policies(TargetType::User, USER))
             .unwrap()
     };
-    assert_eq!(attached(&session), [policy_arn.clone()]);
+    assert_eq!(attached(&session), std::slice::from_ref(&policy_arn));
     assert_eq!(
         rt.block_on(decision(&session, &user_arn)),
         Decision::Allowed
