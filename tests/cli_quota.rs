@@ -430,3 +430,57 @@ fn a_full_user_quota_gets_an_attached_managed_policy_too() {
         None
     );
 }
+
+/// Someone changes the managed policy after the fix: undo refuses (exit 3) and leaves it; the
+/// `--output json` plan carries the managed-policy part under `managed`.
+#[test]
+fn undo_refuses_over_someone_elses_version() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_inline_quota(&session));
+    let account = rt.block_on(session.caller_identity()).unwrap().0;
+    let policy_arn = format!("arn:aws:iam::{account}:policy/RestoreDoctorFixes-{ROLE}");
+    let decoded = decoded_file(dir.path(), &account);
+    let json = sandbox.run(
+        &[
+            "fix",
+            "--decoded",
+            decoded.to_str().unwrap(),
+            "--dry-run",
+            "--output",
+            "json",
+        ],
+        &journal_path,
+    );
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let plan = if plan.get("plan").is_some() {
+        plan["plan"].clone()
+    } else {
+        plan
+    };
+    assert_eq!(plan["managed"]["policy_arn"], policy_arn.as_str(), "{plan}");
+    assert_eq!(plan["managed"]["exists"], false);
+    assert_eq!(plan["quota"], 6_144);
+    let fix = sandbox.run(
+        &["fix", "--decoded", decoded.to_str().unwrap(), "--yes"],
+        &journal_path,
+    );
+    assert_eq!(fix.status.code(), Some(0), "{}", stderr(&fix));
+    let other = json!({"Version": "2012-10-17", "Statement": [{"Sid": "Theirs", "Effect": "Allow",
+        "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::theirs"}]})
+    .to_string();
+    let writer = session.writer().unwrap();
+    rt.block_on(writer.create_policy_version(&policy_arn, &other))
+        .unwrap();
+    let undo = sandbox.run(&["undo", "--last", "--yes"], &journal_path);
+    assert_eq!(undo.status.code(), Some(3), "{}", stderr(&undo));
+    assert!(stderr(&undo).contains("changed after restore-doctor wrote it"));
+    let attached = rt
+        .block_on(session.list_attached_policies(TargetType::Role, ROLE))
+        .unwrap();
+    assert!(attached.contains(&policy_arn));
+}
