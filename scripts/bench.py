@@ -46,7 +46,7 @@ class Sandbox:
         self.env = dict(os.environ)
         self.env.update(
             AWS_ENDPOINT_URL=self.url,
-            AWS_ACCESS_KEY_ID="bench",
+            AWS_ACCESS_KEY_ID="AKIASANDBOXADMIN0001",  # the only key the sandbox accepts
             AWS_SECRET_ACCESS_KEY="bench",
             AWS_REGION="us-east-1",
             AWS_DEFAULT_REGION="us-east-1",

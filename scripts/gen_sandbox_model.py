@@ -22,6 +22,9 @@ SERVED = {
         "GetRole", "ListRolePolicies", "GetRolePolicy", "PutRolePolicy", "DeleteRolePolicy",
         "ListAttachedRolePolicies", "GetPolicy", "GetPolicyVersion", "GetUserPolicy",
         "ListUserPolicies", "PutUserPolicy", "DeleteUserPolicy", "SimulatePrincipalPolicy",
+        "CreatePolicy", "CreatePolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
+        "SetDefaultPolicyVersion", "DeletePolicy", "AttachRolePolicy", "DetachRolePolicy",
+        "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
     ],
     "backup": ["ListRestoreJobs", "DescribeRestoreJob", "GetRestoreJobMetadata", "StartRestoreJob"],
 }

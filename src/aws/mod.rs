@@ -4,6 +4,7 @@
 
 pub mod error;
 mod layers;
+mod managed;
 mod reader;
 mod writer;
 
@@ -16,6 +17,7 @@ use aws_credential_types::Credentials;
 
 pub use error::{AwsError, AwsErrorKind};
 pub use layers::LayeredSimulation;
+pub use managed::ManagedPolicyState;
 pub use reader::{RestoreJob, RoleInfo, SimulationResult};
 pub use writer::Writer;
 

@@ -97,10 +97,39 @@ pub async fn find_job(
         })
 }
 
+/// The writes a managed-policy plan makes, in order.
+fn managed_steps(managed: &workflow::ManagedPlan) -> Vec<String> {
+    let mut steps = Vec::new();
+    if let Some(oldest) = &managed.delete_first {
+        steps.push(format!(
+            "delete its oldest version {oldest} (IAM keeps five)"
+        ));
+    }
+    steps.push(if managed.exists {
+        format!("create a new default version of {}", managed.policy_arn)
+    } else {
+        format!("create managed policy {}", managed.policy_arn)
+    });
+    if !managed.attached {
+        steps.push("attach it".into());
+    }
+    steps
+}
+
 fn print_preview(plan: &FixPlan) {
     println!("Target:    {} ({})", plan.target_arn, plan.target_type);
     println!("Account:   {}  Region: {}", plan.account, plan.region);
-    println!("Policy:    {} (inline)", plan.policy_name);
+    match &plan.managed {
+        None => println!("Policy:    {} (inline)", plan.policy_name),
+        Some(managed) => {
+            println!(
+                "Policy:    {} (customer-managed policy {})",
+                plan.policy_name, managed.policy_arn
+            );
+            println!("Why:       MANAGED-POLICY PLAN: {}", managed.reason);
+            println!("Steps:     {}", managed_steps(managed).join("; then "));
+        }
+    }
     println!(
         "Scope:     {}{}",
         plan.scope.as_str(),
@@ -111,8 +140,14 @@ fn print_preview(plan: &FixPlan) {
         }
     );
     println!(
-        "Size:      {} of {} characters (all inline policies)",
-        plan.size, plan.quota
+        "Size:      {} of {} characters ({})",
+        plan.size,
+        plan.quota,
+        if plan.managed.is_some() {
+            "the managed policy version"
+        } else {
+            "all inline policies"
+        }
     );
     println!("Diagnosis: {}", super::printable(&plan.diagnosis.summary));
     for added in &plan.diagnosis.also_needed {
@@ -242,10 +277,17 @@ pub async fn fix(
                 "read-only mode: nothing was written (drop --read-only to apply)",
             ));
         };
-        let question = format!(
-            "Write policy {} to {} {} in account {}?",
-            plan.policy_name, plan.target_type, plan.target_name, plan.account
-        );
+        let question = match &plan.managed {
+            None => format!(
+                "Write policy {} to {} {} in account {}?",
+                plan.policy_name, plan.target_type, plan.target_name, plan.account
+            ),
+            Some(managed) => format!(
+                "{} in account {}?",
+                managed_steps(managed).join(", then "),
+                plan.account
+            ),
+        };
         if let Err(refusal) = confirm(&question, args.yes) {
             emit_json(json, &plan, None)?;
             return Err(refusal);

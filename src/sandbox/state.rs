@@ -65,6 +65,8 @@ pub struct User {
     pub access_key_id: Option<String>,
     /// Inline policies by name.
     pub inline: BTreeMap<String, InlinePolicy>,
+    /// Attached managed policy ARNs.
+    pub attached: Vec<String>,
 }
 
 /// A customer-managed policy.
@@ -78,8 +80,33 @@ pub struct ManagedPolicy {
     pub id: String,
     /// ARN.
     pub arn: String,
-    /// The default version's document.
+    /// The default version's document (kept equal to the default entry of `versions`, so the
+    /// engine reads one field).
     pub document: Value,
+    /// Every version, oldest first (at most five, as IAM allows).
+    pub versions: Vec<PolicyVersion>,
+    /// The default version's ID (`v1`, `v2`, …).
+    pub default_version: String,
+    /// The number the next version gets (IAM never reuses a version number).
+    pub next_version: u32,
+}
+
+/// One version of a customer-managed policy.
+#[derive(Debug, Clone)]
+pub struct PolicyVersion {
+    /// `v1`, `v2`, …
+    pub id: String,
+    /// The parsed document.
+    pub document: Value,
+    /// When it was created, RFC 3339.
+    pub created: String,
+}
+
+impl ManagedPolicy {
+    /// The version with this ID.
+    pub fn version(&self, id: &str) -> Option<&PolicyVersion> {
+        self.versions.iter().find(|v| v.id == id)
+    }
 }
 
 /// How a restore job ends.
@@ -207,6 +234,9 @@ pub struct State {
     pub history: Vec<JobSpec>,
 }
 
+/// The creation date every scenario entity reports.
+pub const SCENARIO_DATE: &str = "2024-01-15T09:30:00Z";
+
 /// Milliseconds since the epoch, now.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -254,6 +284,13 @@ impl State {
                     id: unique_id("ANPA", &arn),
                     arn: arn.clone(),
                     document: p.document.clone(),
+                    versions: vec![PolicyVersion {
+                        id: "v1".into(),
+                        document: p.document.clone(),
+                        created: SCENARIO_DATE.into(),
+                    }],
+                    default_version: "v1".into(),
+                    next_version: 2,
                 };
                 (arn, policy)
             })
@@ -317,6 +354,7 @@ impl State {
                         .iter()
                         .map(|(k, v)| (k.clone(), InlinePolicy::from_value(v.clone())))
                         .collect(),
+                    attached: Vec::new(),
                 };
                 (u.name.clone(), user)
             })
@@ -379,15 +417,36 @@ impl State {
         policies
     }
 
-    /// A user's identity policies.
+    /// A user's identity policies: inline then attached.
     pub fn user_policies(&self, user: &User) -> Vec<NamedPolicy> {
-        user.inline
+        let mut policies: Vec<NamedPolicy> = user
+            .inline
             .iter()
             .map(|(name, p)| NamedPolicy {
                 name: name.clone(),
                 document: p.document.clone(),
             })
-            .collect()
+            .collect();
+        policies.extend(user.attached.iter().filter_map(|arn| {
+            self.managed.get(arn).map(|p| NamedPolicy {
+                name: p.arn.clone(),
+                document: p.document.clone(),
+            })
+        }));
+        policies
+    }
+
+    /// How many roles and users a managed policy is attached to.
+    pub fn attachments(&self, arn: &str) -> usize {
+        let roles = self
+            .roles
+            .values()
+            .filter(|r| r.attached.iter().any(|a| a == arn));
+        let users = self
+            .users
+            .values()
+            .filter(|u| u.attached.iter().any(|a| a == arn));
+        roles.count() + users.count()
     }
 
     /// Adds a job.

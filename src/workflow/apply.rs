@@ -21,7 +21,7 @@ use crate::diagnosis::report::diagnosis_request_context;
 const CONVERGE_ROUNDS: usize = 4;
 /// How long after a write its document is read again: long enough for a write another machine
 /// sent at the same moment to have landed, so the check sees it.
-const SETTLE: Duration = Duration::from_millis(400);
+pub(crate) const SETTLE: Duration = Duration::from_millis(400);
 
 /// Applies exactly the previewed document. Nothing is written when the fix is already in
 /// place; the write aborts if the policy changed since the preview.
@@ -47,6 +47,9 @@ pub async fn apply_fix(
     let _lock = journal
         .lock_target(&plan.account, plan.target_type, &plan.target_name)
         .await?;
+    if let Some(managed) = &plan.managed {
+        return super::managed::apply(session, writer, plan, managed, journal, token).await;
+    }
     let now = read_policy(session, plan).await?;
     if fingerprint(now.as_ref()) != plan.current_sha256 {
         let statement = plan
@@ -62,23 +65,7 @@ pub async fn apply_fix(
     }
     let after: Value = serde_json::from_str(&plan.proposed_text)
         .map_err(|e| WorkflowError::BadInput(format!("the previewed document is not JSON: {e}")))?;
-    // Proven before the write: IAM's simulator with the proposed document and the boundary.
-    if let Ok(proof) = simulate_plan(session, plan).await
-        && proof.decision != Decision::Allowed
-        && proof.missing_context_values.is_empty()
-    {
-        let layer = if proof.allowed_by_boundary == Some(false) {
-            ": the permissions boundary does not allow it, so its owner must change the boundary"
-        } else if proof.allowed_by_organizations == Some(false) {
-            ": a service control policy denies it, so the organization's administrator must change it"
-        } else {
-            "; nothing was written"
-        };
-        return Err(WorkflowError::Refused(format!(
-            "not writing: IAM's policy simulator says the request would still be denied ({}) with the proposed document{layer}",
-            proof.decision
-        )));
-    }
+    refuse_unless_proven(session, plan).await?;
     let entry = JournalEntry {
         id: new_entry_id(),
         time: now_rfc3339(),
@@ -98,6 +85,7 @@ pub async fn apply_fix(
         undoes: None,
         error: None,
         reconciled: None,
+        managed: None,
     };
     let mut last_entry =
         write_journalled(session, writer, journal, entry, &plan.proposed_text).await?;
@@ -158,6 +146,31 @@ pub async fn apply_fix(
     })
 }
 
+/// Proven before the write: IAM's simulator with the proposed document and the boundary. A
+/// denial (with every context key given) refuses the write, naming the layer that blocks.
+pub(crate) async fn refuse_unless_proven(
+    session: &Session,
+    plan: &FixPlan,
+) -> Result<(), WorkflowError> {
+    if let Ok(proof) = simulate_plan(session, plan).await
+        && proof.decision != Decision::Allowed
+        && proof.missing_context_values.is_empty()
+    {
+        let layer = if proof.allowed_by_boundary == Some(false) {
+            ": the permissions boundary does not allow it, so its owner must change the boundary"
+        } else if proof.allowed_by_organizations == Some(false) {
+            ": a service control policy denies it, so the organization's administrator must change it"
+        } else {
+            "; nothing was written"
+        };
+        return Err(WorkflowError::Refused(format!(
+            "not writing: IAM's policy simulator says the request would still be denied ({}) with the proposed document{layer}",
+            proof.decision
+        )));
+    }
+    Ok(())
+}
+
 /// The plan's inline policy as IAM holds it now.
 async fn read_policy(session: &Session, plan: &FixPlan) -> Result<Option<Value>, WorkflowError> {
     Ok(session
@@ -170,7 +183,7 @@ fn owned_statements(document: &Value) -> Vec<Value> {
 }
 
 /// The statements of `must_hold` that `current` lacks.
-fn missing_statements(must_hold: &[Value], current: Option<&Value>) -> Vec<Value> {
+pub(crate) fn missing_statements(must_hold: &[Value], current: Option<&Value>) -> Vec<Value> {
     let present: Vec<&Value> = current.map(statements_of).unwrap_or_default();
     must_hold
         .iter()
@@ -201,7 +214,7 @@ fn remerge(
 }
 
 /// The Sids (or actions) of statements, for a message.
-fn describe(statements: &[Value]) -> String {
+pub(crate) fn describe(statements: &[Value]) -> String {
     statements
         .iter()
         .map(|s| {
@@ -284,7 +297,10 @@ pub(crate) async fn write_journalled(
 }
 
 /// Journals a write that happened; if that fails, says so truthfully (IAM was changed).
-fn record_after_write(journal: &Journal, entry: &JournalEntry) -> Result<(), WorkflowError> {
+pub(crate) fn record_after_write(
+    journal: &Journal,
+    entry: &JournalEntry,
+) -> Result<(), WorkflowError> {
     journal
         .append(entry)
         .map_err(|error| WorkflowError::JournalAfterWrite {

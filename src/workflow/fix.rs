@@ -1,15 +1,16 @@
 //! Preview a fix: resolve the target in IAM, merge into the canonical inline policy, show the
-//! exact document and diff (applying it is `apply.rs`).
+//! exact document and diff (applying it is `apply.rs`); when the inline quota is full, the plan
+//! is a customer-managed policy's (`managed.rs`).
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::restore_round::{Round, restore_round};
-use super::{FixPlan, JobSummary, WorkflowError, gather};
+use super::{FixPlan, JobSummary, WorkflowError, gather, managed};
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
 use crate::diagnosis::fix::TargetType;
-use crate::diagnosis::merge::{self, policy_size, quota_for};
+use crate::diagnosis::merge::{self, MergeError, policy_size, quota_for};
 use crate::diagnosis::protected;
 use crate::diagnosis::report;
 use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
@@ -124,15 +125,52 @@ pub async fn preview_fix(
     let statements: Vec<&Value> = std::iter::once(&fix.statement)
         .chain(round.also_needed.iter().map(|a| &a.statement))
         .collect();
-    let merged = merge::merge_all(
+    let (policy_name, current, merged, managed, others) = match merge::merge_all(
         current.as_ref(),
         &statements,
         other_size,
         quota_for(fix.target.kind),
-    )
-    .map_err(|e| WorkflowError::Refused(e.to_string()))?;
+    ) {
+        Ok(merged) => (fix.policy_name.clone(), current, merged, None, others),
+        // The inline policies are full: the fix goes into a customer-managed policy.
+        Err(MergeError::OverQuota { size, quota }) => {
+            let (managed_current, merged, plan) = managed::plan(
+                session,
+                fix.target.kind,
+                &fix.target.name,
+                &caller_account,
+                &fix.statement,
+                size,
+                quota,
+            )
+            .await?;
+            let mut others = others;
+            if let Some(inline) = current {
+                others.push(NamedPolicy {
+                    name: format!("inline:{}", fix.policy_name),
+                    document: inline,
+                });
+            }
+            let name = managed::managed_policy_name(&fix.target.name);
+            (name, managed_current, merged, Some(plan), others)
+        }
+        Err(e) => return Err(WorkflowError::Refused(e.to_string())),
+    };
     diagnosis.notes.extend(round.notes);
-    diagnosis.also_needed = round.also_needed;
+    if managed.is_none() {
+        diagnosis.also_needed = round.also_needed;
+    } else if !round.also_needed.is_empty() {
+        // The managed-policy plan carries the fix's statement only.
+        diagnosis.notes.push(format!(
+            "the managed policy carries the fix only; this restore also needs {}, to be fixed after it",
+            round
+                .also_needed
+                .iter()
+                .map(|a| a.action.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     diagnosis.wider_alternatives = round.wider_alternatives;
     let proposed_text = serde_json::to_string_pretty(&merged.document)
         .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;
@@ -144,8 +182,8 @@ pub async fn preview_fix(
         .unified_diff()
         .context_radius(3)
         .header(
-            &format!("{}:{} (current)", fix.target.name, fix.policy_name),
-            &format!("{}:{} (proposed)", fix.target.name, fix.policy_name),
+            &format!("{}:{} (current)", fix.target.name, policy_name),
+            &format!("{}:{} (proposed)", fix.target.name, policy_name),
         )
         .to_string();
     // Every other layer IAM will evaluate: a write is only worth making where the identity
@@ -156,7 +194,7 @@ pub async fn preview_fix(
         &fix.target.name,
         boundary_arn.as_deref(),
         others,
-        &fix.policy_name,
+        &policy_name,
         &merged.document,
     )
     .await;
@@ -169,7 +207,7 @@ pub async fn preview_fix(
     let verified_locally = report::verify(
         message,
         &[NamedPolicy {
-            name: fix.policy_name.clone(),
+            name: policy_name.clone(),
             document: merged.document.clone(),
         }],
     );
@@ -179,7 +217,7 @@ pub async fn preview_fix(
         target_arn,
         account: caller_account,
         region: session.region().to_string(),
-        policy_name: fix.policy_name.clone(),
+        policy_name: policy_name.clone(),
         current_sha256: fingerprint(current.as_ref()),
         current_document: current,
         proposed_sha256: sha256_hex(&proposed_text),
@@ -195,6 +233,7 @@ pub async fn preview_fix(
         layers_read: gathered.read,
         layers_unreadable: gathered.unreadable,
         boundary_document: gathered.layers.boundary.map(|b| b.document),
+        managed,
     })
 }
 

@@ -45,6 +45,68 @@ pub enum Operation {
     Fix,
     /// Put a before-image back (or deleted a policy that did not exist before).
     Undo,
+    /// Created the customer-managed policy a fix went into (the inline quota was full).
+    CreatePolicy,
+    /// Added a version (made default) to that managed policy.
+    CreatePolicyVersion,
+    /// Deleted a managed policy version: the oldest non-default one to make room for a sixth,
+    /// or, in an undo, the version a fix created.
+    DeletePolicyVersion,
+    /// Made a managed policy version the default again (an undo).
+    SetDefaultPolicyVersion,
+    /// Deleted the managed policy a fix created (an undo).
+    DeletePolicy,
+    /// Attached the managed policy to the target.
+    AttachPolicy,
+    /// Detached the managed policy from the target (an undo).
+    DetachPolicy,
+}
+
+impl Operation {
+    /// The name the journal writes (`fix`, `create_policy_version`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Operation::Fix => "fix",
+            Operation::Undo => "undo",
+            Operation::CreatePolicy => "create_policy",
+            Operation::CreatePolicyVersion => "create_policy_version",
+            Operation::DeletePolicyVersion => "delete_policy_version",
+            Operation::SetDefaultPolicyVersion => "set_default_policy_version",
+            Operation::DeletePolicy => "delete_policy",
+            Operation::AttachPolicy => "attach_policy",
+            Operation::DetachPolicy => "detach_policy",
+        }
+    }
+
+    /// True for the steps of a fix that `undo` reverts (inline or managed).
+    pub fn is_undoable_fix(self) -> bool {
+        matches!(
+            self,
+            Operation::Fix
+                | Operation::CreatePolicy
+                | Operation::CreatePolicyVersion
+                | Operation::AttachPolicy
+        )
+    }
+}
+
+/// The before-image of a fix written into a customer-managed policy (the inline quota was
+/// full), carried by each of its steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManagedStep {
+    /// The managed policy's ARN.
+    pub policy_arn: String,
+    /// Whether the policy existed before the fix.
+    pub existed: bool,
+    /// Its default version before the fix (None: it did not exist).
+    pub previous_default_version: Option<String>,
+    /// Whether it was attached to the target before the fix.
+    pub was_attached: bool,
+    /// The version this step created, deleted or made default (once known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// The ID of the fix's first entry: every step of one fix (and of its undo) shares it.
+    pub group: String,
 }
 
 /// One journal line.
@@ -87,6 +149,9 @@ pub struct JournalEntry {
     /// How the outcome was established when it was reconciled with IAM afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reconciled: Option<String>,
+    /// For a managed-policy step: the policy, its before-image and the step's version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedStep>,
 }
 
 /// What reading the journal found.
@@ -316,7 +381,7 @@ impl Journal {
             .rev()
             .find(|e| {
                 e.phase == Phase::Applied
-                    && e.operation == Operation::Fix
+                    && e.operation.is_undoable_fix()
                     && !undone.contains(&e.id.as_str())
             })
             .cloned())
@@ -369,6 +434,7 @@ mod tests {
             undoes: undoes.map(str::to_string),
             error: None,
             reconciled: None,
+            managed: None,
         }
     }
 

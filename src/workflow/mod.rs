@@ -8,6 +8,7 @@ mod export;
 mod fix;
 mod gather;
 pub mod journal;
+mod managed;
 mod reconcile;
 mod restore;
 mod restore_round;
@@ -24,6 +25,7 @@ pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
 pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
+pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};
 pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{
     MetadataChange, Propagation, RerunOptions, RerunPlan, follow_job, job_progress,

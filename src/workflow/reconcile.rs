@@ -117,6 +117,15 @@ async fn resolve(session: &Session, journal: &Journal, entry: &JournalEntry) -> 
             reason: "another restore-doctor is writing to this target right now".into(),
         };
     };
+    if let Some(step) = &entry.managed {
+        return match super::managed::landed(session, entry, step).await {
+            Ok(true) => Resolution::Applied,
+            Ok(false) => Resolution::NotApplied,
+            Err(error) => Resolution::Unchecked {
+                reason: error.to_string(),
+            },
+        };
+    }
     match session
         .get_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
         .await
@@ -181,6 +190,7 @@ mod tests {
             undoes: None,
             error: None,
             reconciled: None,
+            managed: None,
         }
     }
 

@@ -111,6 +111,30 @@ pub struct FixPlan {
     /// before the write).
     #[serde(default)]
     pub boundary_document: Option<Value>,
+    /// Set when the fix goes into a customer-managed policy because the inline policies would
+    /// exceed IAM's quota; then `policy_name`, `current_document`, `proposed_text`, `size` and
+    /// `quota` are the managed policy's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub managed: Option<ManagedPlan>,
+}
+
+/// The managed-policy fallback of a fix: what exists now and what will be written.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ManagedPlan {
+    /// Why the fix is not an inline policy (the inline quota sentence).
+    pub reason: String,
+    /// The managed policy's ARN (`RestoreDoctorFixes-<name>`).
+    pub policy_arn: String,
+    /// True when it exists: a new default version is created; otherwise the policy is.
+    pub exists: bool,
+    /// Its default version now, when it exists.
+    pub default_version: Option<String>,
+    /// Its versions now, oldest first.
+    pub versions: Vec<String>,
+    /// True when it is already attached to the target.
+    pub attached: bool,
+    /// The oldest non-default version, deleted first when the policy has IAM's five versions.
+    pub delete_first: Option<String>,
 }
 
 /// The IAM `SimulatePrincipalPolicy` check after a write.

@@ -1,4 +1,5 @@
-//! Undo: put a journalled before-image back exactly (delete the policy when there was none).
+//! Undo: put a journalled before-image back exactly (delete the policy when there was none);
+//! a managed-policy fix is undone by `managed.rs`.
 
 use super::WorkflowError;
 use super::apply::write_journalled;
@@ -36,6 +37,9 @@ pub async fn undo(
     let _lock = journal
         .lock_target(&entry.account, entry.target_type, &entry.target_name)
         .await?;
+    if let Some(step) = &entry.managed {
+        return super::managed::undo(session, writer, journal, entry, step).await;
+    }
     let now = session
         .get_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
         .await?;

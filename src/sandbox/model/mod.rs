@@ -277,6 +277,7 @@ fn translate(pattern: &str) -> String {
     let mut out = String::from("^(?:");
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
+    let mut in_class = false;
     while i < chars.len() {
         // `\u0009` (Java) is `\x{0009}` here.
         if chars[i] == '\\' && chars.get(i + 1) == Some(&'u') && i + 6 <= chars.len() {
@@ -286,6 +287,32 @@ fn translate(pattern: &str) -> String {
                 i += 6;
                 continue;
             }
+        }
+        // `\p{L}`, `\p{N}`, `\p{Z}` (Java's Unicode classes, in tag patterns): regex_lite has no
+        // Unicode classes, so ASCII is checked exactly and every non-ASCII character is let
+        // through (never refusing what AWS accepts).
+        if chars[i] == '\\' && chars.get(i + 1) == Some(&'p') && chars.get(i + 2) == Some(&'{') {
+            let class: String = chars[i + 3..].iter().take_while(|c| **c != '}').collect();
+            let ranges = match class.as_str() {
+                "L" => Some("a-zA-Z\\x{0080}-\\x{10FFFF}"),
+                "N" => Some("0-9\\x{0080}-\\x{10FFFF}"),
+                "Z" => Some(" \\x{0080}-\\x{10FFFF}"),
+                _ => None,
+            };
+            if let Some(ranges) = ranges {
+                if in_class {
+                    out.push_str(ranges);
+                } else {
+                    out.push_str(&format!("[{ranges}]"));
+                }
+                i += 4 + class.chars().count();
+                continue;
+            }
+        }
+        match chars[i] {
+            '[' => in_class = true,
+            ']' => in_class = false,
+            _ => {}
         }
         out.push(chars[i]);
         if chars[i] == '\\' && i + 1 < chars.len() {
@@ -335,6 +362,15 @@ mod tests {
             walk(op.input, &mut out);
         }
         out
+    }
+
+    #[test]
+    fn unicode_classes_check_ascii_exactly() {
+        let tag_key = r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+";
+        let regex = regex_lite::Regex::new(&translate(tag_key)).unwrap();
+        assert!(regex.is_match("Owner team:a/b"));
+        assert!(regex.is_match("équipe"));
+        assert!(!regex.is_match("a*b"));
     }
 
     #[test]

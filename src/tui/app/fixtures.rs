@@ -133,6 +133,7 @@ pub fn plan() -> FixPlan {
         layers_read: Vec::new(),
         layers_unreadable: Vec::new(),
         boundary_document: None,
+        managed: None,
     }
 }
 
@@ -173,5 +174,6 @@ pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
         undoes: None,
         error: None,
         reconciled: None,
+        managed: None,
     }
 }

@@ -352,6 +352,7 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
         undoes: None,
         error: None,
         reconciled: None,
+        managed: None,
     };
     app.update(Action::UndoTargetFound(Ok(Box::new(entry.clone()))));
     assert!(matches!(app.modals.last(), Some(Modal::Confirm(c)) if c.action == "Undo fix"));

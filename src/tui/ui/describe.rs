@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use crate::tui::app::tree::{self, Node};
 use crate::tui::app::{App, DecodeState, DescribeModal, DiagnosisLine};
-use crate::workflow::journal::{JournalEntry, Operation, Phase};
+use crate::workflow::journal::{JournalEntry, Phase};
 
 fn field(name: &str, value: impl Into<String>) -> Line<'static> {
     Line::from(vec![
@@ -30,10 +30,7 @@ fn tree_lines(nodes: &[Node], depth: usize, lines: &mut Vec<Line<'static>>) {
 }
 
 fn journal_line(entry: &JournalEntry) -> Line<'static> {
-    let operation = match entry.operation {
-        Operation::Fix => "fix",
-        Operation::Undo => "undo",
-    };
+    let operation = entry.operation.name();
     let phase = match entry.phase {
         Phase::Pending => "pending (not yet reconciled with IAM)",
         Phase::Applied => "applied",

@@ -10,7 +10,7 @@
 //!   must be unique."; "Policy document should not specify a principal."
 //!
 //! Quotas (IAM User Guide, "IAM and AWS STS quotas"): a role's inline policies together may hold
-//! 10,240 characters, a user's 2,048; IAM does not count white space.
+//! 10,240 characters, a user's 2,048, a managed policy 6,144; IAM does not count white space.
 
 use std::collections::BTreeSet;
 
@@ -22,6 +22,8 @@ use crate::sandbox::wire::AwsError;
 pub const ROLE_INLINE_QUOTA: usize = 10_240;
 /// IAM's quota on a user's inline policies.
 pub const USER_INLINE_QUOTA: usize = 2_048;
+/// IAM's quota on one managed policy version (non-whitespace characters).
+pub const MANAGED_POLICY_QUOTA: usize = 6_144;
 
 const SYNTAX: &str = "Syntax errors in policy.";
 const TOP_LEVEL: &[&str] = &["Version", "Id", "Statement"];

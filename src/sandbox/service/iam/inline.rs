@@ -23,14 +23,14 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn member(self) -> &'static str {
+    pub(super) fn member(self) -> &'static str {
         match self {
             Owner::Role => "RoleName",
             Owner::User => "UserName",
         }
     }
 
-    fn noun(self) -> &'static str {
+    pub(super) fn noun(self) -> &'static str {
         match self {
             Owner::Role => "role",
             Owner::User => "user",

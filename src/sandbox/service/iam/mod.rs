@@ -1,9 +1,10 @@
-//! IAM: roles, inline and managed policies, user policies and `SimulatePrincipalPolicy`. One
+//! IAM: roles, inline and managed policies (and their versions and attachments), user policies and `SimulatePrincipalPolicy`. One
 //! function per operation; policy documents go out URL-encoded, as real IAM returns them; writes
 //! are checked (model, grammar, quotas) before anything changes and recorded in the audit.
 
 mod grammar;
 mod inline;
+mod managed;
 mod roles;
 mod simulate;
 
@@ -49,6 +50,28 @@ pub enum IamOperation {
     DeleteUserPolicy,
     /// `SimulatePrincipalPolicy`.
     SimulatePrincipalPolicy,
+    /// `CreatePolicy`.
+    CreatePolicy,
+    /// `CreatePolicyVersion`.
+    CreatePolicyVersion,
+    /// `ListPolicyVersions`.
+    ListPolicyVersions,
+    /// `DeletePolicyVersion`.
+    DeletePolicyVersion,
+    /// `SetDefaultPolicyVersion`.
+    SetDefaultPolicyVersion,
+    /// `DeletePolicy`.
+    DeletePolicy,
+    /// `AttachRolePolicy`.
+    AttachRolePolicy,
+    /// `DetachRolePolicy`.
+    DetachRolePolicy,
+    /// `AttachUserPolicy`.
+    AttachUserPolicy,
+    /// `DetachUserPolicy`.
+    DetachUserPolicy,
+    /// `ListAttachedUserPolicies`.
+    ListAttachedUserPolicies,
 }
 
 impl IamOperation {
@@ -67,6 +90,17 @@ impl IamOperation {
         Self::PutUserPolicy,
         Self::DeleteUserPolicy,
         Self::SimulatePrincipalPolicy,
+        Self::CreatePolicy,
+        Self::CreatePolicyVersion,
+        Self::ListPolicyVersions,
+        Self::DeletePolicyVersion,
+        Self::SetDefaultPolicyVersion,
+        Self::DeletePolicy,
+        Self::AttachRolePolicy,
+        Self::DetachRolePolicy,
+        Self::AttachUserPolicy,
+        Self::DetachUserPolicy,
+        Self::ListAttachedUserPolicies,
     ];
 
     /// The operation name, as in `Action=`.
@@ -85,6 +119,17 @@ impl IamOperation {
             Self::PutUserPolicy => "PutUserPolicy",
             Self::DeleteUserPolicy => "DeleteUserPolicy",
             Self::SimulatePrincipalPolicy => "SimulatePrincipalPolicy",
+            Self::CreatePolicy => "CreatePolicy",
+            Self::CreatePolicyVersion => "CreatePolicyVersion",
+            Self::ListPolicyVersions => "ListPolicyVersions",
+            Self::DeletePolicyVersion => "DeletePolicyVersion",
+            Self::SetDefaultPolicyVersion => "SetDefaultPolicyVersion",
+            Self::DeletePolicy => "DeletePolicy",
+            Self::AttachRolePolicy => "AttachRolePolicy",
+            Self::DetachRolePolicy => "DetachRolePolicy",
+            Self::AttachUserPolicy => "AttachUserPolicy",
+            Self::DetachUserPolicy => "DetachUserPolicy",
+            Self::ListAttachedUserPolicies => "ListAttachedUserPolicies",
         }
     }
 
@@ -114,7 +159,8 @@ pub fn handle(
     let state = &mut *ctx.state;
     match op {
         IamOperation::GetRole => roles::get_role(state, input),
-        IamOperation::ListAttachedRolePolicies => roles::list_attached_role_policies(state, input),
+        IamOperation::ListAttachedRolePolicies => roles::list_attached_policies(state, Role, input),
+        IamOperation::ListAttachedUserPolicies => roles::list_attached_policies(state, User, input),
         IamOperation::GetPolicy => roles::get_policy(state, input),
         IamOperation::GetPolicyVersion => roles::get_policy_version(state, input),
         IamOperation::ListRolePolicies => inline::list(state, Role, input),
@@ -126,6 +172,16 @@ pub fn handle(
         IamOperation::DeleteRolePolicy => inline::delete(state, Role, input),
         IamOperation::DeleteUserPolicy => inline::delete(state, User, input),
         IamOperation::SimulatePrincipalPolicy => simulate::simulate_principal_policy(state, input),
+        IamOperation::CreatePolicy => managed::create_policy(state, input),
+        IamOperation::CreatePolicyVersion => managed::create_policy_version(state, input),
+        IamOperation::ListPolicyVersions => managed::list_policy_versions(state, input),
+        IamOperation::DeletePolicyVersion => managed::delete_policy_version(state, input),
+        IamOperation::SetDefaultPolicyVersion => managed::set_default_policy_version(state, input),
+        IamOperation::DeletePolicy => managed::delete_policy(state, input),
+        IamOperation::AttachRolePolicy => managed::attach(state, Role, input),
+        IamOperation::AttachUserPolicy => managed::attach(state, User, input),
+        IamOperation::DetachRolePolicy => managed::detach(state, Role, input),
+        IamOperation::DetachUserPolicy => managed::detach(state, User, input),
     }
 }
 
@@ -142,7 +198,7 @@ pub fn url_encode(document: &str) -> String {
 }
 
 /// The creation date every scenario entity reports.
-const CREATE_DATE: &str = "2024-01-15T09:30:00Z";
+const CREATE_DATE: &str = crate::sandbox::state::SCENARIO_DATE;
 
 fn no_such(message: String) -> AwsError {
     AwsError::new(404, "NoSuchEntity", message)

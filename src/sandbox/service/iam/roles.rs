@@ -1,8 +1,9 @@
 //! IAM's read operations on roles and managed policies: `GetRole`,
-//! `ListAttachedRolePolicies`, `GetPolicy`, `GetPolicyVersion`.
+//! `ListAttachedRolePolicies`/`ListAttachedUserPolicies`, `GetPolicy`, `GetPolicyVersion` (any version).
 
 use serde_json::Value;
 
+use super::inline::Owner;
 use super::{CREATE_DATE, no_such, page_of, url_encode, write_paging};
 use crate::sandbox::protocol::xml::XmlWriter;
 use crate::sandbox::service::text;
@@ -51,14 +52,24 @@ pub fn get_role(state: &State, input: &Value) -> Result<Option<String>, AwsError
     Ok(Some(body.finish()))
 }
 
-/// `ListAttachedRolePolicies`.
-pub fn list_attached_role_policies(
+/// `ListAttachedRolePolicies` / `ListAttachedUserPolicies`.
+pub fn list_attached_policies(
     state: &State,
+    owner: Owner,
     input: &Value,
 ) -> Result<Option<String>, AwsError> {
-    let role = role(state, input)?;
-    let attached: Vec<&ManagedPolicy> = role
-        .attached
+    let name = text(input, owner.member())?;
+    let arns = match owner {
+        Owner::Role => state.roles.get(name).map(|r| &r.attached),
+        Owner::User => state.users.get(name).map(|u| &u.attached),
+    }
+    .ok_or_else(|| {
+        no_such(format!(
+            "The {} with name {name} cannot be found.",
+            owner.noun()
+        ))
+    })?;
+    let attached: Vec<&ManagedPolicy> = arns
         .iter()
         .filter_map(|arn| state.managed.get(arn))
         .collect();
@@ -80,42 +91,50 @@ pub fn list_attached_role_policies(
 /// `GetPolicy`.
 pub fn get_policy(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
     let policy = managed(state, input)?;
-    let attachments = state
-        .roles
-        .values()
-        .filter(|r| r.attached.contains(&policy.arn))
-        .count();
+    let attachments = state.attachments(&policy.arn);
+    let created = policy
+        .versions
+        .first()
+        .map_or(CREATE_DATE, |v| v.created.as_str());
+    let updated = policy
+        .version(&policy.default_version)
+        .map_or(CREATE_DATE, |v| v.created.as_str());
     let mut body = XmlWriter::new();
     body.open("Policy")
         .element("PolicyName", &policy.name)
         .element("PolicyId", &policy.id)
         .element("Arn", &policy.arn)
         .element("Path", &policy.path)
-        .element("DefaultVersionId", "v1")
+        .element("DefaultVersionId", &policy.default_version)
         .element("AttachmentCount", &attachments.to_string())
         .element("IsAttachable", "true")
-        .element("CreateDate", CREATE_DATE)
-        .element("UpdateDate", CREATE_DATE)
+        .element("CreateDate", created)
+        .element("UpdateDate", updated)
         .close("Policy");
     Ok(Some(body.finish()))
 }
 
-/// `GetPolicyVersion` (every scenario policy has one version, `v1`).
+/// `GetPolicyVersion`.
 pub fn get_policy_version(state: &State, input: &Value) -> Result<Option<String>, AwsError> {
     let policy = managed(state, input)?;
-    let version = text(input, "VersionId")?;
-    if version != "v1" {
+    let id = text(input, "VersionId")?;
+    let Some(version) = policy.version(id) else {
         return Err(no_such(format!(
-            "Policy {} version {version} does not exist.",
+            "Policy {} version {id} does not exist.",
             policy.arn
         )));
-    }
+    };
+    let default = if version.id == policy.default_version {
+        "true"
+    } else {
+        "false"
+    };
     let mut body = XmlWriter::new();
     body.open("PolicyVersion")
-        .element("Document", &url_encode(&policy.document.to_string()))
-        .element("VersionId", "v1")
-        .element("IsDefaultVersion", "true")
-        .element("CreateDate", CREATE_DATE)
+        .element("Document", &url_encode(&version.document.to_string()))
+        .element("VersionId", &version.id)
+        .element("IsDefaultVersion", default)
+        .element("CreateDate", &version.created)
         .close("PolicyVersion");
     Ok(Some(body.finish()))
 }
