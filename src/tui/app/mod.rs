@@ -125,6 +125,8 @@ pub struct App {
     pub generation: u64,
     /// The jobs filter text.
     pub filter: String,
+    /// `filter` in lowercase, as the last [`App::refilter`] matched it.
+    pub filter_needle: String,
     /// Typing the filter.
     pub filter_editing: bool,
     /// Indices into `jobs` that pass the filter.
@@ -192,6 +194,7 @@ impl App {
             list_state: ListState::Loading,
             generation: 0,
             filter: String::new(),
+            filter_needle: String::new(),
             filter_editing: false,
             visible: Vec::new(),
             selected: 0,

@@ -123,9 +123,10 @@ impl App {
     /// selected job when it still shows.
     pub(crate) fn refilter(&mut self) {
         let keep = self.visible.get(self.selected).copied();
-        let needle = self.filter.to_lowercase();
+        self.filter_needle = self.filter.to_lowercase();
+        let needle = &self.filter_needle;
         let mut visible: Vec<usize> = (0..self.jobs.len())
-            .filter(|&i| self.matches(i, &needle))
+            .filter(|&i| self.matches(i, needle))
             .collect();
         if self.sort != SortColumn::Created {
             visible.sort_by_cached_key(|&i| self.sort_key(i));
@@ -146,8 +147,11 @@ impl App {
     /// Where row `index` is in `visible`, if it shows. Its sort key is unchanged by a decode
     /// unless the table is sorted by badge, so a binary search finds it.
     fn position_of(&self, index: usize) -> Option<usize> {
-        if self.sort == SortColumn::Badge {
-            return self.visible.iter().position(|&i| i == index);
+        match self.sort {
+            SortColumn::Badge => return self.visible.iter().position(|&i| i == index),
+            // Listing order: `visible` is sorted by index.
+            SortColumn::Created => return self.visible.binary_search(&index).ok(),
+            _ => {}
         }
         let key = self.sort_key(index);
         self.visible
@@ -169,7 +173,13 @@ impl App {
                 }
             }
         }
-        let needle = self.filter.to_lowercase();
+        let needle = std::mem::take(&mut self.filter_needle);
+        self.move_changed_rows(&rows, &needle);
+        self.filter_needle = needle;
+    }
+
+    /// Moves the changed `rows` into, out of or within `visible` for the filter `needle`.
+    fn move_changed_rows(&mut self, rows: &[usize], needle: &str) {
         // Without a filter every row shows, and only a badge sort reorders on a decode.
         if needle.is_empty() && self.sort != SortColumn::Badge {
             return;
@@ -180,15 +190,15 @@ impl App {
             // Their keys changed: take them all out, so the rest is sorted, then put back
             // those that match where they now belong.
             self.visible.retain(|i| !rows.contains(i));
-            for &index in &rows {
-                if self.matches(index, &needle) {
+            for &index in rows {
+                if self.matches(index, needle) {
                     self.insert_sorted(index);
                 }
             }
             moved = true;
         } else {
-            for &index in &rows {
-                match (self.position_of(index), self.matches(index, &needle)) {
+            for &index in rows {
+                match (self.position_of(index), self.matches(index, needle)) {
                     (Some(position), false) => {
                         self.visible.remove(position);
                         moved = true;
@@ -211,6 +221,11 @@ impl App {
 
     /// Puts row `index` into the sorted `visible` where its key belongs.
     fn insert_sorted(&mut self, index: usize) {
+        if self.sort == SortColumn::Created {
+            let position = self.visible.partition_point(|&i| i < index);
+            self.visible.insert(position, index);
+            return;
+        }
         let key = self.sort_key(index);
         let position = self.visible.partition_point(|&i| self.sort_key(i) < key);
         self.visible.insert(position, index);

@@ -74,7 +74,9 @@ impl App {
             }
             Some(DecodeState::Done(_)) => {
                 let effect = self.preview_effect(&job_id, Scope::Exact);
-                self.begin(OperationKind::Preview, Some(&job_id));
+                if effect.is_some() {
+                    self.begin(OperationKind::Preview, Some(&job_id));
+                }
                 self.modals.push(Modal::Preview(PreviewModal {
                     job_id,
                     token,
@@ -99,8 +101,22 @@ impl App {
         preview.state = PreviewState::Loading;
         preview.scroll = 0;
         let job_id = preview.job_id.clone();
-        self.begin(OperationKind::Preview, Some(&job_id));
-        self.preview_effect(&job_id, scope).into_iter().collect()
+        let effect = self.preview_effect(&job_id, scope);
+        match effect {
+            Some(effect) => {
+                self.begin(OperationKind::Preview, Some(&job_id));
+                vec![effect]
+            }
+            None => {
+                if let Some(preview) = self.preview_mut() {
+                    preview.state = PreviewState::Failed(
+                        "the job is no longer listed or decoded; close the preview and select it again"
+                            .into(),
+                    );
+                }
+                Vec::new()
+            }
+        }
     }
 
     pub(super) fn read_only_refusal(&mut self, what: &str) {
