@@ -212,9 +212,8 @@ impl App {
         if needle.is_empty() && self.sort != SortColumn::Badge {
             return;
         }
-        let kept = self.visible.get(self.selected).copied();
-        let mut moved = false;
         if self.sort == SortColumn::Badge {
+            let kept = self.visible.get(self.selected).copied();
             // Their keys changed: take them all out, so the rest is sorted, then put back
             // those that match where they now belong.
             self.visible.retain(|i| !rows.contains(i));
@@ -223,40 +222,44 @@ impl App {
                     self.insert_sorted(index);
                 }
             }
-            moved = true;
+            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
+                self.selected = position;
+            }
         } else {
+            // The others keep their order: the selection shifts by what moved before it.
             for &index in rows {
+                let showing = !self.visible.is_empty();
                 match (self.position_of(index), self.matches(index, needle)) {
                     (Some(position), false) => {
                         self.visible.remove(position);
-                        moved = true;
+                        if position < self.selected {
+                            self.selected -= 1;
+                        }
                     }
                     (None, true) => {
-                        self.insert_sorted(index);
-                        moved = true;
+                        let position = self.insert_sorted(index);
+                        if showing && position <= self.selected {
+                            self.selected += 1;
+                        }
                     }
                     _ => {}
                 }
             }
         }
-        if moved {
-            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
-                self.selected = position;
-            }
-            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-        }
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Puts row `index` into the sorted `visible` where its key belongs.
-    fn insert_sorted(&mut self, index: usize) {
+    /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
+    fn insert_sorted(&mut self, index: usize) -> usize {
         if self.sort == SortColumn::Created {
             let position = self.visible.partition_point(|&i| i < index);
             self.visible.insert(position, index);
-            return;
+            return position;
         }
         let key = self.sort_key(index);
         let position = self.visible.partition_point(|&i| self.sort_key(i) < key);
         self.visible.insert(position, index);
+        position
     }
 
     pub(super) fn jobs_loaded(
