@@ -48,7 +48,7 @@ pub use operations::{
 };
 pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
-pub use rows::SortColumn;
+pub use rows::{RowText, SortColumn};
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -171,9 +171,9 @@ pub struct App {
     pub stale_since: Option<String>,
     /// The jobs table's sort column.
     pub sort: SortColumn,
-    /// Per row of `jobs`: the lowercase text the filter matches (badge included), updated for
+    /// Per row of `jobs`: the lowercase text the filter matches, its badge part updated for
     /// one row when its token is decoded.
-    pub search_texts: Vec<String>,
+    pub row_texts: Vec<RowText>,
     /// The rows (indices into `jobs`) holding each encoded message.
     pub rows_by_token: HashMap<String, Vec<usize>>,
     /// The context tree's filter text.
@@ -217,7 +217,7 @@ impl App {
             quit_armed: false,
             stale_since: None,
             sort: SortColumn::Created,
-            search_texts: Vec::new(),
+            row_texts: Vec::new(),
             rows_by_token: HashMap::new(),
             tree_filter: String::new(),
             plans: HashMap::new(),

@@ -1,7 +1,8 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
-//! that change one row's badge. Each row's filter text is cached; a decode result updates the
-//! rows holding its token and moves only them, so decoding 5,000 jobs with a filter costs
-//! what it costs without one (the bench `render -- decode_cpu` measures it).
+//! that change one row's badge. Each row's filter text is cached (its fields, and its badge
+//! apart); a decode result updates the badge of the rows holding its token and moves only
+//! them, so decoding 5,000 jobs with a filter costs about what it costs without one (the
+//! bench `render -- decode_cpu` measures it).
 
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
 use crate::diagnosis::denial::{Denial, parse_denial};
@@ -56,6 +57,29 @@ impl SortColumn {
     }
 }
 
+/// What the filter matches in one row, in lowercase: the job's fields (fixed for a listing)
+/// and, after a space, its badge (which a decode changes).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowText {
+    /// ID, created, type, recovery point and role.
+    pub fields: String,
+    /// The badge's label.
+    pub badge: String,
+    /// `fields` contains the current filter (set by [`App::refilter`]).
+    pub fields_match: bool,
+}
+
+impl RowText {
+    /// Whether the row's text (`fields badge`) contains `needle`. A needle without a space
+    /// cannot span the two parts, so only the short badge is searched after a decode.
+    fn contains(&self, needle: &str) -> bool {
+        needle.is_empty()
+            || self.fields_match
+            || self.badge.contains(needle)
+            || (needle.contains(' ') && format!("{} {}", self.fields, self.badge).contains(needle))
+    }
+}
+
 /// The last `/`- or `:`-separated part of an ARN, lowercased.
 fn last_part(arn: Option<&str>) -> String {
     arn.and_then(|a| a.rsplit(['/', ':']).next())
@@ -65,18 +89,21 @@ fn last_part(arn: Option<&str>) -> String {
 
 impl App {
     /// The lowercase text the filter matches for `row`.
-    fn search_text(&self, row: &JobRow) -> String {
+    fn row_text(&self, row: &JobRow) -> RowText {
         let job = &row.job;
-        format!(
-            "{} {} {} {} {} {}",
-            job.restore_job_id,
-            job.created,
-            job.resource_type.as_deref().unwrap_or(""),
-            job.recovery_point_arn.as_deref().unwrap_or(""),
-            job.iam_role_arn.as_deref().unwrap_or(""),
-            self.badge(row).label()
-        )
-        .to_lowercase()
+        RowText {
+            fields: format!(
+                "{} {} {} {} {}",
+                job.restore_job_id,
+                job.created,
+                job.resource_type.as_deref().unwrap_or(""),
+                job.recovery_point_arn.as_deref().unwrap_or(""),
+                job.iam_role_arn.as_deref().unwrap_or(""),
+            )
+            .to_lowercase(),
+            badge: self.badge(row).label().to_lowercase(),
+            fields_match: false,
+        }
     }
 
     /// What row `index` sorts by: the column's value, then the listing order (so keys are
@@ -98,7 +125,7 @@ impl App {
     fn matches(&self, index: usize, needle: &str) -> bool {
         needle.is_empty()
             || self
-                .search_texts
+                .row_texts
                 .get(index)
                 .is_some_and(|text| text.contains(needle))
     }
@@ -106,7 +133,7 @@ impl App {
     /// Rebuilds every row's cached text and the token index (a new listing, a fixed mark
     /// changed), then `visible`.
     pub(crate) fn reindex(&mut self) {
-        self.search_texts = self.jobs.iter().map(|row| self.search_text(row)).collect();
+        self.row_texts = self.jobs.iter().map(|row| self.row_text(row)).collect();
         self.rows_by_token.clear();
         for (index, row) in self.jobs.iter().enumerate() {
             if let Some(token) = &row.job.encoded_message {
@@ -125,6 +152,9 @@ impl App {
         let keep = self.visible.get(self.selected).copied();
         self.filter_needle = self.filter.to_lowercase();
         let needle = &self.filter_needle;
+        for text in &mut self.row_texts {
+            text.fields_match = !needle.is_empty() && text.fields.contains(needle.as_str());
+        }
         let mut visible: Vec<usize> = (0..self.jobs.len())
             .filter(|&i| self.matches(i, needle))
             .collect();
@@ -167,9 +197,9 @@ impl App {
         };
         for &index in &rows {
             if let Some(row) = self.jobs.get(index) {
-                let text = self.search_text(row);
-                if let Some(slot) = self.search_texts.get_mut(index) {
-                    *slot = text;
+                let badge = self.badge(row).label().to_lowercase();
+                if let Some(text) = self.row_texts.get_mut(index) {
+                    text.badge = badge;
                 }
             }
         }
@@ -184,9 +214,8 @@ impl App {
         if needle.is_empty() && self.sort != SortColumn::Badge {
             return;
         }
-        let kept = self.visible.get(self.selected).copied();
-        let mut moved = false;
         if self.sort == SortColumn::Badge {
+            let kept = self.visible.get(self.selected).copied();
             // Their keys changed: take them all out, so the rest is sorted, then put back
             // those that match where they now belong.
             self.visible.retain(|i| !rows.contains(i));
@@ -195,40 +224,44 @@ impl App {
                     self.insert_sorted(index);
                 }
             }
-            moved = true;
+            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
+                self.selected = position;
+            }
         } else {
+            // The others keep their order: the selection shifts by what moved before it.
             for &index in rows {
+                let showing = !self.visible.is_empty();
                 match (self.position_of(index), self.matches(index, needle)) {
                     (Some(position), false) => {
                         self.visible.remove(position);
-                        moved = true;
+                        if position < self.selected {
+                            self.selected -= 1;
+                        }
                     }
                     (None, true) => {
-                        self.insert_sorted(index);
-                        moved = true;
+                        let position = self.insert_sorted(index);
+                        if showing && position <= self.selected {
+                            self.selected += 1;
+                        }
                     }
                     _ => {}
                 }
             }
         }
-        if moved {
-            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
-                self.selected = position;
-            }
-            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
-        }
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Puts row `index` into the sorted `visible` where its key belongs.
-    fn insert_sorted(&mut self, index: usize) {
+    /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
+    fn insert_sorted(&mut self, index: usize) -> usize {
         if self.sort == SortColumn::Created {
             let position = self.visible.partition_point(|&i| i < index);
             self.visible.insert(position, index);
-            return;
+            return position;
         }
         let key = self.sort_key(index);
         let position = self.visible.partition_point(|&i| self.sort_key(i) < key);
         self.visible.insert(position, index);
+        position
     }
 
     pub(super) fn jobs_loaded(

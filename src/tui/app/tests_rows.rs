@@ -8,7 +8,16 @@ use super::fixtures::{self, EXPLICIT_DENY, PASSROLE};
 use super::*;
 use crate::tui::action::Action;
 
-const FILTERS: [&str; 6] = ["", "passrole", "ec2", "deny", "decod", "failed: sts"];
+// "r1 iam:pass" spans a row's fields and its badge.
+const FILTERS: [&str; 7] = [
+    "",
+    "passrole",
+    "ec2",
+    "deny",
+    "decod",
+    "failed: sts",
+    "r1 iam:pass",
+];
 
 fn listed(jobs: usize, shared: usize) -> App {
     let mut app = App::new(fixtures::header(false), (160, 45));
@@ -120,4 +129,27 @@ fn o_cycles_the_sort_column_and_the_title_says_it() {
     let mut sorted = badges.clone();
     sorted.sort();
     assert_eq!(badges, sorted);
+}
+
+#[test]
+fn a_filter_spanning_a_rows_fields_and_its_badge_matches() {
+    let mut app = listed(10, 10);
+    let generation = app.generation;
+    app.update(Action::TokenDecoded {
+        generation,
+        token: "t1".into(),
+        result: Ok(fixtures::decoded(PASSROLE)),
+    });
+    app.filter = "r1 iam:pass".into();
+    app.refilter();
+    let shown: Vec<_> = app
+        .visible
+        .iter()
+        .map(|&i| app.jobs[i].job.restore_job_id.clone())
+        .collect();
+    assert_eq!(
+        shown,
+        ["0001-job"],
+        "role …/R1, then the badge iam:PassRole"
+    );
 }
