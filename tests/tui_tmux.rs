@@ -85,6 +85,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    tmux.wait_shell(Duration::from_secs(10));
     tmux.keys(&["echo prompt-usable-$((40+2))", "Enter"]);
     let screen = tmux.wait_for(&["prompt-usable-42"], Duration::from_secs(5));
     assert!(
@@ -117,6 +118,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    tmux.wait_shell(Duration::from_secs(10));
     tmux.keys(&["echo after-ctrl-c-$((6*7))", "Enter"]);
     tmux.wait_for(&["after-ctrl-c-42"], Duration::from_secs(5));
 }
@@ -149,6 +151,7 @@ fn assert_terminal_restored(tmux: &Tmux, marker: &str) {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    tmux.wait_shell(Duration::from_secs(10));
     tmux.keys(&["clear", "Enter"]);
     tmux.keys(&[&format!("stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e echo | tr '\\n' + ; echo {marker}-$((40+2))"), "Enter"]);
     let screen = tmux.wait_for(&[&format!("{marker}-42")], Duration::from_secs(5));

@@ -85,6 +85,22 @@ impl Tmux {
         }
     }
 
+    /// Waits until the pane's foreground process is no longer restore-doctor (the shell has the
+    /// terminal back: keys typed before then may still reach the app, in raw mode).
+    pub fn wait_shell(&self, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            let command = self.run(&["display", "-p", "-t", "tui", "#{pane_current_command}"]);
+            if !command.trim().starts_with("restore-doc") {
+                // The shell reads the terminal again once it prints its prompt.
+                std::thread::sleep(Duration::from_millis(200));
+                return;
+            }
+            assert!(start.elapsed() < timeout, "restore-doctor did not exit");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Waits until process `pid` has exited (keys typed before then may reach it, still in raw
     /// mode, where Enter is not yet turned into a newline).
     pub fn wait_exited(&self, pid: &str, timeout: Duration) {
