@@ -19,21 +19,7 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux {
-        socket: format!("restore-doctor-test-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "sh",
-    ]);
-    tmux.run(&["set-option", "-t", "tui", "escape-time", "10"]);
+    let tmux = Tmux::new("test");
     let command = format!(
         "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo",
         dir = state.path().display()
@@ -173,20 +159,7 @@ fn sigterm_and_panic_leave_the_terminal_usable() {
         return;
     }
     let state = tempfile::tempdir().expect("tempdir");
-    let tmux = Tmux {
-        socket: format!("restore-doctor-signal-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "sh",
-    ]);
+    let tmux = Tmux::new("signal");
     let command = format!(
         "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo",
         dir = state.path().display()
@@ -253,21 +226,7 @@ fn a_confirmation_hidden_by_a_too_small_terminal_cannot_be_answered() {
     }
     let state = tempfile::tempdir().expect("tempdir");
     let journal = state.path().join("journal.jsonl");
-    let tmux = Tmux {
-        socket: format!("restore-doctor-small-{}", std::process::id()),
-    };
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "tui",
-        "-x",
-        "160",
-        "-y",
-        "45",
-        "sh",
-    ]);
-    tmux.run(&["set-option", "-t", "tui", "escape-time", "10"]);
+    let tmux = Tmux::new("small");
     let command = format!(
         "cd {dir} && XDG_STATE_HOME={dir} {BIN} --demo --journal {journal}",
         dir = state.path().display(),

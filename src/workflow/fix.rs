@@ -67,7 +67,10 @@ pub async fn preview_fix(
             "the denied principal is in account {principal_account} but your credentials are for account {caller_account}: run restore-doctor with credentials for {principal_account}"
         )));
     }
-    let (target_arn, current, other_size, others, boundary_arn, round) = match fix.target.kind {
+    let (target_arn, current, other_size, others, boundary_arn, round, attached) = match fix
+        .target
+        .kind
+    {
         TargetType::Role => {
             let role = session.get_role(&fix.target.name).await?;
             // The role's kind comes from IAM (its path) before anything is previewed.
@@ -91,7 +94,19 @@ pub async fn preview_fix(
             let (current, other_size, others) =
                 current_and_other_size(session, TargetType::Role, &role.name, &fix.policy_name)
                     .await?;
-            let round = restore_round(session, message, scope, job, &role.name, &role.arn).await;
+            // Read once: the round (is the managed restore policy attached?) and the layers use it.
+            let attached = session
+                .list_attached_policies(TargetType::Role, &role.name)
+                .await;
+            let round = restore_round(
+                session,
+                message,
+                scope,
+                job,
+                attached.as_deref().ok(),
+                &role.arn,
+            )
+            .await;
             (
                 role.arn,
                 current,
@@ -99,6 +114,7 @@ pub async fn preview_fix(
                 others,
                 role.permissions_boundary,
                 round,
+                attached,
             )
         }
         TargetType::User => {
@@ -110,14 +126,17 @@ pub async fn preview_fix(
                 &fix.policy_name,
             )
             .await?;
-            let round = Round::default();
+            let attached = session
+                .list_attached_policies(TargetType::User, &fix.target.name)
+                .await;
             (
                 diagnosis.principal.arn.clone(),
                 current,
                 other_size,
                 others,
                 None,
-                round,
+                Round::default(),
+                attached,
             )
         }
     };
@@ -193,6 +212,7 @@ pub async fn preview_fix(
         fix.target.kind,
         &fix.target.name,
         boundary_arn.as_deref(),
+        attached,
         others,
         &policy_name,
         &merged.document,

@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use super::WorkflowError;
-use crate::aws::{AwsErrorKind, Session};
+use crate::aws::{AwsError, AwsErrorKind, Session};
 use crate::diagnosis::TargetType;
 use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
 use crate::diagnosis::layered::{Blocker, PolicyLayers, evaluate_layers};
@@ -24,12 +24,15 @@ pub struct Gathered {
 }
 
 /// The identity layers of `name` (with `proposed` as its inline policy `policy_name`, beside
-/// `other_inline`) and its boundary (`boundary_arn` from `GetRole`; for a user, `GetUser`).
+/// `other_inline`, and the documents of its `attached` managed policies as the preview listed
+/// them) and its boundary (`boundary_arn` from `GetRole`; for a user, `GetUser`).
+#[allow(clippy::too_many_arguments)]
 pub async fn identity_layers(
     session: &Session,
     target: TargetType,
     name: &str,
     boundary_arn: Option<&str>,
+    attached: Result<Vec<String>, AwsError>,
     other_inline: Vec<NamedPolicy>,
     policy_name: &str,
     proposed: &Value,
@@ -44,7 +47,7 @@ pub async fn identity_layers(
         name: format!("inline:{policy_name} (proposed)"),
         document: proposed.clone(),
     });
-    match session.list_attached_policies(target, name).await {
+    match attached {
         Ok(arns) => {
             let documents =
                 join_all(arns.iter().map(|arn| session.managed_policy_document(arn))).await;

@@ -23,14 +23,15 @@ pub(crate) struct Round {
     pub notes: Vec<String>,
 }
 
-/// The round for `message`, denied to role `role_name` (`role_arn`) in restore `job`. Without a
-/// job whose resource type the catalogue knows, there is nothing to add.
+/// The round for `message`, denied to role `role_arn` (with `attached` managed policies, where
+/// IAM listed them) in restore `job`. Without a job whose resource type the catalogue knows,
+/// there is nothing to add.
 pub(crate) async fn restore_round(
     session: &Session,
     message: &DecodedMessage,
     scope: Scope,
     job: Option<&JobSummary>,
-    role_name: &str,
+    attached: Option<&[String]>,
     role_arn: &str,
 ) -> Round {
     let mut round = Round::default();
@@ -75,15 +76,12 @@ pub(crate) async fn restore_round(
         }
     }
     // Whether the role has the managed policy: where IAM does not say, offer nothing.
-    if let Ok(attached) = session
-        .list_attached_policies(crate::diagnosis::TargetType::Role, role_name)
-        .await
-    {
+    if let Some(attached) = attached {
         round
             .wider_alternatives
             .extend(restore_round::managed_policy_alternative(
                 restore_type,
-                &attached,
+                attached,
             ));
     }
     round
