@@ -33,7 +33,7 @@ fn world(identity: Value, path: &str, extra: Value) -> State {
             {"id": "k-own", "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
                 "Principal": {"AWS": "arn:aws:iam::111122223333:role/KeyAdmin"}, "Action": "kms:*", "Resource": "*"}]}},
             {"id": "k-foreign", "account_id": "444455556666", "policy": {"Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"},
                 "Action": ["kms:CreateGrant", "kms:Decrypt"], "Resource": "*"}]}},
             {"id": "k-stranger", "account_id": "444455556666", "policy": {"Version": "2012-10-17",
                 "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::777788889999:root"},
