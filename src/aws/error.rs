@@ -88,6 +88,12 @@ fn permission_for(operation: &str) -> String {
         "ListRestoreJobs" | "DescribeRestoreJob" | "GetRestoreJobMetadata" | "StartRestoreJob" => {
             "backup"
         }
+        "GetBackupVaultAccessPolicy" => "backup",
+        "DescribeOrganization" | "ListParents" | "ListPoliciesForTarget" | "DescribePolicy" => {
+            "organizations"
+        }
+        "GetKeyPolicy" | "DescribeKey" => "kms",
+        "ValidatePolicy" | "CheckAccessNotGranted" => "access-analyzer",
         _ => "iam",
     };
     format!("{service}:{operation}")
