@@ -143,7 +143,11 @@ fn sentence(
     let what = format!("{action} on {resource}");
     let allow = json!({"Effect": "Allow", "Action": action, "Resource": resource});
     let principal = policy_principal(&request.principal_arn);
-    let resource_allow = json!({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"});
+    // In a key policy `Resource` `*` is the key itself; the fix's condition goes with it.
+    let mut resource_allow = json!({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"});
+    if let Some(condition) = fix_statement.get("Condition") {
+        resource_allow["Condition"] = condition.clone();
+    }
     let no_identity = "so no identity statement can fix it";
     match blocker {
         Blocker::IdentityMissingAllow => (
