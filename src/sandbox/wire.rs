@@ -15,6 +15,8 @@ pub struct Call {
     pub content_type: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The `X-Amz-Target` header (awsJson1_1: `<TargetPrefix>.<Operation>`), if any.
+    pub target: Option<String>,
     /// The body.
     pub body: Vec<u8>,
     /// This request's ID.
@@ -25,6 +27,12 @@ impl Call {
     /// The access key ID the request is signed with, if it is signed.
     pub fn access_key_id(&self) -> Option<String> {
         self.authorization.as_deref().and_then(access_key_of)
+    }
+
+    /// The service named by the SigV4 credential scope (`…/us-east-1/kms/aws4_request`), if the
+    /// request is signed.
+    pub fn signing_service(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(scope_service_of)
     }
 }
 
@@ -87,6 +95,21 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
+/// The service in `Credential=AKID/date/region/service/aws4_request` (SigV4's credential scope:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
+pub fn scope_service_of(authorization: &str) -> Option<String> {
+    let start = authorization.find("Credential=")? + "Credential=".len();
+    let scope: String = authorization[start..]
+        .chars()
+        .take_while(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    let parts: Vec<&str> = scope.split('/').collect();
+    match parts.as_slice() {
+        [_, _, _, service, "aws4_request"] if !service.is_empty() => Some(service.to_string()),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +123,7 @@ mod tests {
         );
         assert_eq!(access_key_of("Bearer x"), None);
         assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
+        assert_eq!(scope_service_of(header).as_deref(), Some("sts"));
+        assert_eq!(scope_service_of("AWS4-HMAC-SHA256 Credential=A/x"), None);
     }
 }

@@ -162,7 +162,7 @@ pub async fn preview_fix(
                 fix.target.kind,
                 &fix.target.name,
                 &caller_account,
-                &fix.statement,
+                &statements,
                 size,
                 quota,
             )
@@ -180,20 +180,7 @@ pub async fn preview_fix(
         Err(e) => return Err(WorkflowError::Refused(e.to_string())),
     };
     diagnosis.notes.extend(round.notes);
-    if managed.is_none() {
-        diagnosis.also_needed = round.also_needed;
-    } else if !round.also_needed.is_empty() {
-        // The managed-policy plan carries the fix's statement only.
-        diagnosis.notes.push(format!(
-            "the managed policy carries the fix only; this restore also needs {}, to be fixed after it",
-            round
-                .also_needed
-                .iter()
-                .map(|a| a.action.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    diagnosis.also_needed = round.also_needed;
     diagnosis.wider_alternatives = round.wider_alternatives;
     let proposed_text = serde_json::to_string_pretty(&merged.document)
         .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;

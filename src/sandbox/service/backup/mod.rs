@@ -1,6 +1,6 @@
-//! AWS Backup: `ListRestoreJobs`, `DescribeRestoreJob`, `GetRestoreJobMetadata` and
-//! `StartRestoreJob`, with Backup's JSON shapes and epoch-second timestamps. A new restore is
-//! decided by the engine as the restore role.
+//! AWS Backup: `ListRestoreJobs`, `DescribeRestoreJob`, `GetRestoreJobMetadata`,
+//! `StartRestoreJob` and `GetBackupVaultAccessPolicy`, with Backup's JSON shapes and epoch-second
+//! timestamps. A new restore is decided by the engine as the restore role.
 
 mod list;
 
@@ -26,6 +26,8 @@ pub enum BackupOperation {
     GetRestoreJobMetadata,
     /// `PUT /restore-jobs`.
     StartRestoreJob,
+    /// `GET /backup-vaults/{backupVaultName}/access-policy`.
+    GetBackupVaultAccessPolicy,
 }
 
 impl BackupOperation {
@@ -35,6 +37,7 @@ impl BackupOperation {
         Self::DescribeRestoreJob,
         Self::GetRestoreJobMetadata,
         Self::StartRestoreJob,
+        Self::GetBackupVaultAccessPolicy,
     ];
 
     /// The operation name.
@@ -44,6 +47,7 @@ impl BackupOperation {
             Self::DescribeRestoreJob => "DescribeRestoreJob",
             Self::GetRestoreJobMetadata => "GetRestoreJobMetadata",
             Self::StartRestoreJob => "StartRestoreJob",
+            Self::GetBackupVaultAccessPolicy => "GetBackupVaultAccessPolicy",
         }
     }
 
@@ -75,7 +79,34 @@ pub fn handle(
         BackupOperation::DescribeRestoreJob => describe_restore_job(ctx.state, input),
         BackupOperation::GetRestoreJobMetadata => get_restore_job_metadata(ctx.state, input),
         BackupOperation::StartRestoreJob => start_restore_job(ctx, input),
+        BackupOperation::GetBackupVaultAccessPolicy => {
+            get_backup_vault_access_policy(ctx.state, input)
+        }
     }
+}
+
+/// A vault's access policy; `ResourceNotFoundException` for an unknown vault or one without a
+/// policy (<https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetBackupVaultAccessPolicy.html>).
+fn get_backup_vault_access_policy(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let name = text(input, "BackupVaultName")?;
+    let vault = state.vaults.get(name).ok_or_else(|| {
+        AwsError::new(
+            400,
+            "ResourceNotFoundException",
+            format!("Backup vault {name} does not exist."),
+        )
+    })?;
+    let policy = vault.access_policy.as_ref().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "ResourceNotFoundException",
+            format!("Backup vault {name} does not have an access policy."),
+        )
+    })?;
+    Ok(
+        json!({"BackupVaultName": vault.name, "BackupVaultArn": vault.arn,
+        "Policy": policy.to_string()}),
+    )
 }
 
 fn invalid(message: &str) -> AwsError {
