@@ -141,7 +141,10 @@ fn sentence(
     let action = &request.action;
     let resource = &request.resource;
     let what = format!("{action} on {resource}");
-    let allow = json!({"Effect": "Allow", "Action": action, "Resource": resource});
+    let mut allow = json!({"Effect": "Allow", "Action": action, "Resource": resource});
+    if let Some(condition) = fix_statement.get("Condition") {
+        allow["Condition"] = condition.clone();
+    }
     let principal = policy_principal(&request.principal_arn);
     // In a key policy `Resource` `*` is the key itself; the fix's condition goes with it.
     let mut resource_allow = json!({"Effect": "Allow", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"});

@@ -34,8 +34,12 @@ impl PolicyChecks {
     }
 
     /// One line per check, as the preview shows them.
+    /// Nothing when no check was attempted (a plan made without them).
     pub fn lines(&self, action: &str) -> Vec<String> {
         let mut lines = Vec::new();
+        if *self == PolicyChecks::default() {
+            return lines;
+        }
         match (&self.findings, &self.findings_not_checked) {
             (Some(findings), _) if findings.is_empty() => {
                 lines.push("IAM Access Analyzer ValidatePolicy: no findings".into())
