@@ -119,6 +119,9 @@ pub struct JobSpec {
     /// Still running (it never ends).
     #[serde(default)]
     pub running: bool,
+    /// The region it ran in (default: the scenario's region).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 fn root_path() -> String {

@@ -26,6 +26,12 @@ impl Call {
     pub fn access_key_id(&self) -> Option<String> {
         self.authorization.as_deref().and_then(access_key_of)
     }
+
+    /// The region of the request's SigV4 credential scope, if it is signed. Regional services
+    /// (Backup) answer for this region only, as each AWS region is its own endpoint.
+    pub fn region(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(region_of)
+    }
 }
 
 /// A response before it becomes HTTP.
@@ -87,6 +93,17 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
+/// The region in `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, …`.
+pub fn region_of(authorization: &str) -> Option<String> {
+    let start = authorization.find("Credential=")? + "Credential=".len();
+    let scope: String = authorization[start..]
+        .chars()
+        .take_while(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    let region = scope.split('/').nth(2)?;
+    (!region.is_empty()).then(|| region.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +115,8 @@ mod tests {
             access_key_of(header).as_deref(),
             Some("AKIASANDBOXAUDITOR01")
         );
+        assert_eq!(region_of(header).as_deref(), Some("us-east-1"));
+        assert_eq!(region_of("AWS4-HMAC-SHA256 Credential=AKID/20260101"), None);
         assert_eq!(access_key_of("Bearer x"), None);
         assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
     }

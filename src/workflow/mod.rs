@@ -8,6 +8,7 @@ mod export;
 mod fix;
 mod gather;
 pub mod journal;
+mod listing;
 mod managed;
 mod reconcile;
 mod restore;
@@ -25,6 +26,7 @@ pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
 pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
+pub use listing::{StatusFilter, list_jobs};
 pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};
 pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{

@@ -36,6 +36,8 @@ pub enum OperationKind {
     FindUndo,
     /// Putting a policy back: an IAM write.
     Undo,
+    /// Opening a session for another region or profile.
+    SwitchSession,
 }
 
 impl OperationKind {
@@ -57,6 +59,7 @@ impl OperationKind {
             OperationKind::RerunFollow => "following the re-run",
             OperationKind::FindUndo => "reading the journal",
             OperationKind::Undo => "undoing the fix",
+            OperationKind::SwitchSession => "switching the session",
         }
     }
 }
