@@ -157,6 +157,14 @@ pub enum Action {
         /// The new job, or why none started.
         result: Result<String, String>,
     },
+    /// A re-run began (`waiting`) or ended waiting for IAM to allow the request its job failed
+    /// on, before it starts the restore.
+    RerunPhase {
+        /// The failed job re-run.
+        job_id: String,
+        /// Waiting for IAM's propagation now.
+        waiting: bool,
+    },
     /// The new restore job's status changed.
     RerunProgress {
         /// The failed job re-run.
@@ -237,6 +245,7 @@ impl Action {
                 | Action::JobJournal { .. }
                 | Action::RerunStarted { .. }
                 | Action::RerunProgress { .. }
+                | Action::RerunPhase { .. }
                 | Action::RerunFinished { .. }
                 | Action::JournalReconciled(_)
                 | Action::ProfilesLoaded(_)

@@ -21,6 +21,9 @@ pub const DECODE_CONCURRENCY: usize = 8;
 
 /// How often a re-run job is polled.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
+/// How long a re-run waits for IAM to allow the request its job failed on (as the CLI's
+/// `rerun --propagation-timeout` default).
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// When following a re-run gives up.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -240,7 +243,39 @@ impl Runtime {
                             result: Err("this session is read-only: no restore was started".into()),
                         });
                     };
-                    let new_job = match workflow::rerun(&session, &writer, &job_id).await {
+                    // The CLI's `rerun` path: plan (refuses a job that did not fail, normalises
+                    // the metadata, derives the idempotency token), wait (bounded) until IAM's
+                    // simulator allows the request the job failed on, then start.
+                    let started = async {
+                        let plan = workflow::plan_rerun(
+                            &session,
+                            &job_id,
+                            workflow::RerunOptions::default(),
+                        )
+                        .await?;
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: true,
+                        });
+                        let waited = workflow::wait_until_allowed(
+                            &session,
+                            &job_id,
+                            PROPAGATION_TIMEOUT,
+                            |_| {},
+                        )
+                        .await;
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: false,
+                        });
+                        if let workflow::Propagation::Unavailable { reason } = waited? {
+                            tracing::warn!(
+                                "not waiting for IAM: the simulator could not be asked ({reason})"
+                            );
+                        }
+                        workflow::start_rerun(&writer, &plan).await
+                    };
+                    let new_job = match started.await {
                         Ok(id) => id,
                         Err(e) => {
                             return Some(Action::RerunStarted {

@@ -38,6 +38,8 @@ pub enum OperationKind {
     Undo,
     /// Opening a session for another region or profile.
     SwitchSession,
+    /// A re-run waits for IAM's simulator to allow the request its job failed on.
+    Propagation,
 }
 
 impl OperationKind {
@@ -60,6 +62,7 @@ impl OperationKind {
             OperationKind::FindUndo => "reading the journal",
             OperationKind::Undo => "undoing the fix",
             OperationKind::SwitchSession => "switching the session",
+            OperationKind::Propagation => "waiting for IAM to propagate the fix",
         }
     }
 }

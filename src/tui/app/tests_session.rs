@@ -311,3 +311,54 @@ fn watch_refreshes_on_ticks_marks_new_failures_and_never_while_a_modal_is_open()
     press(&mut app, KeyCode::Char('w'));
     assert_eq!(app.watch_label().as_deref(), Some("watching every 30s"));
 }
+
+#[test]
+fn a_rerun_says_while_it_waits_for_iam_to_propagate_the_fix() {
+    let mut app = app(false, (160, 45));
+    app.update(Action::AskRerun);
+    let Some(Modal::Confirm(confirm)) = app.modals.last() else {
+        panic!("a confirmation");
+    };
+    assert!(
+        confirm
+            .fields
+            .iter()
+            .any(|f| f.value.contains("until IAM's simulator allows the request")),
+        "the confirmation says it waits first"
+    );
+    app.update(Action::Confirm);
+    assert!(app.write_in_flight());
+    let job = "4A1B2C3D-article".to_string();
+    app.update(Action::RerunPhase {
+        job_id: job.clone(),
+        waiting: true,
+    });
+    assert!(!app.write_in_flight(), "nothing is written while waiting");
+    let screen = crate::tui::ui::tests::draw(&app);
+    assert!(
+        screen.contains("Waiting for IAM to propagate the fix"),
+        "{screen}"
+    );
+    assert!(
+        app.operation_lines()
+            .iter()
+            .any(|l| l.contains("waiting for IAM to propagate the fix")),
+        "{:?}",
+        app.operation_lines()
+    );
+    app.update(Action::RerunPhase {
+        job_id: job.clone(),
+        waiting: false,
+    });
+    assert!(app.write_in_flight(), "the start follows");
+    app.update(Action::RerunStarted {
+        job_id: job,
+        result: Ok("NEW-1".into()),
+    });
+    assert!(!app.write_in_flight());
+    assert!(
+        !app.operation_lines()
+            .iter()
+            .any(|l| l.contains("waiting for IAM"))
+    );
+}

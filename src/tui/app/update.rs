@@ -262,6 +262,7 @@ impl App {
             } => self.applied(&plan, token, result),
             Action::RerunStarted { job_id, result } => {
                 self.end(OperationKind::RerunStart, Some(&job_id));
+                self.end(OperationKind::Propagation, Some(&job_id));
                 if result.is_ok() {
                     self.begin(OperationKind::RerunFollow, Some(&job_id));
                 }
@@ -273,6 +274,20 @@ impl App {
                         format!("re-run of restore job {job_id} did not start: {reason}"),
                         true,
                     ),
+                }
+                Vec::new()
+            }
+            Action::RerunPhase { job_id, waiting } => {
+                // Nothing is written while waiting; the start (a write) follows it.
+                if waiting {
+                    self.end(OperationKind::RerunStart, Some(&job_id));
+                    self.begin(OperationKind::Propagation, Some(&job_id));
+                } else if self
+                    .running(OperationKind::Propagation, Some(&job_id))
+                    .is_some()
+                {
+                    self.end(OperationKind::Propagation, Some(&job_id));
+                    self.begin(OperationKind::RerunStart, Some(&job_id));
                 }
                 Vec::new()
             }
