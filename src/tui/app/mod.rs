@@ -13,6 +13,7 @@ mod operations;
 mod palette;
 mod panes;
 mod rows;
+mod session;
 pub mod tree;
 mod update;
 mod writes;
@@ -29,6 +30,8 @@ mod tests_flight;
 mod tests_palette;
 #[cfg(test)]
 mod tests_rows;
+#[cfg(test)]
+mod tests_session;
 
 use std::collections::{HashMap, HashSet};
 
@@ -49,6 +52,7 @@ pub use operations::{
 pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
 pub use rows::{RowText, SortColumn};
+pub use session::{DEFAULT_WATCH, Watch, watch_text};
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -182,6 +186,19 @@ pub struct App {
     pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
     /// Where the export viewer proposes to save.
     pub export_dir: std::path::PathBuf,
+    /// Which jobs the list shows (`:status`).
+    pub job_status: crate::workflow::StatusFilter,
+    /// The profiles `:profile` completes to.
+    pub profiles: Vec<String>,
+    /// The latest session switch's number; older answers are ignored.
+    pub session_request: u64,
+    /// Auto-refresh, when `--watch` or `w` turned it on.
+    pub watch: Option<Watch>,
+    /// Failed jobs that were not in the previous listing (marked until the next refresh or
+    /// until selected).
+    pub new_failures: HashSet<String>,
+    /// The failed jobs of the previous listing (None before the first one).
+    pub seen_failures: Option<HashSet<String>>,
 }
 
 impl App {
@@ -222,6 +239,12 @@ impl App {
             tree_filter: String::new(),
             plans: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
+            job_status: crate::workflow::StatusFilter::default(),
+            profiles: Vec::new(),
+            session_request: 0,
+            watch: None,
+            new_failures: HashSet::new(),
+            seen_failures: None,
         }
     }
 
@@ -235,7 +258,11 @@ impl App {
     /// The first effects: who we are, settling what an earlier run left unresolved in the
     /// journal, and the job list.
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::LoadIdentity, Effect::ReconcileJournal];
+        let mut effects = vec![
+            Effect::LoadIdentity,
+            Effect::ReconcileJournal,
+            Effect::LoadProfiles,
+        ];
         effects.extend(self.update(Action::Refresh));
         effects
     }
@@ -312,6 +339,14 @@ impl App {
             return Badge::Fixed;
         }
         match self.decode_of(&row.job) {
+            None if !matches!(
+                row.job.status,
+                crate::diagnosis::RestoreJobStatus::Failed
+                    | crate::diagnosis::RestoreJobStatus::Aborted
+            ) =>
+            {
+                Badge::NotFailed
+            }
             None => Badge::NoEncodedMessage,
             Some(DecodeState::Pending) => Badge::Decoding,
             Some(DecodeState::Failed(reason)) => Badge::DecodeFailed(reason.clone()),
