@@ -10,6 +10,8 @@ use std::collections::HashMap;
 pub struct BadgeLabels {
     /// A label's number, by its text as the badge gives it (no lowercasing per lookup).
     ids: HashMap<String, u32>,
+    /// The texts as given, by number (the badge column sorts by them).
+    given: Vec<String>,
     /// The lowercase texts, by number.
     lower: Vec<String>,
     /// Per number: the text contains `needle`.
@@ -28,6 +30,7 @@ impl BadgeLabels {
         let lower = label.to_lowercase();
         self.matching.push(lower.contains(self.needle.as_str()));
         self.lower.push(lower);
+        self.given.push(label.clone());
         self.ids.insert(label, id);
         id
     }
@@ -46,6 +49,11 @@ impl BadgeLabels {
     /// Whether label `id` contains the filter given to [`BadgeLabels::set_needle`].
     pub fn matches(&self, id: u32) -> bool {
         self.matching.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Every label as given, by number.
+    pub fn given(&self) -> &[String] {
+        &self.given
     }
 
     /// Label `id`'s lowercase text.

@@ -153,7 +153,7 @@ impl App {
                     .push(index);
             }
         }
-        self.order = super::RowOrder::default();
+        self.number_rows();
         self.refilter();
     }
 

@@ -34,7 +34,12 @@ fn listed(jobs: usize, shared: usize) -> App {
                 kind,
                 token.as_deref(),
             );
-            job.iam_role_arn = Some(format!("arn:aws:iam::111122223333:role/R{}", i % 7));
+            // Two ARNs end in R1: the role column shows (and sorts by) R1 for both.
+            job.iam_role_arn = Some(if i % 7 == 3 {
+                "arn:aws:iam::111122223333:role/service-role/R1".to_string()
+            } else {
+                format!("arn:aws:iam::111122223333:role/R{}", i % 7)
+            });
             job
         })
         .collect();
@@ -101,7 +106,7 @@ proptest! {
             // text, then the listing order.
             let keys: Vec<(String, usize)> = incremental
                 .iter()
-                .map(|&i| (app.sort_value(&app.jobs[i], app.sort), i))
+                .map(|&i| (sort_value(&app, &app.jobs[i]), i))
                 .collect();
             prop_assert!(keys.is_sorted(), "not sorted by {:?}: {:?}", app.sort, keys);
             if let Some(job) = selected_job {
@@ -115,6 +120,18 @@ proptest! {
             }
             prop_assert!(app.selected < app.visible.len().max(1));
         }
+    }
+}
+
+/// What `row` sorts by, as the column shows it (the simple definition the ranks must keep).
+fn sort_value(app: &App, row: &JobRow) -> String {
+    let role = row.job.iam_role_arn.as_deref().unwrap_or("");
+    match app.sort {
+        SortColumn::Created => String::new(),
+        SortColumn::Type => row.job.resource_type.clone().unwrap_or_default(),
+        SortColumn::Role => role.rsplit(['/', ':']).next().unwrap_or("").to_lowercase(),
+        SortColumn::Status => row.job.status.to_string(),
+        SortColumn::Badge => app.badge(row).label(),
     }
 }
 
