@@ -10,6 +10,7 @@
 mod credentials;
 mod engine;
 mod faults;
+mod iam_services;
 mod jobs;
 mod model;
 mod organization;
