@@ -41,7 +41,8 @@ async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer
         export_dir: dir.path().to_path_buf(),
         mouse: false,
     };
-    let mut driver = tui::driver(session, &options, 160, 45);
+    // Tall enough for the preview with its layer and Access Analyzer lines above the document.
+    let mut driver = tui::driver(session, &options, 160, 60);
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
     // The EBS restore is the second newest failed job.
     driver.type_char('j');
