@@ -149,6 +149,29 @@ fn the_demo_s_bounded_role_gets_no_write_and_names_its_boundary() {
         stderr(&fix)
     );
     assert!(sandbox.audit().is_empty());
+    // The export is the boundary owner's change, not an identity statement that would not help.
+    let export = sandbox.run(&["export", "--job", id, "--format", "json"], &journal);
+    assert_eq!(
+        export.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&export),
+        stderr(&export)
+    );
+    let exported: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(
+        exported["blocking_layers"],
+        serde_json::json!([{"layer": "boundary_missing_allow",
+                            "policy": "arn:aws:iam::111122223333:policy/RestoreBoundary"}]),
+        "{exported}"
+    );
+    assert!(
+        exported["owner_change"].as_str().unwrap().starts_with(
+            "add to the boundary arn:aws:iam::111122223333:policy/RestoreBoundary the statement"
+        ),
+        "{exported}"
+    );
+    assert!(sandbox.audit().is_empty());
 }
 
 /// A decoded denial of `action` on `resource` by the demo's `BackupRestoreRoleProd`.

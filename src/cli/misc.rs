@@ -394,6 +394,33 @@ pub async fn export(
                             workflow::export_plan(&plan, args.format)
                                 .map_err(AppError::bad_input)?,
                         ),
+                        // Another layer blocks: its owner's change is the export, not an
+                        // identity statement that would not help.
+                        Err(workflow::WorkflowError::Blocked {
+                            sentence,
+                            blockers,
+                            owner_change,
+                            ..
+                        }) => {
+                            if args.format == ExportFormat::Json {
+                                let value = serde_json::json!({
+                                    "refused": sentence,
+                                    "blocking_layers": blockers,
+                                    "owner_change": owner_change,
+                                });
+                                println!(
+                                    "{}",
+                                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                                );
+                            } else {
+                                println!(
+                                    "# {}\n# The owner's change (not an identity policy of this account):\n# {}",
+                                    super::printable(&sentence),
+                                    super::printable(&owner_change)
+                                );
+                            }
+                            return Err(AppError::refused(sentence));
+                        }
                         Err(error) => {
                             eprintln!(
                                 "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
