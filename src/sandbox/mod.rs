@@ -13,6 +13,7 @@ mod faults;
 mod jobs;
 mod model;
 mod organization;
+mod policy_layers;
 mod probe;
 mod protocol;
 mod resources;

@@ -131,6 +131,17 @@ pub struct JobSpec {
     /// Still running (it never ends).
     #[serde(default)]
     pub running: bool,
+    /// The backup vault holding the recovery point.
+    #[serde(default = "default_vault")]
+    pub vault: String,
+    /// A denial's status message carries IAM's plain-text sentence and the encoded token
+    /// together, as EC2's hybrid messages do.
+    #[serde(default)]
+    pub hybrid_message: bool,
+}
+
+fn default_vault() -> String {
+    "Default".into()
 }
 
 fn root_path() -> String {

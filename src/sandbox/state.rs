@@ -141,6 +141,10 @@ pub struct Job {
     pub resource_type: String,
     /// The restore metadata.
     pub metadata: BTreeMap<String, String>,
+    /// The vault holding the recovery point.
+    pub vault: String,
+    /// A denial reports plain text and the encoded token together (hybrid).
+    pub hybrid: bool,
     /// Creation time, epoch milliseconds.
     pub created_ms: i64,
     /// How long it takes from creation to its outcome.
@@ -509,6 +513,8 @@ mod tests {
             iam_role_arn: "r".into(),
             resource_type: "EC2".into(),
             metadata: BTreeMap::new(),
+            vault: "Default".into(),
+            hybrid: false,
             created_ms: 1_000,
             duration_ms: 1_000,
             outcome,

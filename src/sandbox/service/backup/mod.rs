@@ -3,6 +3,7 @@
 //! timestamps. A new restore is decided by the engine as the restore role.
 
 mod list;
+mod vault_policy;
 
 use std::collections::BTreeMap;
 
@@ -203,11 +204,11 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         // A retry with the same token gets the same job and starts nothing.
         return Ok(json!({"RestoreJobId": existing}));
     }
-    let known = state
+    let (known, vault, hybrid) = state
         .jobs
         .iter()
         .find(|j| j.recovery_point_arn == recovery_point_arn)
-        .map(|j| j.resource_type.clone())
+        .map(|j| (j.resource_type.clone(), j.vault.clone(), j.hybrid))
         .ok_or_else(|| {
             AwsError::new(
                 400,
@@ -215,6 +216,7 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
                 format!("Recovery point {recovery_point_arn} not found."),
             )
         })?;
+    vault_policy::check_start_restore(state, &ctx.caller.arn, &vault, &recovery_point_arn)?;
     if state.role_by_arn(&iam_role_arn).is_none() {
         return Err(invalid(&format!("IAM role {iam_role_arn} does not exist.")));
     }
@@ -226,6 +228,8 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
             .and_then(Value::as_str)
             .map_or(known, str::to_string),
         metadata,
+        vault,
+        hybrid,
     };
     let created_ms = now_ms();
     let seed = format!("new-{}-{}", ctx.request_id, state.jobs.len());
@@ -249,6 +253,8 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         iam_role_arn: request.iam_role_arn,
         resource_type: request.resource_type,
         metadata: request.metadata,
+        vault: request.vault,
+        hybrid: request.hybrid,
         created_ms,
         duration_ms: NEW_JOB_DURATION_MS,
         outcome,
