@@ -112,6 +112,23 @@ fn sid_text(sid: &Option<String>) -> String {
     }
 }
 
+/// The request's context keys, for an allow-list change that should stay as narrow as the
+/// request (`ec2:InstanceType = x2iedn.32xlarge`).
+fn context_text(request: &RequestContext) -> String {
+    if request.conditions.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = request
+        .conditions
+        .iter()
+        .map(|(key, values)| format!("{key} = {}", values.join(", ")))
+        .collect();
+    format!(
+        ", narrowed with conditions to this request's context ({})",
+        keys.join("; ")
+    )
+}
+
 fn level_text(target: &str) -> String {
     if target.starts_with("r-") {
         format!("the root {target}")
@@ -206,8 +223,9 @@ fn sentence(
                     }
                 ),
                 format!(
-                    "in AWS Organizations, add to an SCP attached to {} the statement {allow} (an SCP change, never applied by restore-doctor)",
-                    level_text(target)
+                    "in AWS Organizations, add to an SCP attached to {} the statement {allow}{} (an SCP change, never applied by restore-doctor)",
+                    level_text(target),
+                    context_text(request)
                 ),
             )
         }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::restore_round::{Round, restore_round};
 use super::{
     FixPlan, JobSummary, WorkflowError, blocking, gather, guardrails, managed, policy_checks,
+    rerun_guard,
 };
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
@@ -57,13 +58,16 @@ pub async fn preview_fix(
         Verdict::MissingAllow => {}
     }
     let Some(report) = diagnosis.fix.clone() else {
-        return Err(WorkflowError::Refused(format!(
+        // An allow already matched (a guardrail denies), or nothing can be written: name the
+        // guardrail where it can be read.
+        let refusal = format!(
             "no fix: {}",
             diagnosis.no_fix_reason.clone().unwrap_or_default()
-        )));
+        );
+        return Err(guardrail_refusal(session, message, &diagnosis, refusal).await);
     };
     let fix = report.fix;
-    let (caller_account, _) = session.caller_identity().await?;
+    let (caller_account, caller_arn) = session.caller_identity().await?;
     let principal_account = diagnosis.principal.account.clone().unwrap_or_default();
     if principal_account != caller_account {
         let refusal = format!(
@@ -216,6 +220,12 @@ pub async fn preview_fix(
     gathered.absorb(guarded);
     let subject = format!("{} {}", fix.target.kind, fix.target.name);
     blocking::check_layers(&gathered, &request, &subject, &fix.statement)?;
+    // The re-run the fix is for: the vault's access policy may deny it to the caller.
+    if let Some(job) = job
+        && let (Some(vault), Some(point)) = (&job.backup_vault_arn, &job.recovery_point_arn)
+    {
+        rerun_guard::check_rerun(session, &mut gathered, vault, point, &caller_arn).await?;
+    }
     if let Some(error) = checks.errors().first() {
         return Err(WorkflowError::Refused(format!(
             "not writing: IAM Access Analyzer's ValidatePolicy reports an ERROR in the proposed document: {} {}",

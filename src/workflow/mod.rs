@@ -13,6 +13,7 @@ pub mod journal;
 mod managed;
 mod policy_checks;
 mod reconcile;
+mod rerun_guard;
 mod restore;
 mod restore_round;
 mod types;

@@ -41,9 +41,9 @@ impl DeniedBy {
             Blocker::ScpDeny { policy, .. } => Self::ServiceControl(arn(policy)),
             Blocker::RcpDeny { policy, .. } => Self::ResourceControl(policy.clone()),
             Blocker::SessionMissingAllow | Blocker::SessionDeny { .. } => Self::Session,
-            Blocker::ResourceDeny { .. } | Blocker::KeyPolicyMissingAllow { .. } => {
-                Self::ResourceBased
-            }
+            Blocker::ResourceDeny { .. }
+            | Blocker::KeyPolicyMissingAllow { .. }
+            | Blocker::KeyInAnotherAccount { .. } => Self::ResourceBased,
         }
     }
 
