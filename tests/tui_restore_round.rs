@@ -40,6 +40,7 @@ async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer
         journal: Journal::at(dir.path().join("journal.jsonl")),
         export_dir: dir.path().to_path_buf(),
         mouse: false,
+        watch: None,
     };
     let mut driver = tui::driver(session, &options, 160, 45);
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;

@@ -8,6 +8,7 @@ pub mod error;
 mod guardrails;
 mod layers;
 mod managed;
+pub mod profiles;
 mod reader;
 mod writer;
 
@@ -59,6 +60,8 @@ pub(crate) struct Clients {
 #[derive(Clone, Debug)]
 pub struct Session {
     clients: Clients,
+    /// What it was opened with, to open it again for another region or profile.
+    options: ConnectOptions,
     region: String,
     profile: Option<String>,
     read_only: bool,
@@ -125,7 +128,37 @@ impl Session {
             profile: options.profile.clone(),
             read_only: options.read_only,
             sandbox: options.sandbox,
+            options: options.clone(),
         })
+    }
+
+    /// A new session like this one (same endpoint, credentials source and read-only mode) for
+    /// `region` and/or `profile`; None keeps this session's. Its writer, if any, is rebuilt the
+    /// same way, so a read-only session stays read-only. The new session is not yet proven
+    /// usable: ask it who we are before trusting it.
+    pub async fn reconnect(
+        &self,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> Result<Session, AwsError> {
+        let mut options = self.options.clone();
+        if let Some(region) = region {
+            options.region = Some(region.to_string());
+        }
+        if let Some(profile) = profile {
+            if options.static_credentials.is_some() {
+                return Err(AwsError::new(
+                    AwsErrorKind::Other,
+                    "the embedded sandbox signs with its own key: profiles apply to AWS sessions",
+                ));
+            }
+            options.profile = Some(profile.to_string());
+            // The profile's own region applies unless one was asked for.
+            if region.is_none() {
+                options.region = None;
+            }
+        }
+        Session::connect(&options).await
     }
 
     /// The write capability, unless the session is read-only.
@@ -155,6 +188,27 @@ impl Session {
     /// True when talking to the embedded sandbox.
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
+    }
+
+    /// A session whose clients point nowhere (for tests that never call AWS).
+    #[cfg(test)]
+    pub(crate) fn for_tests(region: &str, profile: Option<&str>) -> Session {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .build();
+        Session {
+            clients: Clients {
+                backup: aws_sdk_backup::Client::new(&config),
+                sts: aws_sdk_sts::Client::new(&config),
+                iam: aws_sdk_iam::Client::new(&config),
+            },
+            options: ConnectOptions::default(),
+            region: region.to_string(),
+            profile: profile.map(str::to_string),
+            read_only: true,
+            sandbox: true,
+        }
     }
 
     pub(crate) fn clients(&self) -> &Clients {
