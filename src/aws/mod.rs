@@ -56,6 +56,21 @@ pub(crate) struct Clients {
     pub(crate) analyzer: aws_sdk_accessanalyzer::Client,
 }
 
+impl Clients {
+    /// Every client from one configuration: the same credentials, region, endpoint
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL[_<SERVICE>]`), timeouts and retries.
+    fn new(config: &aws_config::SdkConfig) -> Clients {
+        Clients {
+            backup: aws_sdk_backup::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            analyzer: aws_sdk_accessanalyzer::Client::new(config),
+        }
+    }
+}
+
 /// A connected, read-capable session.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -116,14 +131,7 @@ impl Session {
             ));
         };
         Ok(Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-                organizations: aws_sdk_organizations::Client::new(&config),
-                kms: aws_sdk_kms::Client::new(&config),
-                analyzer: aws_sdk_accessanalyzer::Client::new(&config),
-            },
+            clients: Clients::new(&config),
             region,
             profile: options.profile.clone(),
             read_only: options.read_only,
@@ -198,11 +206,7 @@ impl Session {
             .region(Region::new(region.to_string()))
             .build();
         Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-            },
+            clients: Clients::new(&config),
             options: ConnectOptions::default(),
             region: region.to_string(),
             profile: profile.map(str::to_string),
