@@ -250,7 +250,10 @@ fn an_scp_denying_the_action_on_the_member_s_ou_is_named_and_nothing_is_written(
             && shown.contains("is not the organization's management account"),
         "{shown}"
     );
-    assert!(shown.contains("ValidatePolicy: not checked"), "{shown}");
+    assert!(
+        shown.contains("IAM Access Analyzer ValidatePolicy and least-privilege check (CheckAccessNotGranted iam:PassRole on *): not checked"),
+        "{shown}"
+    );
     assert!(!shown.contains("passed"), "{shown}");
     assert_eq!(
         inline_policies(&moto, &in_member),
