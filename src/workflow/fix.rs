@@ -202,7 +202,7 @@ pub async fn preview_fix(
         .to_string();
     // Every other layer IAM will evaluate: a write is only worth making where the identity
     // layer is the cause.
-    let request = report::request_context(message);
+    let request = with_global_keys(report::request_context(message), &principal_account);
     let (mut gathered, guarded, checks) = tokio::join!(
         gather::identity_layers(
             session,
@@ -317,7 +317,7 @@ async fn guardrail_refusal(
         Ok((caller, _)) => caller,
         Err(_) => return WorkflowError::Refused(refusal),
     };
-    let request = report::request_context(message);
+    let request = with_global_keys(report::request_context(message), &account);
     let gathered = guardrails::guardrail_layers(session, &account, &caller_account, &request).await;
     let blockers = blocking::guardrail_blockers(&gathered, &request);
     let statement = diagnosis
@@ -337,4 +337,30 @@ async fn guardrail_refusal(
             None => WorkflowError::Refused(refusal),
         },
     }
+}
+
+/// The request with the context keys IAM always has for it, where the decoded message did not
+/// carry them: `aws:PrincipalAccount`, `aws:PrincipalArn` (an assumed role's role ARN) and, for
+/// KMS, `kms:CallerAccount`; key and vault policies commonly condition on them
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+fn with_global_keys(
+    mut request: crate::diagnosis::evaluate::RequestContext,
+    account: &str,
+) -> crate::diagnosis::evaluate::RequestContext {
+    let principal_arn =
+        crate::diagnosis::principal::Principal::parse(&request.principal_arn).policy_arn();
+    let mut keys = vec![
+        ("aws:PrincipalAccount", account.to_string()),
+        ("aws:PrincipalArn", principal_arn),
+    ];
+    if request.action.starts_with("kms:") {
+        keys.push(("kms:CallerAccount", account.to_string()));
+    }
+    for (key, value) in keys {
+        request
+            .conditions
+            .entry(key.to_string())
+            .or_insert_with(|| vec![value]);
+    }
+    request
 }

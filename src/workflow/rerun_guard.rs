@@ -13,21 +13,11 @@ use super::guardrails::vault_of;
 use crate::aws::Session;
 use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
 use crate::diagnosis::layered::{Blocker, ResourcePolicy, ResourcePolicyKind, evaluate_layers};
+use crate::diagnosis::principal::Principal;
 
 /// The role an assumed-role session belongs to, as `aws:PrincipalArn` gives it.
 fn principal_arn_key(caller_arn: &str) -> String {
-    let parts: Vec<&str> = caller_arn.splitn(6, ':').collect();
-    match (parts.get(4), parts.get(5)) {
-        (Some(account), Some(resource)) if resource.starts_with("assumed-role/") => format!(
-            "arn:aws:iam::{account}:role/{}",
-            resource
-                .trim_start_matches("assumed-role/")
-                .split('/')
-                .next()
-                .unwrap_or_default()
-        ),
-        _ => caller_arn.to_string(),
-    }
+    Principal::parse(caller_arn).policy_arn()
 }
 
 /// Refuses when the vault access policy of `vault_arn` denies `backup:StartRestoreJob` on
