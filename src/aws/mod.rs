@@ -57,8 +57,9 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    /// Every service's client from one configuration.
-    fn new(config: &aws_config::SdkConfig) -> Self {
+    /// Every client from one configuration: the same credentials, region, endpoint
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL[_<SERVICE>]`), timeouts and retries.
+    fn new(config: &aws_config::SdkConfig) -> Clients {
         Clients {
             backup: aws_sdk_backup::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
