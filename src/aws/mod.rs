@@ -7,6 +7,7 @@ mod layers;
 mod managed;
 pub mod profiles;
 mod reader;
+pub mod retries;
 mod writer;
 
 use std::time::Duration;
@@ -54,6 +55,8 @@ pub struct Session {
     clients: Clients,
     /// What it was opened with, to open it again for another region or profile.
     options: ConnectOptions,
+    /// Where the clients report throttled attempts the SDK retries.
+    retries: tokio::sync::broadcast::Sender<retries::RetryNotice>,
     region: String,
     profile: Option<String>,
     read_only: bool,
@@ -78,7 +81,7 @@ impl Session {
             )
             .retry_config(
                 RetryConfig::standard()
-                    .with_max_attempts(6)
+                    .with_max_attempts(retries::MAX_ATTEMPTS)
                     .with_initial_backoff(Duration::from_millis(50))
                     .with_max_backoff(Duration::from_secs(5)),
             );
@@ -107,12 +110,27 @@ impl Session {
                 "no AWS region configured: pass --region or set AWS_REGION",
             ));
         };
+        let (notices, _) = tokio::sync::broadcast::channel(64);
+        let reporter = retries::RetryReporter::new(notices.clone());
         Ok(Session {
             clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
+                backup: aws_sdk_backup::Client::from_conf(
+                    aws_sdk_backup::config::Builder::from(&config)
+                        .interceptor(reporter.clone())
+                        .build(),
+                ),
+                sts: aws_sdk_sts::Client::from_conf(
+                    aws_sdk_sts::config::Builder::from(&config)
+                        .interceptor(reporter.clone())
+                        .build(),
+                ),
+                iam: aws_sdk_iam::Client::from_conf(
+                    aws_sdk_iam::config::Builder::from(&config)
+                        .interceptor(reporter)
+                        .build(),
+                ),
             },
+            retries: notices,
             region,
             profile: options.profile.clone(),
             read_only: options.read_only,
@@ -159,6 +177,11 @@ impl Session {
         }
     }
 
+    /// Throttled attempts the SDK retries, as they happen (for a spinner's line).
+    pub fn retry_notices(&self) -> tokio::sync::broadcast::Receiver<retries::RetryNotice> {
+        self.retries.subscribe()
+    }
+
     /// The region.
     pub fn region(&self) -> &str {
         &self.region
@@ -193,6 +216,7 @@ impl Session {
                 iam: aws_sdk_iam::Client::new(&config),
             },
             options: ConnectOptions::default(),
+            retries: tokio::sync::broadcast::channel(1).0,
             region: region.to_string(),
             profile: profile.map(str::to_string),
             read_only: true,

@@ -62,6 +62,8 @@ pub enum Action {
     Refresh,
     /// Turn auto-refresh on or off.
     ToggleWatch,
+    /// An AWS call was throttled and the SDK retries it.
+    Retrying(crate::aws::retries::RetryNotice),
     /// The profiles named in the AWS config and credentials files (for completion).
     ProfilesLoaded(Vec<String>),
     /// The session for another region or profile is open and answered, or why not.
@@ -249,6 +251,7 @@ impl Action {
                 | Action::RerunFinished { .. }
                 | Action::JournalReconciled(_)
                 | Action::ProfilesLoaded(_)
+                | Action::Retrying(_)
         )
     }
 }

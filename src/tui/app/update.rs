@@ -134,6 +134,10 @@ impl App {
             }
             Action::Refresh => self.refresh(),
             Action::ToggleWatch => self.toggle_watch(),
+            Action::Retrying(notice) => {
+                self.retry = Some((notice, self.clock));
+                Vec::new()
+            }
             Action::ProfilesLoaded(profiles) => {
                 self.profiles = profiles;
                 Vec::new()
