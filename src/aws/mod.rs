@@ -1,8 +1,11 @@
-//! Thin adapters over the AWS SDK clients (Backup, STS, IAM), configured from the standard
+//! Thin adapters over the AWS SDK clients (Backup, STS, IAM, and for the policy layers
+//! Organizations, KMS and IAM Access Analyzer), configured from the standard
 //! credential chain. Read-only is enforced by types: [`Session`] only reads; the mutating calls
 //! live on [`Writer`], which only a session opened without `--read-only` can hand out.
 
+mod analyzer;
 pub mod error;
+mod guardrails;
 mod layers;
 mod managed;
 pub mod profiles;
@@ -17,7 +20,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
+pub use analyzer::{AccessCheck, PolicyFinding};
 pub use error::{AwsError, AwsErrorKind};
+pub use guardrails::{KeyPolicy, OrgPolicy, OrgPolicyType, Organization};
 pub use layers::LayeredSimulation;
 pub use managed::ManagedPolicyState;
 pub use reader::{RestoreJob, RoleInfo, SimulationResult};
@@ -47,6 +52,9 @@ pub(crate) struct Clients {
     pub(crate) backup: aws_sdk_backup::Client,
     pub(crate) sts: aws_sdk_sts::Client,
     pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) organizations: aws_sdk_organizations::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) analyzer: aws_sdk_accessanalyzer::Client,
 }
 
 /// A connected, read-capable session.
@@ -126,7 +134,22 @@ impl Session {
                 ),
                 iam: aws_sdk_iam::Client::from_conf(
                     aws_sdk_iam::config::Builder::from(&config)
-                        .interceptor(reporter)
+                        .interceptor(reporter.clone())
+                        .build(),
+                ),
+                organizations: aws_sdk_organizations::Client::from_conf(
+                    aws_sdk_organizations::config::Builder::from(&config)
+                        .interceptor(reporter.clone())
+                        .build(),
+                ),
+                kms: aws_sdk_kms::Client::from_conf(
+                    aws_sdk_kms::config::Builder::from(&config)
+                        .interceptor(reporter.clone())
+                        .build(),
+                ),
+                analyzer: aws_sdk_accessanalyzer::Client::from_conf(
+                    aws_sdk_accessanalyzer::config::Builder::from(&config)
+                        .interceptor(reporter.clone())
                         .build(),
                 ),
             },
@@ -214,6 +237,9 @@ impl Session {
                 backup: aws_sdk_backup::Client::new(&config),
                 sts: aws_sdk_sts::Client::new(&config),
                 iam: aws_sdk_iam::Client::new(&config),
+                organizations: aws_sdk_organizations::Client::new(&config),
+                kms: aws_sdk_kms::Client::new(&config),
+                analyzer: aws_sdk_accessanalyzer::Client::new(&config),
             },
             options: ConnectOptions::default(),
             retries: tokio::sync::broadcast::channel(1).0,

@@ -15,6 +15,8 @@ pub struct Call {
     pub content_type: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The `X-Amz-Target` header (awsJson1_1: `<TargetPrefix>.<Operation>`), if any.
+    pub target: Option<String>,
     /// The body.
     pub body: Vec<u8>,
     /// This request's ID.
@@ -31,6 +33,12 @@ impl Call {
     /// (Backup) answer for this region only, as each AWS region is its own endpoint.
     pub fn region(&self) -> Option<String> {
         self.authorization.as_deref().and_then(region_of)
+    }
+
+    /// The service named by the SigV4 credential scope (`…/us-east-1/kms/aws4_request`), if the
+    /// request is signed.
+    pub fn signing_service(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(scope_service_of)
     }
 }
 
@@ -93,15 +101,33 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
-/// The region in `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, …`.
-pub fn region_of(authorization: &str) -> Option<String> {
+/// The parts of SigV4's credential scope, `Credential=AKID/date/region/service/aws4_request`
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
+fn scope_parts(authorization: &str) -> Option<Vec<String>> {
     let start = authorization.find("Credential=")? + "Credential=".len();
     let scope: String = authorization[start..]
         .chars()
         .take_while(|c| *c != ',' && !c.is_whitespace())
         .collect();
-    let region = scope.split('/').nth(2)?;
-    (!region.is_empty()).then(|| region.to_string())
+    Some(scope.split('/').map(str::to_string).collect())
+}
+
+/// The service in `Credential=AKID/date/region/service/aws4_request`.
+pub fn scope_service_of(authorization: &str) -> Option<String> {
+    match scope_parts(authorization)?.as_slice() {
+        [_, _, _, service, end] if end == "aws4_request" && !service.is_empty() => {
+            Some(service.clone())
+        }
+        _ => None,
+    }
+}
+
+/// The region in `Credential=AKID/date/region/service/aws4_request`.
+pub fn region_of(authorization: &str) -> Option<String> {
+    scope_parts(authorization)?
+        .get(2)
+        .filter(|region| !region.is_empty())
+        .cloned()
 }
 
 #[cfg(test)]
@@ -119,5 +145,7 @@ mod tests {
         assert_eq!(region_of("AWS4-HMAC-SHA256 Credential=AKID/20260101"), None);
         assert_eq!(access_key_of("Bearer x"), None);
         assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
+        assert_eq!(scope_service_of(header).as_deref(), Some("sts"));
+        assert_eq!(scope_service_of("AWS4-HMAC-SHA256 Credential=A/x"), None);
     }
 }

@@ -245,6 +245,12 @@ impl Runtime {
                             } => format!(
                                 "{sentence}\n\nThe change, for an IAM Identity Center administrator:\n{change}"
                             ),
+                            // Another layer blocks: name it and its owner's change.
+                            workflow::WorkflowError::Blocked {
+                                sentence,
+                                owner_change,
+                                ..
+                            } => format!("{sentence}\n\nThe owner's change:\n{owner_change}"),
                             other => other.to_string(),
                         });
                     Some(Action::PreviewReady { request, result })

@@ -4,6 +4,8 @@
 
 pub mod backup;
 pub mod iam;
+pub mod kms;
+pub mod organizations;
 pub mod sts;
 
 use serde_json::Value;

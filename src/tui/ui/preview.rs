@@ -81,6 +81,12 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
     for unread in &plan.layers_unreadable {
         lines.push(field("NOT read", format!("{unread} (not checked)")));
     }
+    for blocker in &plan.blocking_layers {
+        lines.push(field("Blocking layer", blocker.label()));
+    }
+    for check in plan.policy_checks.lines(&plan.diagnosis.action) {
+        lines.push(field("Check", check));
+    }
     if plan.already_in_place {
         lines.push(Line::from("The fix is already in place: nothing would be written.").yellow());
     }
