@@ -212,8 +212,9 @@ fn a_session_that_cannot_be_used_keeps_the_old_one_with_one_line() {
     let screen = crate::tui::ui::tests::draw(&app);
     let status = screen.lines().last().unwrap_or_default();
     assert!(
-        status.contains("cannot use profile broken: InvalidClientTokenId")
-            && status.contains("still on region us-east-1, profile default"),
+        status.contains(
+            "cannot use profile broken (still on region us-east-1, profile default): InvalidClientTokenId"
+        ),
         "{status}"
     );
     // A newer switch makes an older answer stale.
