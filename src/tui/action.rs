@@ -90,6 +90,8 @@ pub enum Action {
     AskApply,
     /// Ask to re-run the selected job's restore.
     AskRerun,
+    /// On a re-run confirmation: ask to re-run WITHOUT the instance profile instead.
+    AskRerunWithoutInstanceProfile,
     /// Ask to undo the last applied fix.
     AskUndo,
     /// Open the export viewer for the selected job's fix (or the open preview's plan).
@@ -310,10 +312,13 @@ pub enum Effect {
         /// The token it answers (journalled by hash).
         token: Option<String>,
     },
-    /// Start the job's restore again and follow the new job.
+    /// Start the job's restore again (the CLI's `rerun` path) and follow the new job.
     Rerun {
         /// The failed job.
         job_id: String,
+        /// Drop the instance profile from the metadata (and do not wait for IAM: nothing to
+        /// propagate), as `rerun --without-instance-profile`.
+        without_instance_profile: bool,
     },
     /// Read the journal entries for one job (for the describe view).
     LoadJobJournal {

@@ -279,7 +279,10 @@ impl Runtime {
                     })
                 });
             }
-            Effect::Rerun { job_id } => {
+            Effect::Rerun {
+                job_id,
+                without_instance_profile,
+            } => {
                 let actions = self.actions.clone();
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
@@ -293,12 +296,16 @@ impl Runtime {
                     // the metadata, derives the idempotency token), wait (bounded) until IAM's
                     // simulator allows the request the job failed on, then start.
                     let started = async {
-                        let plan = workflow::plan_rerun(
-                            &session,
-                            &job_id,
-                            workflow::RerunOptions::default(),
-                        )
-                        .await?;
+                        let options = workflow::RerunOptions {
+                            force: false,
+                            without_instance_profile,
+                        };
+                        let plan = workflow::plan_rerun(&session, &job_id, options).await?;
+                        // Without the instance profile no PassRole is needed: nothing to wait
+                        // for (as `rerun --without-instance-profile`).
+                        if without_instance_profile {
+                            return workflow::start_rerun(&writer, &plan).await;
+                        }
                         let _ = actions.send(Action::RerunPhase {
                             job_id: job_id.clone(),
                             waiting: true,
