@@ -8,7 +8,9 @@ pub mod error;
 mod guardrails;
 mod layers;
 mod managed;
+pub mod profiles;
 mod reader;
+pub mod retries;
 mod writer;
 
 use std::time::Duration;
@@ -55,10 +57,39 @@ pub(crate) struct Clients {
     pub(crate) analyzer: aws_sdk_accessanalyzer::Client,
 }
 
+impl Clients {
+    /// Every client from one configuration: the same credentials, region, endpoint
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL[_<SERVICE>]`), timeouts and retries, each with the
+    /// retry reporter when one is given.
+    fn new(config: &aws_config::SdkConfig, reporter: Option<&retries::RetryReporter>) -> Clients {
+        macro_rules! client {
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config);
+                if let Some(reporter) = reporter {
+                    builder = builder.interceptor(reporter.clone());
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
+        }
+        Clients {
+            backup: client!(aws_sdk_backup),
+            sts: client!(aws_sdk_sts),
+            iam: client!(aws_sdk_iam),
+            organizations: client!(aws_sdk_organizations),
+            kms: client!(aws_sdk_kms),
+            analyzer: client!(aws_sdk_accessanalyzer),
+        }
+    }
+}
+
 /// A connected, read-capable session.
 #[derive(Clone, Debug)]
 pub struct Session {
     clients: Clients,
+    /// What it was opened with, to open it again for another region or profile.
+    options: ConnectOptions,
+    /// Where the clients report throttled attempts the SDK retries.
+    retries: tokio::sync::broadcast::Sender<retries::RetryNotice>,
     region: String,
     profile: Option<String>,
     read_only: bool,
@@ -83,7 +114,7 @@ impl Session {
             )
             .retry_config(
                 RetryConfig::standard()
-                    .with_max_attempts(6)
+                    .with_max_attempts(retries::MAX_ATTEMPTS)
                     .with_initial_backoff(Duration::from_millis(50))
                     .with_max_backoff(Duration::from_secs(5)),
             );
@@ -112,20 +143,46 @@ impl Session {
                 "no AWS region configured: pass --region or set AWS_REGION",
             ));
         };
+        let (notices, _) = tokio::sync::broadcast::channel(64);
+        let reporter = retries::RetryReporter::new(notices.clone());
         Ok(Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-                organizations: aws_sdk_organizations::Client::new(&config),
-                kms: aws_sdk_kms::Client::new(&config),
-                analyzer: aws_sdk_accessanalyzer::Client::new(&config),
-            },
+            clients: Clients::new(&config, Some(&reporter)),
+            retries: notices,
             region,
             profile: options.profile.clone(),
             read_only: options.read_only,
             sandbox: options.sandbox,
+            options: options.clone(),
         })
+    }
+
+    /// A new session like this one (same endpoint, credentials source and read-only mode) for
+    /// `region` and/or `profile`; None keeps this session's. Its writer, if any, is rebuilt the
+    /// same way, so a read-only session stays read-only. The new session is not yet proven
+    /// usable: ask it who we are before trusting it.
+    pub async fn reconnect(
+        &self,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> Result<Session, AwsError> {
+        let mut options = self.options.clone();
+        if let Some(region) = region {
+            options.region = Some(region.to_string());
+        }
+        if let Some(profile) = profile {
+            if options.static_credentials.is_some() {
+                return Err(AwsError::new(
+                    AwsErrorKind::Other,
+                    "the embedded sandbox signs with its own key: profiles apply to AWS sessions",
+                ));
+            }
+            options.profile = Some(profile.to_string());
+            // The profile's own region applies unless one was asked for.
+            if region.is_none() {
+                options.region = None;
+            }
+        }
+        Session::connect(&options).await
     }
 
     /// The write capability, unless the session is read-only.
@@ -135,6 +192,11 @@ impl Session {
         } else {
             Some(Writer::new(self.clients.clone(), WriteCapability(())))
         }
+    }
+
+    /// Throttled attempts the SDK retries, as they happen (for a spinner's line).
+    pub fn retry_notices(&self) -> tokio::sync::broadcast::Receiver<retries::RetryNotice> {
+        self.retries.subscribe()
     }
 
     /// The region.
@@ -155,6 +217,24 @@ impl Session {
     /// True when talking to the embedded sandbox.
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
+    }
+
+    /// A session whose clients point nowhere (for tests that never call AWS).
+    #[cfg(test)]
+    pub(crate) fn for_tests(region: &str, profile: Option<&str>) -> Session {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .build();
+        Session {
+            clients: Clients::new(&config, None),
+            options: ConnectOptions::default(),
+            retries: tokio::sync::broadcast::channel(1).0,
+            region: region.to_string(),
+            profile: profile.map(str::to_string),
+            read_only: true,
+            sandbox: true,
+        }
     }
 
     pub(crate) fn clients(&self) -> &Clients {

@@ -184,6 +184,7 @@ fn historical(
         created_ms,
         duration_ms: HISTORICAL_DURATION_MS,
         outcome,
+        region: spec.region.clone().unwrap_or_else(|| state.region.clone()),
     })
 }
 
@@ -264,6 +265,7 @@ mod tests {
             .jobs
             .iter()
             .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .filter(|j| j.region == state.region)
             .collect();
         let newest = failed.iter().max_by_key(|j| j.created_ms).unwrap();
         let Outcome::Failed { status_message } = &newest.outcome else {

@@ -388,11 +388,15 @@ fn respond(
             });
         }
     }
+    // An unsigned request was refused by `authenticate`; a scope without a region is the
+    // scenario's own region.
+    let region = call.region().unwrap_or_else(|| state.region.clone());
     let mut ctx = Context {
         state: &mut state,
         sealer: &shared.sealer,
         caller: &caller,
         request_id: &call.request_id,
+        region: &region,
     };
     let name = operation.name();
     let reply = match operation {

@@ -138,6 +138,9 @@ pub struct JobSpec {
     /// together, as EC2's hybrid messages do.
     #[serde(default)]
     pub hybrid_message: bool,
+    /// The region it ran in (default: the scenario's region).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 fn default_vault() -> String {

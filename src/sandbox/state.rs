@@ -151,6 +151,8 @@ pub struct Job {
     pub duration_ms: i64,
     /// Where it ends.
     pub outcome: Outcome,
+    /// The region it ran in (Backup lists and describes a region's jobs only).
+    pub region: String,
 }
 
 /// What a job looks like at a given moment.
@@ -518,6 +520,7 @@ mod tests {
             created_ms: 1_000,
             duration_ms: 1_000,
             outcome,
+            region: "us-east-1".into(),
         }
     }
 

@@ -34,6 +34,12 @@ impl Call {
     pub fn signing_service(&self) -> Option<String> {
         self.authorization.as_deref().and_then(scope_service_of)
     }
+
+    /// The region of the request's SigV4 credential scope, if it is signed. Regional services
+    /// (Backup) answer for this region only, as each AWS region is its own endpoint.
+    pub fn region(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(region_of)
+    }
 }
 
 /// A response before it becomes HTTP.
@@ -95,19 +101,30 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
-/// The service in `Credential=AKID/date/region/service/aws4_request` (SigV4's credential scope:
+/// The parts of `Credential=AKID/date/region/service/aws4_request` (SigV4's credential scope:
 /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
-pub fn scope_service_of(authorization: &str) -> Option<String> {
+fn credential_scope(authorization: &str) -> Option<Vec<String>> {
     let start = authorization.find("Credential=")? + "Credential=".len();
     let scope: String = authorization[start..]
         .chars()
         .take_while(|c| *c != ',' && !c.is_whitespace())
         .collect();
-    let parts: Vec<&str> = scope.split('/').collect();
-    match parts.as_slice() {
-        [_, _, _, service, "aws4_request"] if !service.is_empty() => Some(service.to_string()),
-        _ => None,
-    }
+    let parts: Vec<String> = scope.split('/').map(str::to_string).collect();
+    (parts.len() == 5 && parts[4] == "aws4_request").then_some(parts)
+}
+
+/// The service in the credential scope.
+pub fn scope_service_of(authorization: &str) -> Option<String> {
+    credential_scope(authorization)
+        .map(|parts| parts[3].clone())
+        .filter(|service| !service.is_empty())
+}
+
+/// The region in the credential scope.
+pub fn region_of(authorization: &str) -> Option<String> {
+    credential_scope(authorization)
+        .map(|parts| parts[2].clone())
+        .filter(|region| !region.is_empty())
 }
 
 #[cfg(test)]
@@ -121,6 +138,8 @@ mod tests {
             access_key_of(header).as_deref(),
             Some("AKIASANDBOXAUDITOR01")
         );
+        assert_eq!(region_of(header).as_deref(), Some("us-east-1"));
+        assert_eq!(region_of("AWS4-HMAC-SHA256 Credential=AKID/20260101"), None);
         assert_eq!(access_key_of("Bearer x"), None);
         assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
         assert_eq!(scope_service_of(header).as_deref(), Some("sts"));

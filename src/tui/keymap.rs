@@ -144,6 +144,8 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
     vec![
         b(&[Confirm], &[c('y'), c('Y')], "y", "confirm: do it", Some("confirm"), Action::Confirm),
         b(&[Confirm], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "cancel (the default)", Some("cancel"), Action::Cancel),
+        // A second choice, never an answer: it opens its own confirmation.
+        b(&[Confirm], &[c('i')], "i", "re-run WITHOUT the instance profile instead (asks again; changes what is restored)", Some("without instance profile"), Action::AskRerunWithoutInstanceProfile),
         // A confirmation that is not fully visible is never answered: y and Enter do nothing.
         b(&[HiddenConfirm], &[c('q'), c('n'), k(KeyCode::Esc)], "q/n/Esc", "cancel the hidden confirmation (y does nothing until it is visible)", Some("cancel"), Action::Cancel),
         b(&[TooSmall], &[c('q')], "q", "quit", Some("quit"), Action::Quit),
@@ -161,7 +163,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Jobs], &[k(KeyCode::Enter)], "Enter", "describe the job (every field, diagnosis, journal)", Some("describe"), Action::Describe),
         b(&[Jobs], &[k(KeyCode::Right)], "→", "inspect the context tree", None, Action::FocusNext),
         b(&[Jobs, Tree], &[c('/')], "/", "filter the focused pane (jobs, or the tree's nodes)", Some("filter"), Action::StartFilter),
-        b(&[Jobs, Tree], &[c(':')], ":", "command palette: jobs, filter TEXT, sort COLUMN, export FORMAT, help, quit", None, Action::OpenPalette),
+        b(&[Jobs, Tree], &[c(':')], ":", "command palette: jobs, status STATUS, region NAME, profile NAME, filter TEXT, sort COLUMN, export FORMAT, help, quit", None, Action::OpenPalette),
         b(&[Palette], &[k(KeyCode::Tab)], "Tab", "complete the command", Some("complete"), Action::Complete),
         b(&[Palette], &[k(KeyCode::Up)], "↑", "previous completion", None, Action::MoveUp),
         b(&[Palette], &[k(KeyCode::Down)], "↓", "next completion", None, Action::MoveDown),
@@ -169,6 +171,7 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
         b(&[Palette], &[k(KeyCode::Esc)], "Esc", "close the palette", Some("close"), Action::CloseModal),
         b(&[Jobs, Tree], &[c('o')], "o", "sort the jobs by the next column (created, type, role, status, badge)", None, Action::CycleSort),
         b(&[Jobs, Tree], &[ctrl('r')], "C-r", "refresh the job list", None, Action::Refresh),
+        b(&[Jobs, Tree], &[c('w')], "w", "auto-refresh on/off (every --watch interval, 30s by default); new failures are marked", None, Action::ToggleWatch),
         b(&[Jobs, Tree], &[c('p')], "p", "preview the fix", Some("preview"), Action::Preview),
         b(&[Preview], &[c('s')], "s", "cycle scope (exact/account)", Some("scope"), Action::CycleScope),
         b(&[Preview], &[c('a')], "a", "apply (asks first)", Some("apply"), Action::AskApply),

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, Effect, SaveFailure};
+use super::action::{Action, Effect, SaveFailure, SessionHandle, SessionSwitch};
 use crate::aws::Session;
 use crate::workflow::{self, Journal};
 
@@ -21,6 +21,9 @@ pub const DECODE_CONCURRENCY: usize = 8;
 
 /// How often a re-run job is polled.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
+/// How long a re-run waits for IAM to allow the request its job failed on (as the CLI's
+/// `rerun --propagation-timeout` default).
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// When following a re-run gives up.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -29,6 +32,7 @@ const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 enum Group {
     Listing,
     Preview,
+    Session,
     Other,
 }
 
@@ -53,6 +57,8 @@ pub struct Runtime {
     read_only: bool,
     /// Text copied while recording.
     pub copied: Vec<String>,
+    /// Forwards the session's retry notices as actions.
+    retry_forwarder: Option<AbortHandle>,
 }
 
 impl Runtime {
@@ -73,6 +79,40 @@ impl Runtime {
             clipboard,
             read_only: options.read_only,
             copied: Vec::new(),
+            retry_forwarder: None,
+        }
+        .forwarding_retries()
+    }
+
+    /// Forwards the current session's throttled-retry notices to the app (replacing the old
+    /// session's forwarder).
+    fn forwarding_retries(mut self) -> Runtime {
+        self.forward_retries();
+        self
+    }
+
+    fn forward_retries(&mut self) {
+        if let Some(old) = self.retry_forwarder.take() {
+            old.abort();
+        }
+        let mut notices = self.session.retry_notices();
+        let actions = self.actions.clone();
+        // Outside a tokio runtime (never in the app or the driver) nothing is forwarded.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let task = handle.spawn(async move {
+                loop {
+                    match notices.recv().await {
+                        Ok(notice) => {
+                            if actions.send(Action::Retrying(notice)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            });
+            self.retry_forwarder = Some(task.abort_handle());
         }
     }
 
@@ -110,8 +150,11 @@ impl Runtime {
 
     /// Aborts everything still running.
     pub fn shutdown(&mut self) {
-        for group in [Group::Listing, Group::Preview, Group::Other] {
+        for group in [Group::Listing, Group::Preview, Group::Session, Group::Other] {
             self.abort(group);
+        }
+        if let Some(forwarder) = self.retry_forwarder.take() {
+            forwarder.abort();
         }
     }
 
@@ -132,15 +175,39 @@ impl Runtime {
                     Some(Action::JournalReconciled(result))
                 });
             }
-            Effect::LoadJobs { generation } => {
+            Effect::LoadJobs { generation, status } => {
                 self.abort(Group::Listing);
                 let (since, limit) = (self.since, self.limit);
                 self.spawn(Group::Listing, async move {
-                    let result = workflow::list_failed_jobs(&session, since, limit)
+                    let result = workflow::list_jobs(&session, &status, since, limit)
                         .await
                         .map_err(|e| e.to_string());
                     Some(Action::JobsLoaded { generation, result })
                 });
+            }
+            Effect::LoadProfiles => self.spawn(Group::Other, async move {
+                Some(Action::ProfilesLoaded(
+                    crate::aws::profiles::profile_names().await,
+                ))
+            }),
+            Effect::SwitchSession {
+                request,
+                region,
+                profile,
+            } => {
+                self.abort(Group::Session);
+                self.spawn(Group::Session, async move {
+                    let result = open_session(&session, region, profile).await;
+                    Some(Action::SessionSwitched { request, result })
+                });
+            }
+            Effect::UseSession(handle) => {
+                // The old session's listing, decodes and preview must not land in the new
+                // list; writes and re-runs in flight finish (their results name their job).
+                self.abort(Group::Listing);
+                self.abort(Group::Preview);
+                self.session = (*handle.0).clone();
+                self.forward_retries();
             }
             Effect::Decode { generation, tokens } => {
                 let actions = self.actions.clone();
@@ -212,7 +279,10 @@ impl Runtime {
                     })
                 });
             }
-            Effect::Rerun { job_id } => {
+            Effect::Rerun {
+                job_id,
+                without_instance_profile,
+            } => {
                 let actions = self.actions.clone();
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
@@ -222,7 +292,43 @@ impl Runtime {
                             result: Err("this session is read-only: no restore was started".into()),
                         });
                     };
-                    let new_job = match workflow::rerun(&session, &writer, &job_id).await {
+                    // The CLI's `rerun` path: plan (refuses a job that did not fail, normalises
+                    // the metadata, derives the idempotency token), wait (bounded) until IAM's
+                    // simulator allows the request the job failed on, then start.
+                    let started = async {
+                        let options = workflow::RerunOptions {
+                            force: false,
+                            without_instance_profile,
+                        };
+                        let plan = workflow::plan_rerun(&session, &job_id, options).await?;
+                        // Without the instance profile no PassRole is needed: nothing to wait
+                        // for (as `rerun --without-instance-profile`).
+                        if without_instance_profile {
+                            return workflow::start_rerun(&writer, &plan).await;
+                        }
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: true,
+                        });
+                        let waited = workflow::wait_until_allowed(
+                            &session,
+                            &job_id,
+                            PROPAGATION_TIMEOUT,
+                            |_| {},
+                        )
+                        .await;
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: false,
+                        });
+                        if let workflow::Propagation::Unavailable { reason } = waited? {
+                            tracing::warn!(
+                                "not waiting for IAM: the simulator could not be asked ({reason})"
+                            );
+                        }
+                        workflow::start_rerun(&writer, &plan).await
+                    };
+                    let new_job = match started.await {
                         Ok(id) => id,
                         Err(e) => {
                             return Some(Action::RerunStarted {
@@ -329,6 +435,37 @@ impl Runtime {
             },
         }
     }
+}
+
+/// Opens the session for `region`/`profile` and proves it usable: STS says who it is and
+/// Backup answers a listing in its region. Any failure is one line naming what was asked for.
+async fn open_session(
+    current: &Session,
+    region: Option<String>,
+    profile: Option<String>,
+) -> Result<Box<SessionSwitch>, String> {
+    let asked = match (&region, &profile) {
+        (Some(region), _) => format!("region {region}"),
+        (None, Some(profile)) => format!("profile {profile}"),
+        (None, None) => "the session".to_string(),
+    };
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot use {asked}: {e}");
+    let session = current
+        .reconnect(region.as_deref(), profile.as_deref())
+        .await
+        .map_err(|e| cannot(&e))?;
+    let (account, caller_arn) = session.caller_identity().await.map_err(|e| cannot(&e))?;
+    session
+        .list_restore_jobs(None, Some(std::time::SystemTime::now()), Some(1))
+        .await
+        .map_err(|e| cannot(&e))?;
+    Ok(Box::new(SessionSwitch {
+        region: session.region().to_string(),
+        profile: session.profile().map(str::to_string),
+        session: SessionHandle(std::sync::Arc::new(session)),
+        account,
+        caller_arn,
+    }))
 }
 
 /// Logs (to the log file, never the screen) what failed and what was written.

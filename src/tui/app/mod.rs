@@ -8,11 +8,14 @@ mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod input;
+mod labels;
 mod modal;
 mod operations;
 mod palette;
 mod panes;
+mod ranks;
 mod rows;
+mod session;
 pub mod tree;
 mod update;
 mod writes;
@@ -29,6 +32,8 @@ mod tests_flight;
 mod tests_palette;
 #[cfg(test)]
 mod tests_rows;
+#[cfg(test)]
+mod tests_session;
 
 use std::collections::{HashMap, HashSet};
 
@@ -39,6 +44,7 @@ use crate::workflow::JobSummary;
 pub use badge::Badge;
 pub use confirmations::{plan_grant, scope_text};
 pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
+pub use labels::BadgeLabels;
 pub use modal::{
     CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, MessageModal,
     Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
@@ -48,7 +54,9 @@ pub use operations::{
 };
 pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
+pub use ranks::RowOrder;
 pub use rows::{RowText, SortColumn};
+pub use session::{DEFAULT_WATCH, Watch, watch_text};
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -176,12 +184,30 @@ pub struct App {
     pub row_texts: Vec<RowText>,
     /// The rows (indices into `jobs`) holding each encoded message.
     pub rows_by_token: HashMap<String, Vec<usize>>,
+    /// The rows' sort ranks and what `visible` was last built for.
+    pub order: RowOrder,
+    /// The rows' distinct badge labels, matched against the filter once each.
+    pub badge_labels: BadgeLabels,
     /// The context tree's filter text.
     pub tree_filter: String,
     /// The last previewed plan per job (the export viewer exports its merged document).
     pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
     /// Where the export viewer proposes to save.
     pub export_dir: std::path::PathBuf,
+    /// Which jobs the list shows (`:status`).
+    pub job_status: crate::workflow::StatusFilter,
+    /// The profiles `:profile` completes to.
+    pub profiles: Vec<String>,
+    /// The latest session switch's number; older answers are ignored.
+    pub session_request: u64,
+    /// Auto-refresh, when `--watch` or `w` turned it on.
+    pub watch: Option<Watch>,
+    /// Failed jobs that were not in a previous listing (marked until selected).
+    pub new_failures: HashSet<String>,
+    /// The failed jobs of the previous listing (None before the first one).
+    pub seen_failures: Option<HashSet<String>>,
+    /// The last throttled attempt the SDK retries, and when it came (the app's clock).
+    pub retry: Option<(crate::aws::retries::RetryNotice, std::time::Duration)>,
 }
 
 impl App {
@@ -219,9 +245,18 @@ impl App {
             sort: SortColumn::Created,
             row_texts: Vec::new(),
             rows_by_token: HashMap::new(),
+            order: RowOrder::default(),
+            badge_labels: BadgeLabels::default(),
             tree_filter: String::new(),
             plans: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
+            job_status: crate::workflow::StatusFilter::default(),
+            profiles: Vec::new(),
+            session_request: 0,
+            watch: None,
+            new_failures: HashSet::new(),
+            seen_failures: None,
+            retry: None,
         }
     }
 
@@ -235,7 +270,11 @@ impl App {
     /// The first effects: who we are, settling what an earlier run left unresolved in the
     /// journal, and the job list.
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::LoadIdentity, Effect::ReconcileJournal];
+        let mut effects = vec![
+            Effect::LoadIdentity,
+            Effect::ReconcileJournal,
+            Effect::LoadProfiles,
+        ];
         effects.extend(self.update(Action::Refresh));
         effects
     }
@@ -312,6 +351,14 @@ impl App {
             return Badge::Fixed;
         }
         match self.decode_of(&row.job) {
+            None if !matches!(
+                row.job.status,
+                crate::diagnosis::RestoreJobStatus::Failed
+                    | crate::diagnosis::RestoreJobStatus::Aborted
+            ) =>
+            {
+                Badge::NotFailed
+            }
             None => Badge::NoEncodedMessage,
             Some(DecodeState::Pending) => Badge::Decoding,
             Some(DecodeState::Failed(reason)) => Badge::DecodeFailed(reason.clone()),

@@ -13,6 +13,9 @@ use crate::workflow::{Reconciled, Resolution};
 pub const QUIT_WARNING: &str =
     "a write is in flight: wait, or press q again to quit and leave it to reconcile";
 
+/// How long a throttled retry stays on the spinner's line (the SDK's backoff is at most 5 s).
+const RETRY_SHOWN: Duration = Duration::from_secs(6);
+
 /// How long a notice stays.
 pub const NOTICE_LIFE: Duration = Duration::from_secs(20);
 
@@ -36,6 +39,10 @@ pub enum OperationKind {
     FindUndo,
     /// Putting a policy back: an IAM write.
     Undo,
+    /// Opening a session for another region or profile.
+    SwitchSession,
+    /// A re-run waits for IAM's simulator to allow the request its job failed on.
+    Propagation,
 }
 
 impl OperationKind {
@@ -57,6 +64,8 @@ impl OperationKind {
             OperationKind::RerunFollow => "following the re-run",
             OperationKind::FindUndo => "reading the journal",
             OperationKind::Undo => "undoing the fix",
+            OperationKind::SwitchSession => "switching the session",
+            OperationKind::Propagation => "waiting for IAM to propagate the fix",
         }
     }
 }
@@ -142,9 +151,11 @@ impl App {
             .map(|op| self.spin_text(op))
     }
 
-    /// `⠋ applying the fix 1.2s` for each operation, oldest first.
+    /// `⠋ applying the fix 1.2s` for each operation, oldest first; while they run, a throttled
+    /// attempt the SDK retries (in the last few seconds) adds `throttled, retry 2 of 5`.
     pub fn operation_lines(&self) -> Vec<String> {
-        self.operations
+        let mut lines: Vec<String> = self
+            .operations
             .iter()
             .map(|op| {
                 format!(
@@ -154,7 +165,14 @@ impl App {
                     elapsed_text(self.clock.saturating_sub(op.started))
                 )
             })
-            .collect()
+            .collect();
+        if let Some((notice, at)) = &self.retry
+            && !lines.is_empty()
+            && self.clock.saturating_sub(*at) < RETRY_SHOWN
+        {
+            lines.push(notice.to_string());
+        }
+        lines
     }
 
     fn spin_text(&self, op: &Operation) -> String {

@@ -76,9 +76,11 @@ pub fn handle(
     input: &Value,
 ) -> Result<Value, AwsError> {
     match op {
-        BackupOperation::ListRestoreJobs => list::list_restore_jobs(ctx.state, input),
-        BackupOperation::DescribeRestoreJob => describe_restore_job(ctx.state, input),
-        BackupOperation::GetRestoreJobMetadata => get_restore_job_metadata(ctx.state, input),
+        BackupOperation::ListRestoreJobs => list::list_restore_jobs(ctx.state, ctx.region, input),
+        BackupOperation::DescribeRestoreJob => describe_restore_job(ctx.state, ctx.region, input),
+        BackupOperation::GetRestoreJobMetadata => {
+            get_restore_job_metadata(ctx.state, ctx.region, input)
+        }
         BackupOperation::StartRestoreJob => start_restore_job(ctx, input),
         BackupOperation::GetBackupVaultAccessPolicy => {
             get_backup_vault_access_policy(ctx.state, input)
@@ -114,9 +116,10 @@ fn invalid(message: &str) -> AwsError {
     AwsError::new(400, "InvalidParameterValueException", message)
 }
 
-fn job<'a>(state: &'a State, input: &Value) -> Result<&'a Job, AwsError> {
+/// A job of `region`: Backup is regional, so another region's job is not found.
+fn job<'a>(state: &'a State, region: &str, input: &Value) -> Result<&'a Job, AwsError> {
     let id = text(input, "RestoreJobId")?;
-    state.job(id).ok_or_else(|| {
+    state.job(id).filter(|j| j.region == region).ok_or_else(|| {
         AwsError::new(
             400,
             "ResourceNotFoundException",
@@ -125,12 +128,12 @@ fn job<'a>(state: &'a State, input: &Value) -> Result<&'a Job, AwsError> {
     })
 }
 
-fn describe_restore_job(state: &State, input: &Value) -> Result<Value, AwsError> {
-    Ok(job_json(state, job(state, input)?, now_ms()))
+fn describe_restore_job(state: &State, region: &str, input: &Value) -> Result<Value, AwsError> {
+    Ok(job_json(state, job(state, region, input)?, now_ms()))
 }
 
-fn get_restore_job_metadata(state: &State, input: &Value) -> Result<Value, AwsError> {
-    let job = job(state, input)?;
+fn get_restore_job_metadata(state: &State, region: &str, input: &Value) -> Result<Value, AwsError> {
+    let job = job(state, region, input)?;
     Ok(json!({"RestoreJobId": job.id, "Metadata": job.metadata}))
 }
 
@@ -147,6 +150,11 @@ fn job_json(state: &State, job: &Job, now: i64) -> Value {
     out.insert("AccountId".into(), json!(state.account_id));
     out.insert("RestoreJobId".into(), json!(job.id));
     out.insert("RecoveryPointArn".into(), json!(job.recovery_point_arn));
+    // DescribeRestoreJob and ListRestoreJobs name the vault of the recovery point
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
+    if let Some(vault) = state.vaults.get(&job.vault) {
+        out.insert("BackupVaultArn".into(), json!(vault.arn));
+    }
     out.insert("CreationDate".into(), epoch(job.created_ms));
     if let Some(done) = view.completed_ms {
         out.insert("CompletionDate".into(), epoch(done));
@@ -207,7 +215,7 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
     let (known, vault, hybrid) = state
         .jobs
         .iter()
-        .find(|j| j.recovery_point_arn == recovery_point_arn)
+        .find(|j| j.recovery_point_arn == recovery_point_arn && j.region == ctx.region)
         .map(|j| (j.resource_type.clone(), j.vault.clone(), j.hybrid))
         .ok_or_else(|| {
             AwsError::new(
@@ -258,6 +266,7 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         created_ms,
         duration_ms: NEW_JOB_DURATION_MS,
         outcome,
+        region: ctx.region.to_string(),
     };
     let id = job.id.clone();
     if let Some(token) = token {
