@@ -218,10 +218,10 @@ fn watch_picks_up_a_restore_that_fails_after_the_start() {
         .as_str()
         .expect("a new job")
         .to_string();
-    let screen = tmux.wait_for(&["● new", &new_id[..8]], WAIT);
+    let screen = tmux.wait_for(&["● new", &new_id[..6]], WAIT);
     let row = screen
         .lines()
-        .find(|l| l.contains(&new_id[..8]))
+        .find(|l| l.contains(&new_id[..6]))
         .unwrap_or_default();
     assert!(
         row.contains("● new"),

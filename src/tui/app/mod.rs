@@ -202,8 +202,7 @@ pub struct App {
     pub session_request: u64,
     /// Auto-refresh, when `--watch` or `w` turned it on.
     pub watch: Option<Watch>,
-    /// Failed jobs that were not in the previous listing (marked until the next refresh or
-    /// until selected).
+    /// Failed jobs that were not in a previous listing (marked until selected).
     pub new_failures: HashSet<String>,
     /// The failed jobs of the previous listing (None before the first one).
     pub seen_failures: Option<HashSet<String>>,
