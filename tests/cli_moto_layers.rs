@@ -219,7 +219,9 @@ fn an_scp_denying_the_action_on_the_member_s_ou_is_named_and_nothing_is_written(
     );
     let refused = answer["refused"].as_str().unwrap();
     assert!(
-        refused.contains(&format!("service control policy {scp} (NoPassRole")),
+        refused.contains(&format!(
+            "/service_control_policy/{scp} ({scp}, NoPassRole)"
+        )),
         "{refused}"
     );
     assert!(

@@ -96,8 +96,8 @@ fn policy_principal(principal_arn: &str) -> String {
 
 fn sid_text(sid: &Option<String>) -> String {
     match sid {
-        Some(sid) => format!("statement \"{sid}\" (Effect Deny)"),
-        None => "a statement without a Sid (Effect Deny)".into(),
+        Some(sid) => format!("an explicit deny in statement \"{sid}\" (Effect Deny)"),
+        None => "an explicit deny in a statement without a Sid (Effect Deny)".into(),
     }
 }
 

@@ -218,7 +218,7 @@ fn organization_label(organization: &Organization) -> String {
 fn named(policy: OrgPolicy, labels: &mut BTreeMap<String, String>) -> NamedPolicy {
     labels.insert(
         policy.id.clone(),
-        format!("{} ({}, {})", policy.id, policy.name, policy.arn),
+        format!("{} ({}, {})", policy.arn, policy.id, policy.name),
     );
     NamedPolicy {
         name: policy.id,

@@ -90,8 +90,8 @@ pub async fn check_rerun(
         return Ok(());
     };
     let statement = match sid {
-        Some(sid) => format!("statement \"{sid}\" (Effect Deny)"),
-        None => "a statement without a Sid (Effect Deny)".into(),
+        Some(sid) => format!("an explicit deny in statement \"{sid}\" (Effect Deny)"),
+        None => "an explicit deny in a statement without a Sid (Effect Deny)".into(),
     };
     let caller = principal_arn_key(caller_arn);
     Err(WorkflowError::Blocked {
