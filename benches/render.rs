@@ -1,10 +1,13 @@
-//! One full frame of the terminal UI at 160x45 with 10,000 listed jobs and a context tree of
-//! about 1,000 nodes, drawn into ratatui's `TestBackend` (layout, widgets and buffer diff; no
-//! terminal I/O). Run: `cargo bench --bench render`.
+//! One full frame of the terminal UI at 160x45 with 100,000 listed jobs and a context tree of
+//! about 1,000 nodes, every node opened, drawn into ratatui's `TestBackend` (layout, widgets and
+//! buffer diff; no terminal I/O). Run: `cargo bench --bench render`.
 //!
 //! `cargo bench --bench render -- decode_cpu` instead measures, side by side in one run, the
-//! CPU time `App::update` spends taking the decode results of 5,000 listed jobs (one
-//! `TokenDecoded` each, as the runtime sends them) with a jobs filter active and without one.
+//! CPU time `App::update` spends taking the decode results of 5,000 and of 100,000 listed jobs
+//! (one `TokenDecoded` each, as the runtime sends them) with a jobs filter active and without one.
+//!
+//! `cargo bench --bench render -- keys` measures what a key press costs with 100,000 jobs:
+//! `App::update` for the key's action and the frame drawn after it, per key.
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -20,7 +23,7 @@ use restore_doctor::tui::ui;
 use restore_doctor::workflow::JobSummary;
 use serde_json::json;
 
-const JOBS: usize = 10_000;
+const JOBS: usize = 100_000;
 
 /// A decoded message whose context tree has about 1,000 nodes: 991 condition keys (one node each, values inline) with two
 /// values each (a key node and its value nodes), plus the fixed nodes.
@@ -114,7 +117,7 @@ fn render(c: &mut Criterion) {
         );
     }
     let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("test backend");
-    c.bench_function("render_frame_160x45_10k_jobs_1k_node_tree", |b| {
+    c.bench_function("render_frame_160x45_100k_jobs_1k_node_tree", |b| {
         b.iter(|| {
             terminal
                 .draw(|frame| ui::render(black_box(&app), frame))
@@ -139,8 +142,9 @@ fn every_path(nodes: &[Node]) -> std::collections::HashSet<Vec<String>> {
     paths
 }
 
-/// Jobs in the decode measurement, as many as `restore-doctor sandbox --jobs 5000` lists.
-const DECODE_JOBS: usize = 5_000;
+/// Jobs in the decode measurements, as many as `restore-doctor sandbox --jobs 5000` and
+/// `--jobs 100000` list.
+const DECODE_JOBS: [usize; 2] = [5_000, 100_000];
 /// Rounds of the decode measurement (filter off, then on, each round).
 const DECODE_ROUNDS: usize = 5;
 
@@ -175,9 +179,9 @@ fn thread_cpu() -> std::time::Duration {
     )
 }
 
-/// CPU time of applying one `TokenDecoded` per job to an app listing `DECODE_JOBS` jobs,
-/// with `filter` typed first (None: no filter).
-fn decode_round(filter: Option<&str>) -> (std::time::Duration, usize) {
+/// CPU time of applying one `TokenDecoded` per job to an app listing `jobs` jobs, with
+/// `filter` typed first (None: no filter).
+fn decode_round(jobs: usize, filter: Option<&str>) -> (std::time::Duration, usize) {
     let header = HeaderInfo {
         account: Some("111122223333".into()),
         caller_arn: Some("arn:aws:iam::111122223333:user/bench".into()),
@@ -191,7 +195,7 @@ fn decode_round(filter: Option<&str>) -> (std::time::Duration, usize) {
     let generation = app.generation;
     let _ = app.update(Action::JobsLoaded {
         generation,
-        result: Ok((0..DECODE_JOBS).map(job).collect()),
+        result: Ok((0..jobs).map(job).collect()),
     });
     if let Some(filter) = filter {
         let _ = app.update(Action::StartFilter);
@@ -206,7 +210,7 @@ fn decode_round(filter: Option<&str>) -> (std::time::Duration, usize) {
     .expect("the example parses");
     let diagnosis = diagnose(&message, Scope::Exact);
     let decoded = Arc::new((message, diagnosis));
-    let actions: Vec<Action> = (0..DECODE_JOBS)
+    let actions: Vec<Action> = (0..jobs)
         .map(|i| Action::TokenDecoded {
             generation,
             token: format!("tok{i:05}"),
@@ -226,25 +230,109 @@ fn median(mut times: Vec<std::time::Duration>) -> std::time::Duration {
     times[times.len() / 2]
 }
 
-/// Prints the decode measurement: median CPU time with the filter off and on, and the ratio.
+/// Prints the decode measurements: median CPU time with the filter off and on, and the
+/// ratio, at each size of [`DECODE_JOBS`].
 fn decode_cpu() {
     let filter = "passrole";
-    let (mut off, mut on) = (Vec::new(), Vec::new());
-    for round in 0..DECODE_ROUNDS {
-        let (time_off, shown_off) = decode_round(None);
-        let (time_on, shown_on) = decode_round(Some(filter));
-        eprintln!(
-            "round {round}: filter off {time_off:?} ({shown_off} rows shown), filter /{filter} {time_on:?} ({shown_on} rows shown)"
+    for jobs in DECODE_JOBS {
+        let (mut off, mut on) = (Vec::new(), Vec::new());
+        for round in 0..DECODE_ROUNDS {
+            let (time_off, shown_off) = decode_round(jobs, None);
+            let (time_on, shown_on) = decode_round(jobs, Some(filter));
+            eprintln!(
+                "{jobs} jobs, round {round}: filter off {time_off:?} ({shown_off} rows shown), filter /{filter} {time_on:?} ({shown_on} rows shown)"
+            );
+            off.push(time_off);
+            on.push(time_on);
+        }
+        let (off, on) = (median(off), median(on));
+        println!(
+            "decode {jobs} jobs, CPU time of App::update (median of {DECODE_ROUNDS}): filter off {:.1} ms, filter /{filter} {:.1} ms, ratio {:.2}x",
+            off.as_secs_f64() * 1e3,
+            on.as_secs_f64() * 1e3,
+            on.as_secs_f64() / off.as_secs_f64()
         );
-        off.push(time_off);
-        on.push(time_on);
     }
-    let (off, on) = (median(off), median(on));
+}
+
+/// Rounds of the key measurement.
+const KEY_ROUNDS: usize = 15;
+
+/// The keys measured, in the order pressed each round (a round ends where it started: the
+/// selection, the sort and the filter come back), with the name printed for each.
+fn key_script() -> Vec<(&'static str, Vec<Action>)> {
+    let mut script = vec![
+        ("j (move down)", vec![Action::MoveDown]),
+        ("k (move up)", vec![Action::MoveUp]),
+        ("PageDown", vec![Action::PageDown]),
+        ("PageUp", vec![Action::PageUp]),
+        ("G (last)", vec![Action::Last]),
+        ("g (first)", vec![Action::First]),
+    ];
+    for name in [
+        "o (sort by type)",
+        "o (sort by role)",
+        "o (sort by status)",
+        "o (sort by badge)",
+        "o (sort by created)",
+    ] {
+        script.push((name, vec![Action::CycleSort]));
+    }
+    script.push(("/ (start the filter)", vec![Action::StartFilter]));
+    for (name, ch) in [
+        ("type p (/p)", 'p'),
+        ("type a (/pa)", 'a'),
+        ("type s (/pas)", 's'),
+        ("type s (/pass)", 's'),
+    ] {
+        script.push((name, vec![Action::InputChar(ch)]));
+    }
+    for _ in 0..4 {
+        script.push(("Backspace", vec![Action::InputBackspace]));
+    }
+    script.push(("Esc (clear the filter)", vec![Action::InputCancel]));
+    script.push(("Tab (to the tree)", vec![Action::FocusNext]));
+    script.push(("j in the 1,000-node tree", vec![Action::MoveDown]));
+    script.push(("k in the 1,000-node tree", vec![Action::MoveUp]));
+    script.push(("Tab (back to the jobs)", vec![Action::FocusPrev]));
+    script
+}
+
+/// Prints, per key, the median and the slowest wall time of `App::update` plus the frame
+/// drawn after it, with 100,000 jobs listed and decoded and the 1,000-node tree opened.
+fn keys() {
+    let mut app = app();
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("test backend");
+    terminal
+        .draw(|frame| ui::render(&app, frame))
+        .expect("draw");
+    let script = key_script();
+    let mut times: Vec<Vec<std::time::Duration>> = vec![Vec::new(); script.len()];
+    for _ in 0..KEY_ROUNDS {
+        for (step, (_, actions)) in script.iter().enumerate() {
+            let start = std::time::Instant::now();
+            for action in actions {
+                black_box(app.update(action.clone()));
+            }
+            terminal
+                .draw(|frame| ui::render(black_box(&app), frame))
+                .expect("draw");
+            times[step].push(start.elapsed());
+        }
+    }
+    let mut worst = std::time::Duration::ZERO;
+    for ((name, _), samples) in script.iter().zip(times) {
+        let max = samples.iter().copied().max().unwrap_or_default();
+        worst = worst.max(median(samples.clone()));
+        println!(
+            "key {name:<28} update + draw, {JOBS} jobs: median {:>8.3} ms, max {:>8.3} ms",
+            median(samples).as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3
+        );
+    }
     println!(
-        "decode {DECODE_JOBS} jobs, CPU time of App::update (median of {DECODE_ROUNDS}): filter off {:.1} ms, filter /{filter} {:.1} ms, ratio {:.2}x",
-        off.as_secs_f64() * 1e3,
-        on.as_secs_f64() * 1e3,
-        on.as_secs_f64() / off.as_secs_f64()
+        "keys: slowest median {:.3} ms (target <= 16 ms)",
+        worst.as_secs_f64() * 1e3
     );
 }
 
@@ -253,6 +341,10 @@ criterion_group!(benches, render);
 fn main() {
     if std::env::args().any(|arg| arg == "decode_cpu") {
         decode_cpu();
+        return;
+    }
+    if std::env::args().any(|arg| arg == "keys") {
+        keys();
         return;
     }
     benches();

@@ -57,6 +57,33 @@ pub(crate) struct Clients {
     pub(crate) analyzer: aws_sdk_accessanalyzer::Client,
 }
 
+impl Clients {
+    /// Every service's client from one configuration, each reporting throttled retries to
+    /// `reporter` when one is given.
+    fn new(config: &aws_config::SdkConfig, reporter: Option<retries::RetryReporter>) -> Self {
+        macro_rules! client {
+            ($sdk:ident) => {
+                match &reporter {
+                    Some(reporter) => $sdk::Client::from_conf(
+                        $sdk::config::Builder::from(config)
+                            .interceptor(reporter.clone())
+                            .build(),
+                    ),
+                    None => $sdk::Client::new(config),
+                }
+            };
+        }
+        Clients {
+            backup: client!(aws_sdk_backup),
+            sts: client!(aws_sdk_sts),
+            iam: client!(aws_sdk_iam),
+            organizations: client!(aws_sdk_organizations),
+            kms: client!(aws_sdk_kms),
+            analyzer: client!(aws_sdk_accessanalyzer),
+        }
+    }
+}
+
 /// A connected, read-capable session.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -121,38 +148,7 @@ impl Session {
         let (notices, _) = tokio::sync::broadcast::channel(64);
         let reporter = retries::RetryReporter::new(notices.clone());
         Ok(Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::from_conf(
-                    aws_sdk_backup::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-                sts: aws_sdk_sts::Client::from_conf(
-                    aws_sdk_sts::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-                iam: aws_sdk_iam::Client::from_conf(
-                    aws_sdk_iam::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-                organizations: aws_sdk_organizations::Client::from_conf(
-                    aws_sdk_organizations::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-                kms: aws_sdk_kms::Client::from_conf(
-                    aws_sdk_kms::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-                analyzer: aws_sdk_accessanalyzer::Client::from_conf(
-                    aws_sdk_accessanalyzer::config::Builder::from(&config)
-                        .interceptor(reporter.clone())
-                        .build(),
-                ),
-            },
+            clients: Clients::new(&config, Some(reporter)),
             retries: notices,
             region,
             profile: options.profile.clone(),
@@ -233,14 +229,7 @@ impl Session {
             .region(Region::new(region.to_string()))
             .build();
         Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-                organizations: aws_sdk_organizations::Client::new(&config),
-                kms: aws_sdk_kms::Client::new(&config),
-                analyzer: aws_sdk_accessanalyzer::Client::new(&config),
-            },
+            clients: Clients::new(&config, None),
             options: ConnectOptions::default(),
             retries: tokio::sync::broadcast::channel(1).0,
             region: region.to_string(),

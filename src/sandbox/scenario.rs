@@ -131,9 +131,6 @@ pub struct JobSpec {
     /// Still running (it never ends).
     #[serde(default)]
     pub running: bool,
-    /// The region it ran in (default: the scenario's region).
-    #[serde(default)]
-    pub region: Option<String>,
     /// The backup vault holding the recovery point.
     #[serde(default = "default_vault")]
     pub vault: String,
@@ -141,6 +138,9 @@ pub struct JobSpec {
     /// together, as EC2's hybrid messages do.
     #[serde(default)]
     pub hybrid_message: bool,
+    /// The region it ran in (default: the scenario's region).
+    #[serde(default)]
+    pub region: Option<String>,
 }
 
 fn default_vault() -> String {

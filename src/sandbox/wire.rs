@@ -29,16 +29,16 @@ impl Call {
         self.authorization.as_deref().and_then(access_key_of)
     }
 
-    /// The region of the request's SigV4 credential scope, if it is signed. Regional services
-    /// (Backup) answer for this region only, as each AWS region is its own endpoint.
-    pub fn region(&self) -> Option<String> {
-        self.authorization.as_deref().and_then(region_of)
-    }
-
     /// The service named by the SigV4 credential scope (`…/us-east-1/kms/aws4_request`), if the
     /// request is signed.
     pub fn signing_service(&self) -> Option<String> {
         self.authorization.as_deref().and_then(scope_service_of)
+    }
+
+    /// The region of the request's SigV4 credential scope, if it is signed. Regional services
+    /// (Backup) answer for this region only, as each AWS region is its own endpoint.
+    pub fn region(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(region_of)
     }
 }
 
@@ -101,33 +101,30 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
-/// The parts of SigV4's credential scope, `Credential=AKID/date/region/service/aws4_request`
-/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
-fn scope_parts(authorization: &str) -> Option<Vec<String>> {
+/// The parts of `Credential=AKID/date/region/service/aws4_request` (SigV4's credential scope:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
+fn credential_scope(authorization: &str) -> Option<Vec<String>> {
     let start = authorization.find("Credential=")? + "Credential=".len();
     let scope: String = authorization[start..]
         .chars()
         .take_while(|c| *c != ',' && !c.is_whitespace())
         .collect();
-    Some(scope.split('/').map(str::to_string).collect())
+    let parts: Vec<String> = scope.split('/').map(str::to_string).collect();
+    (parts.len() == 5 && parts[4] == "aws4_request").then_some(parts)
 }
 
-/// The service in `Credential=AKID/date/region/service/aws4_request`.
+/// The service in the credential scope.
 pub fn scope_service_of(authorization: &str) -> Option<String> {
-    match scope_parts(authorization)?.as_slice() {
-        [_, _, _, service, end] if end == "aws4_request" && !service.is_empty() => {
-            Some(service.clone())
-        }
-        _ => None,
-    }
+    credential_scope(authorization)
+        .map(|parts| parts[3].clone())
+        .filter(|service| !service.is_empty())
 }
 
-/// The region in `Credential=AKID/date/region/service/aws4_request`.
+/// The region in the credential scope.
 pub fn region_of(authorization: &str) -> Option<String> {
-    scope_parts(authorization)?
-        .get(2)
+    credential_scope(authorization)
+        .map(|parts| parts[2].clone())
         .filter(|region| !region.is_empty())
-        .cloned()
 }
 
 #[cfg(test)]

@@ -8,10 +8,12 @@ mod extras;
 #[cfg(test)]
 pub(crate) mod fixtures;
 mod input;
+mod labels;
 mod modal;
 mod operations;
 mod palette;
 mod panes;
+mod ranks;
 mod rows;
 mod session;
 pub mod tree;
@@ -42,6 +44,7 @@ use crate::workflow::JobSummary;
 pub use badge::Badge;
 pub use confirmations::{plan_grant, scope_text};
 pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
+pub use labels::BadgeLabels;
 pub use modal::{
     CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, MessageModal,
     Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
@@ -51,6 +54,7 @@ pub use operations::{
 };
 pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
+pub use ranks::RowOrder;
 pub use rows::{RowText, SortColumn};
 pub use session::{DEFAULT_WATCH, Watch, watch_text};
 
@@ -180,6 +184,10 @@ pub struct App {
     pub row_texts: Vec<RowText>,
     /// The rows (indices into `jobs`) holding each encoded message.
     pub rows_by_token: HashMap<String, Vec<usize>>,
+    /// The rows' sort ranks and what `visible` was last built for.
+    pub order: RowOrder,
+    /// The rows' distinct badge labels, matched against the filter once each.
+    pub badge_labels: BadgeLabels,
     /// The context tree's filter text.
     pub tree_filter: String,
     /// The last previewed plan per job (the export viewer exports its merged document).
@@ -194,8 +202,7 @@ pub struct App {
     pub session_request: u64,
     /// Auto-refresh, when `--watch` or `w` turned it on.
     pub watch: Option<Watch>,
-    /// Failed jobs that were not in the previous listing (marked until the next refresh or
-    /// until selected).
+    /// Failed jobs that were not in a previous listing (marked until selected).
     pub new_failures: HashSet<String>,
     /// The failed jobs of the previous listing (None before the first one).
     pub seen_failures: Option<HashSet<String>>,
@@ -238,6 +245,8 @@ impl App {
             sort: SortColumn::Created,
             row_texts: Vec::new(),
             rows_by_token: HashMap::new(),
+            order: RowOrder::default(),
+            badge_labels: BadgeLabels::default(),
             tree_filter: String::new(),
             plans: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),

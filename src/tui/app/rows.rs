@@ -1,9 +1,12 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
 //! that change one row's badge. Each row's filter text is cached (its fields, and its badge
 //! apart); a decode result updates the badge of the rows holding its token and moves only
-//! them, so decoding 5,000 jobs with a filter costs about what it costs without one (the
-//! bench `render -- decode_cpu` measures it).
+//! them, so decoding 100,000 jobs with a filter costs about what it costs without one (the
+//! bench `render -- decode_cpu` measures it). A longer filter looks only at the rows the
+//! shorter one kept, and rows sort by integer ranks (`ranks.rs`), so a key press stays cheap
+//! with 100,000 rows (`render -- keys`).
 
+use super::labels::BadgeLabels;
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
 use crate::diagnosis::denial::{Denial, parse_denial};
 use crate::diagnosis::{Scope, diagnose};
@@ -63,33 +66,49 @@ impl SortColumn {
 pub struct RowText {
     /// ID, created, type, recovery point and role.
     pub fields: String,
-    /// The badge's label.
-    pub badge: String,
-    /// `fields` contains the current filter (set by [`App::refilter`]).
-    pub fields_match: bool,
+    /// The badge's label, as its number in [`BadgeLabels`].
+    pub badge: u32,
+    /// Whether `fields` contains the current filter, once searched (None: not searched since
+    /// the filter changed, because the badge matched).
+    pub fields_match: Option<bool>,
+    /// Its value's rank in the sort column (set by `App::rank_rows`).
+    pub rank: u32,
 }
 
 impl RowText {
-    /// Whether the row's text (`fields badge`) contains `needle`. A needle without a space
-    /// cannot span the two parts, so only the short badge is searched after a decode.
-    fn contains(&self, needle: &str) -> bool {
+    /// Whether the row's text (`fields badge`) contains `needle`, the filter `labels` were
+    /// matched against. A needle without a space cannot span the two parts, so a matching
+    /// badge settles it without searching the fields.
+    fn contains(&self, needle: &str, labels: &BadgeLabels) -> bool {
         needle.is_empty()
-            || self.fields_match
-            || self.badge.contains(needle)
-            || (needle.contains(' ') && format!("{} {}", self.fields, self.badge).contains(needle))
+            || labels.matches(self.badge)
+            || self
+                .fields_match
+                .unwrap_or_else(|| self.fields.contains(needle))
+            || self.spans(needle, labels)
     }
-}
 
-/// The last `/`- or `:`-separated part of an ARN, lowercased.
-fn last_part(arn: Option<&str>) -> String {
-    arn.and_then(|a| a.rsplit(['/', ':']).next())
-        .unwrap_or("")
-        .to_lowercase()
+    /// [`RowText::contains`] for a new `needle`, remembering what the fields search found.
+    fn refresh(&mut self, needle: &str, labels: &BadgeLabels) -> bool {
+        self.fields_match = None;
+        if needle.is_empty() || labels.matches(self.badge) {
+            return true;
+        }
+        let found = self.fields.contains(needle);
+        self.fields_match = Some(found);
+        found || self.spans(needle, labels)
+    }
+
+    /// `needle` holds a space and spans the fields and the badge.
+    fn spans(&self, needle: &str, labels: &BadgeLabels) -> bool {
+        needle.contains(' ')
+            && format!("{} {}", self.fields, labels.text(self.badge)).contains(needle)
+    }
 }
 
 impl App {
     /// The lowercase text the filter matches for `row`.
-    fn row_text(&self, row: &JobRow) -> RowText {
+    fn row_text(&self, row: &JobRow, labels: &mut BadgeLabels) -> RowText {
         let job = &row.job;
         RowText {
             fields: format!(
@@ -101,25 +120,10 @@ impl App {
                 job.iam_role_arn.as_deref().unwrap_or(""),
             )
             .to_lowercase(),
-            badge: self.badge(row).label().to_lowercase(),
-            fields_match: false,
+            badge: labels.id_of(self.badge(row).label()),
+            fields_match: None,
+            rank: 0,
         }
-    }
-
-    /// What row `index` sorts by: the column's value, then the listing order (so keys are
-    /// unique and a sorted `visible` can be binary-searched).
-    fn sort_key(&self, index: usize) -> (String, usize) {
-        let Some(row) = self.jobs.get(index) else {
-            return (String::new(), index);
-        };
-        let value = match self.sort {
-            SortColumn::Created => String::new(),
-            SortColumn::Type => row.job.resource_type.clone().unwrap_or_default(),
-            SortColumn::Role => last_part(row.job.iam_role_arn.as_deref()),
-            SortColumn::Status => row.job.status.to_string(),
-            SortColumn::Badge => self.badge(row).label(),
-        };
-        (value, index)
     }
 
     fn matches(&self, index: usize, needle: &str) -> bool {
@@ -127,13 +131,19 @@ impl App {
             || self
                 .row_texts
                 .get(index)
-                .is_some_and(|text| text.contains(needle))
+                .is_some_and(|text| text.contains(needle, &self.badge_labels))
     }
 
     /// Rebuilds every row's cached text and the token index (a new listing, a fixed mark
     /// changed), then `visible`.
     pub(crate) fn reindex(&mut self) {
-        self.row_texts = self.jobs.iter().map(|row| self.row_text(row)).collect();
+        let mut labels = std::mem::take(&mut self.badge_labels);
+        self.row_texts = self
+            .jobs
+            .iter()
+            .map(|row| self.row_text(row, &mut labels))
+            .collect();
+        self.badge_labels = labels;
         self.rows_by_token.clear();
         for (index, row) in self.jobs.iter().enumerate() {
             if let Some(token) = &row.job.encoded_message {
@@ -143,25 +153,44 @@ impl App {
                     .push(index);
             }
         }
+        self.number_rows();
         self.refilter();
     }
 
     /// Recomputes `visible` from the cached texts, the filter and the sort, keeping the
-    /// selected job when it still shows.
+    /// selected job when it still shows. A filter that contains the previous one (a key typed
+    /// at its end) can only keep rows the previous one kept: only those are searched.
     pub(crate) fn refilter(&mut self) {
         let keep = self.visible.get(self.selected).copied();
-        self.filter_needle = self.filter.to_lowercase();
-        let needle = &self.filter_needle;
-        for text in &mut self.row_texts {
-            text.fields_match = !needle.is_empty() && text.fields.contains(needle.as_str());
-        }
-        let mut visible: Vec<usize> = (0..self.jobs.len())
-            .filter(|&i| self.matches(i, needle))
-            .collect();
-        if self.sort != SortColumn::Created {
-            visible.sort_by_cached_key(|&i| self.sort_key(i));
-        }
+        let needle = self.filter.to_lowercase();
+        let narrowing =
+            self.order.visible_for == Some(self.sort) && needle.contains(&self.filter_needle);
+        self.filter_needle = needle;
+        self.rank_rows();
+        self.badge_labels.set_needle(&self.filter_needle);
+        let (needle, labels) = (self.filter_needle.as_str(), &self.badge_labels);
+        let visible = if narrowing {
+            // A row the previous filter hid has fields without it, so without this one:
+            // its `fields_match` is already `Some(false)`.
+            let mut kept = std::mem::take(&mut self.visible);
+            let texts = &mut self.row_texts;
+            kept.retain(|&i| texts.get_mut(i).is_some_and(|t| t.refresh(needle, labels)));
+            kept
+        } else {
+            let mut visible: Vec<usize> = Vec::new();
+            for (i, text) in self.row_texts.iter_mut().enumerate() {
+                if text.refresh(needle, labels) {
+                    visible.push(i);
+                }
+            }
+            if self.sort != SortColumn::Created {
+                // Keys are unique (the listing order breaks ties): unstable is exact.
+                visible.sort_unstable_by_key(|&i| self.sort_key(i));
+            }
+            visible
+        };
         self.visible = visible;
+        self.order.visible_for = Some(self.sort);
         self.selected = keep
             .and_then(|job| self.visible.iter().position(|&i| i == job))
             .unwrap_or(0);
@@ -179,8 +208,13 @@ impl App {
     fn position_of(&self, index: usize) -> Option<usize> {
         match self.sort {
             SortColumn::Badge => return self.visible.iter().position(|&i| i == index),
-            // Listing order: `visible` is sorted by index.
-            SortColumn::Created => return self.visible.binary_search(&index).ok(),
+            // Listing order: `visible` is sorted by index, and results mostly arrive in it.
+            SortColumn::Created => {
+                if self.visible.last().is_none_or(|&last| last < index) {
+                    return None;
+                }
+                return self.visible.binary_search(&index).ok();
+            }
             _ => {}
         }
         let key = self.sort_key(index);
@@ -197,10 +231,13 @@ impl App {
         };
         for &index in &rows {
             if let Some(row) = self.jobs.get(index) {
-                let badge = self.badge(row).label().to_lowercase();
+                let badge = self.badge_labels.id_of(self.badge(row).label());
                 if let Some(text) = self.row_texts.get_mut(index) {
                     text.badge = badge;
                 }
+            }
+            if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
+                self.rerank_badge(index);
             }
         }
         let needle = std::mem::take(&mut self.filter_needle);
@@ -254,6 +291,10 @@ impl App {
     /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
     fn insert_sorted(&mut self, index: usize) -> usize {
         if self.sort == SortColumn::Created {
+            if self.visible.last().is_none_or(|&last| last < index) {
+                self.visible.push(index);
+                return self.visible.len() - 1;
+            }
             let position = self.visible.partition_point(|&i| i < index);
             self.visible.insert(position, index);
             return position;

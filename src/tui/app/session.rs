@@ -136,8 +136,8 @@ impl App {
         }
     }
 
-    /// After a listing: which failed jobs are new since the previous one (marked until the
-    /// next refresh or until selected). The first listing marks nothing.
+    /// After a listing: which failed jobs are new since the previous one (marked until
+    /// selected). The first listing marks nothing.
     pub(super) fn mark_new_failures(&mut self) {
         let failed: HashSet<String> = self
             .jobs
@@ -145,10 +145,15 @@ impl App {
             .filter(|row| row.job.status == RestoreJobStatus::Failed)
             .map(|row| row.job.restore_job_id.clone())
             .collect();
-        self.new_failures = match &self.seen_failures {
-            Some(seen) => failed.difference(seen).cloned().collect(),
-            None => HashSet::new(),
-        };
+        // A mark stays until its row is selected (while the job is still listed): with a short
+        // `--watch` interval a mark that faded at the next refresh could be gone before anyone
+        // looked.
+        let mut marked: HashSet<String> =
+            self.new_failures.intersection(&failed).cloned().collect();
+        if let Some(seen) = &self.seen_failures {
+            marked.extend(failed.difference(seen).cloned());
+        }
+        self.new_failures = marked;
         self.seen_failures = Some(failed);
     }
 

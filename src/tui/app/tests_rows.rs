@@ -1,6 +1,7 @@
-//! The rows kept incrementally: after any sequence of decode results, with any filter and
-//! sort, `visible` is exactly what rebuilding every row from scratch gives, and the selected
-//! job stays selected while it shows.
+//! The rows kept incrementally: after any sequence of decode results, filter keys (a longer
+//! filter searches only the rows the shorter one kept) and sort changes (rows sort by ranks),
+//! `visible` is exactly what rebuilding every row from scratch gives, and the selected job
+//! stays selected while it shows.
 
 use proptest::prelude::*;
 
@@ -33,7 +34,12 @@ fn listed(jobs: usize, shared: usize) -> App {
                 kind,
                 token.as_deref(),
             );
-            job.iam_role_arn = Some(format!("arn:aws:iam::111122223333:role/R{}", i % 7));
+            // Two ARNs end in R1: the role column shows (and sorts by) R1 for both.
+            job.iam_role_arn = Some(if i % 7 == 3 {
+                "arn:aws:iam::111122223333:role/service-role/R1".to_string()
+            } else {
+                format!("arn:aws:iam::111122223333:role/R{}", i % 7)
+            });
             job
         })
         .collect();
@@ -52,7 +58,7 @@ proptest! {
         filter in 0usize..FILTERS.len(),
         sort in 0usize..SortColumn::ALL.len(),
         select in 0usize..40,
-        decodes in proptest::collection::vec((0usize..12, 0u8..3), 0..30),
+        decodes in proptest::collection::vec((0usize..12, 0u8..3, 0u8..12), 0..30),
     ) {
         let mut app = listed(jobs, shared);
         app.update(Action::StartFilter);
@@ -64,17 +70,45 @@ proptest! {
         app.selected = select.min(app.visible.len().saturating_sub(1));
         let mut selected_job = app.visible.get(app.selected).copied();
         let generation = app.generation;
-        for (token, outcome) in decodes {
+        for (token, outcome, edit) in decodes {
             let result = match outcome {
                 0 => Ok(fixtures::decoded(PASSROLE)),
                 1 => Ok(fixtures::decoded(EXPLICIT_DENY)),
                 _ => Err("AccessDenied: sts:DecodeAuthorizationMessage".to_string()),
             };
             app.update(Action::TokenDecoded { generation, token: format!("t{token}"), result });
+            // Then, sometimes, a key: a character typed at the filter's end (narrowing), a
+            // backspace (widening) or another sort column.
+            let before = app.visible.get(app.selected).copied();
+            match edit {
+                0..=5 => {
+                    app.filter.push(['a', 's', 'e', 'c', '2', ' '][usize::from(edit)]);
+                    app.refilter();
+                }
+                6 | 7 => {
+                    app.filter.pop();
+                    app.refilter();
+                }
+                8 => app.sort_by(app.sort.next()),
+                _ => {}
+            }
+            if edit <= 8 {
+                if let Some(job) = before.filter(|job| app.visible.contains(job)) {
+                    prop_assert_eq!(app.visible.get(app.selected).copied(), Some(job));
+                }
+                selected_job = app.visible.get(app.selected).copied();
+            }
             let incremental = app.visible.clone();
             let mut rebuilt = App { visible: Vec::new(), ..clone_rows(&app) };
             rebuilt.reindex();
             prop_assert_eq!(&incremental, &rebuilt.visible);
+            // The simple definition of the order, without ranks: by the column's value as
+            // text, then the listing order.
+            let keys: Vec<(String, usize)> = incremental
+                .iter()
+                .map(|&i| (sort_value(&app, &app.jobs[i]), i))
+                .collect();
+            prop_assert!(keys.is_sorted(), "not sorted by {:?}: {:?}", app.sort, keys);
             if let Some(job) = selected_job {
                 if incremental.contains(&job) {
                     prop_assert_eq!(app.visible.get(app.selected).copied(), Some(job));
@@ -86,6 +120,18 @@ proptest! {
             }
             prop_assert!(app.selected < app.visible.len().max(1));
         }
+    }
+}
+
+/// What `row` sorts by, as the column shows it (the simple definition the ranks must keep).
+fn sort_value(app: &App, row: &JobRow) -> String {
+    let role = row.job.iam_role_arn.as_deref().unwrap_or("");
+    match app.sort {
+        SortColumn::Created => String::new(),
+        SortColumn::Type => row.job.resource_type.clone().unwrap_or_default(),
+        SortColumn::Role => role.rsplit(['/', ':']).next().unwrap_or("").to_lowercase(),
+        SortColumn::Status => row.job.status.to_string(),
+        SortColumn::Badge => app.badge(row).label(),
     }
 }
 

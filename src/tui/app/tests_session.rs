@@ -292,11 +292,23 @@ fn watch_refreshes_on_ticks_marks_new_failures_and_never_while_a_modal_is_open()
     assert_eq!(app.selected, 1);
     press(&mut app, KeyCode::Char('j'));
     assert_eq!(app.new_failures.len(), 1, "moving elsewhere keeps it");
+    // The next listing keeps an unseen mark (a short interval must not hide it).
+    let (generation, _) =
+        listing(&app.update_at(Action::Tick, Duration::from_secs(70))).expect("due");
+    app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(jobs.clone()),
+    });
+    assert_eq!(
+        app.new_failures.len(),
+        1,
+        "a refresh keeps it until selected"
+    );
     press(&mut app, KeyCode::Char('g'));
     assert!(app.new_failures.is_empty());
     // The next listing with nothing new marks nothing.
     let (generation, _) =
-        listing(&app.update_at(Action::Tick, Duration::from_secs(70))).expect("due");
+        listing(&app.update_at(Action::Tick, Duration::from_secs(140))).expect("due");
     app.update(Action::JobsLoaded {
         generation,
         result: Ok(jobs),

@@ -3,8 +3,6 @@
 
 use std::collections::HashSet;
 
-use tui_tree_widget::{TreeItem, TreeState};
-
 use crate::diagnosis::{DecodedMessage, Diagnosis};
 
 /// One node: its identifier, the text shown, the value `c` copies, and its children.
@@ -143,48 +141,104 @@ pub fn default_opened() -> HashSet<Vec<String>> {
     .collect()
 }
 
-/// The widget items for `nodes`. Identifiers are unique among siblings by construction, so
-/// building cannot fail; a failure drops the node rather than the pane.
-pub fn items(nodes: &[Node]) -> Vec<TreeItem<'static, String>> {
-    items_fitting(nodes, usize::MAX, 0)
+/// One row of the tree as drawn: a visible node, its depth, and whether it is opened and
+/// selected.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shown<'a> {
+    /// The node.
+    pub node: &'a Node,
+    /// 0 for a top-level node.
+    pub depth: usize,
+    /// It has children and they show.
+    pub open: bool,
+    /// It is the selected node.
+    pub selected: bool,
 }
 
-/// The widget items with each text cut in the middle to fit `width` columns (after the
-/// highlight symbol, the indentation of its `depth` and the node symbol, two columns each).
-pub fn items_fitting(nodes: &[Node], width: usize, depth: usize) -> Vec<TreeItem<'static, String>> {
-    let room = width.saturating_sub(2 * (depth + 2));
-    nodes
-        .iter()
-        .filter_map(|node| {
-            let text = crate::tui::text::middle(&node.text, room);
-            if node.children.is_empty() {
-                Some(TreeItem::new_leaf(node.id.clone(), text))
-            } else {
-                let children = items_fitting(&node.children, width, depth + 1);
-                TreeItem::new(node.id.clone(), text, children).ok()
+/// The visible nodes, top to bottom (a node's children show when its path is in `opened`),
+/// in the order tui-tree-widget's flattening gives them, but without building its items or
+/// cloning a path per node: only a node with children is looked up in `opened`.
+pub fn shown<'a>(
+    nodes: &'a [Node],
+    opened: &HashSet<Vec<String>>,
+    selected: &[String],
+) -> Vec<Shown<'a>> {
+    fn walk<'a>(
+        nodes: &'a [Node],
+        opened: &HashSet<Vec<String>>,
+        selected: Option<&[String]>,
+        path: &mut Vec<String>,
+        out: &mut Vec<Shown<'a>>,
+    ) {
+        let depth = path.len();
+        for node in nodes {
+            // `selected` is what is left of the selected path below this level, while the
+            // path so far is its beginning.
+            let below = selected
+                .and_then(|s| s.split_first())
+                .filter(|(first, _)| **first == node.id)
+                .map(|(_, rest)| rest);
+            let open = !node.children.is_empty() && {
+                path.push(node.id.clone());
+                let open = opened.contains(path.as_slice());
+                if !open {
+                    path.pop();
+                }
+                open
+            };
+            out.push(Shown {
+                node,
+                depth,
+                open,
+                selected: below.is_some_and(<[String]>::is_empty),
+            });
+            if open {
+                walk(&node.children, opened, below, path, out);
+                path.pop();
             }
-        })
-        .collect()
-}
-
-/// A widget state with `opened` and `selected`.
-pub fn state(opened: &HashSet<Vec<String>>, selected: &[String]) -> TreeState<String> {
-    let mut state = TreeState::default();
-    for path in opened {
-        state.open(path.clone());
+        }
     }
-    state.select(selected.to_vec());
-    state
+    let mut out = Vec::new();
+    let selected = (!selected.is_empty()).then_some(selected);
+    walk(nodes, opened, selected, &mut Vec::new(), &mut out);
+    out
 }
 
 /// The identifiers of the visible nodes, top to bottom.
 pub fn visible(nodes: &[Node], opened: &HashSet<Vec<String>>) -> Vec<Vec<String>> {
-    let items = items(nodes);
-    let state = state(opened, &[]);
-    state
-        .flatten(&items)
-        .into_iter()
-        .map(|f| f.identifier)
+    fn walk(
+        nodes: &[Node],
+        opened: &HashSet<Vec<String>>,
+        path: &mut Vec<String>,
+        out: &mut Vec<Vec<String>>,
+    ) {
+        for node in nodes {
+            path.push(node.id.clone());
+            out.push(path.clone());
+            if !node.children.is_empty() && opened.contains(path.as_slice()) {
+                walk(&node.children, opened, path, out);
+            }
+            path.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(nodes, opened, &mut Vec::new(), &mut out);
+    out
+}
+
+/// `nodes` with each text cut in the middle to fit `width` columns (after the highlight
+/// symbol, the indentation of its depth and the node symbol, two columns each), as the tree
+/// pane draws them.
+pub fn fitted(nodes: &[Node], width: usize, depth: usize) -> Vec<Node> {
+    let room = width.saturating_sub(2 * (depth + 2));
+    nodes
+        .iter()
+        .map(|node| Node {
+            id: node.id.clone(),
+            text: crate::tui::text::middle(&node.text, room),
+            value: String::new(),
+            children: fitted(&node.children, width, depth + 1),
+        })
         .collect()
 }
 

@@ -21,6 +21,8 @@ mod too_small;
 pub(crate) mod tests;
 #[cfg(test)]
 mod tests_sizes;
+#[cfg(test)]
+mod tests_tree;
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

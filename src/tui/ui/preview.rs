@@ -74,8 +74,14 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
     for wider in &plan.diagnosis.wider_alternatives {
         lines.push(Line::from(vec![
             Span::from(format!("{:<20}", "Alternative")).bold(),
-            Span::from("WIDER ").red().bold(),
-            Span::from(wider.sentence.clone()),
+            // The sentence starts with its WIDER label; that word is shown in red.
+            Span::from("WIDER").red().bold(),
+            Span::from(
+                wider
+                    .sentence
+                    .strip_prefix("WIDER")
+                    .map_or_else(|| format!(" {}", wider.sentence), str::to_string),
+            ),
         ]));
     }
     for unread in &plan.layers_unreadable {
