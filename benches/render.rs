@@ -6,6 +6,9 @@
 //! CPU time `App::update` spends taking the decode results of 5,000 and of 100,000 listed jobs
 //! (one `TokenDecoded` each, as the runtime sends them) with a jobs filter active and without one.
 //!
+//! `cargo bench --bench render -- frame_cpu` measures the same frame as the thread's CPU time
+//! (so other processes on a shared machine do not count): the median of 21 batches of 50.
+//!
 //! `cargo bench --bench render -- keys` measures what a key press costs with 100,000 jobs:
 //! `App::update` for the key's action and the frame drawn after it, per key.
 
@@ -57,6 +60,7 @@ fn job(i: usize) -> JobSummary {
         created: format!("2026-11-{:02}T10:00:00Z", 28 - (i / 1000)),
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),
+        backup_vault_arn: None,
         iam_role_arn: Some(format!(
             "arn:aws:iam::111122223333:role/service-role/Role{i}"
         )),
@@ -255,6 +259,30 @@ fn decode_cpu() {
     }
 }
 
+/// Prints the frame's thread CPU time: the median over batches of frames.
+fn frame_cpu() {
+    let app = app();
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("test backend");
+    let (batches, frames) = (21, 50u32);
+    let mut times = Vec::new();
+    for _ in 0..batches {
+        let start = thread_cpu();
+        for _ in 0..frames {
+            terminal
+                .draw(|frame| ui::render(black_box(&app), frame))
+                .expect("draw");
+        }
+        times.push((thread_cpu() - start) / frames);
+    }
+    let (min, max) = (times.iter().min().copied(), times.iter().max().copied());
+    println!(
+        "frame 160x45, {JOBS} jobs, 1,000-node tree opened: thread CPU per frame, median of {batches} batches of {frames}: {:.3} ms (batches {:.3} to {:.3} ms)",
+        median(times).as_secs_f64() * 1e3,
+        min.unwrap_or_default().as_secs_f64() * 1e3,
+        max.unwrap_or_default().as_secs_f64() * 1e3
+    );
+}
+
 /// Rounds of the key measurement.
 const KEY_ROUNDS: usize = 15;
 
@@ -341,6 +369,10 @@ criterion_group!(benches, render);
 fn main() {
     if std::env::args().any(|arg| arg == "decode_cpu") {
         decode_cpu();
+        return;
+    }
+    if std::env::args().any(|arg| arg == "frame_cpu") {
+        frame_cpu();
         return;
     }
     if std::env::args().any(|arg| arg == "keys") {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks, side by side with the AWS CLI recipe, then the criterion benches.
-# Usage: bash scripts/bench.sh [list|decode|network|memory|version|tui ...]
+# Usage: bash scripts/bench.sh [list|decode|network|memory|version|tui|tui100k ...]
 # Needs the AWS CLI, jq and tmux (installed here when absent, as .ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."

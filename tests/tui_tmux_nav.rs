@@ -218,6 +218,7 @@ fn watch_picks_up_a_restore_that_fails_after_the_start() {
         .as_str()
         .expect("a new job")
         .to_string();
+    // The ID is cut in the middle when the table is full: its first six characters show.
     let screen = tmux.wait_for(&["● new", &new_id[..6]], WAIT);
     let row = screen
         .lines()

@@ -58,20 +58,18 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    /// Every service's client from one configuration, each reporting throttled retries to
-    /// `reporter` when one is given.
-    fn new(config: &aws_config::SdkConfig, reporter: Option<retries::RetryReporter>) -> Self {
+    /// Every client from one configuration: the same credentials, region, endpoint
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL[_<SERVICE>]`), timeouts and retries, each with the
+    /// retry reporter when one is given.
+    fn new(config: &aws_config::SdkConfig, reporter: Option<&retries::RetryReporter>) -> Clients {
         macro_rules! client {
-            ($sdk:ident) => {
-                match &reporter {
-                    Some(reporter) => $sdk::Client::from_conf(
-                        $sdk::config::Builder::from(config)
-                            .interceptor(reporter.clone())
-                            .build(),
-                    ),
-                    None => $sdk::Client::new(config),
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config);
+                if let Some(reporter) = reporter {
+                    builder = builder.interceptor(reporter.clone());
                 }
-            };
+                $sdk::Client::from_conf(builder.build())
+            }};
         }
         Clients {
             backup: client!(aws_sdk_backup),
@@ -148,7 +146,7 @@ impl Session {
         let (notices, _) = tokio::sync::broadcast::channel(64);
         let reporter = retries::RetryReporter::new(notices.clone());
         Ok(Session {
-            clients: Clients::new(&config, Some(reporter)),
+            clients: Clients::new(&config, Some(&reporter)),
             retries: notices,
             region,
             profile: options.profile.clone(),

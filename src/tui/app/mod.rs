@@ -14,6 +14,7 @@ mod operations;
 mod palette;
 mod panes;
 mod ranks;
+mod resident;
 mod rows;
 mod session;
 pub mod tree;
@@ -30,6 +31,8 @@ mod tests_export;
 mod tests_flight;
 #[cfg(test)]
 mod tests_palette;
+#[cfg(test)]
+mod tests_resident;
 #[cfg(test)]
 mod tests_rows;
 #[cfg(test)]
@@ -55,6 +58,7 @@ pub use operations::{
 pub use palette::{COMMANDS, PaletteModal, candidates};
 pub use panes::DiagnosisLine;
 pub use ranks::RowOrder;
+pub use resident::{RECENT_DECODES, RESIDENT_DECODES};
 pub use rows::{RowText, SortColumn};
 pub use session::{DEFAULT_WATCH, Watch, watch_text};
 
@@ -96,6 +100,9 @@ pub enum DecodeState {
     Done(Decoded),
     /// Could not be decoded, and why.
     Failed(String),
+    /// Decoded, but only the badge it gave is kept (at most [`RESIDENT_DECODES`] full results
+    /// are); decoded again when its job is selected.
+    Evicted(Badge),
 }
 
 /// Whether the job list is loaded.
@@ -188,6 +195,12 @@ pub struct App {
     pub order: RowOrder,
     /// The rows' distinct badge labels, matched against the filter once each.
     pub badge_labels: BadgeLabels,
+    /// Full decode results kept from the first decodes (at most `RESIDENT_DECODES`).
+    pub resident: usize,
+    /// Tokens of selected jobs whose full results are kept, oldest first.
+    pub recent: std::collections::VecDeque<String>,
+    /// Evicted tokens being decoded again for a selected job.
+    pub refetching: HashSet<String>,
     /// The context tree's filter text.
     pub tree_filter: String,
     /// The last previewed plan per job (the export viewer exports its merged document).
@@ -247,6 +260,9 @@ impl App {
             rows_by_token: HashMap::new(),
             order: RowOrder::default(),
             badge_labels: BadgeLabels::default(),
+            resident: 0,
+            recent: std::collections::VecDeque::new(),
+            refetching: HashSet::new(),
             tree_filter: String::new(),
             plans: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
@@ -362,13 +378,8 @@ impl App {
             None => Badge::NoEncodedMessage,
             Some(DecodeState::Pending) => Badge::Decoding,
             Some(DecodeState::Failed(reason)) => Badge::DecodeFailed(reason.clone()),
-            Some(DecodeState::Done(decoded)) => match decoded.1.verdict {
-                crate::diagnosis::Verdict::ExplicitDeny => Badge::ExplicitDeny,
-                crate::diagnosis::Verdict::Allowed => Badge::Allowed,
-                crate::diagnosis::Verdict::MissingAllow => {
-                    Badge::MissingAllow(decoded.1.action.clone())
-                }
-            },
+            Some(DecodeState::Done(decoded)) => resident::decoded_badge(decoded),
+            Some(DecodeState::Evicted(badge)) => badge.clone(),
         }
     }
 

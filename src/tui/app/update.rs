@@ -16,7 +16,8 @@ impl App {
         self.begin(OperationKind::Listing, None);
         // Decodes in flight are aborted with the old listing; forget them.
         self.decodes
-            .retain(|_, state| matches!(state, DecodeState::Done(_)));
+            .retain(|_, state| matches!(state, DecodeState::Done(_) | DecodeState::Evicted(_)));
+        self.refetching.clear();
         vec![Effect::LoadJobs {
             generation: self.generation,
             status: self.job_status.clone(),
@@ -32,8 +33,15 @@ impl App {
         effects
     }
 
-    /// Applies one action and returns the work it asks for.
+    /// Applies one action and returns the work it asks for (with the decode of the selected
+    /// job's message when only its badge was kept).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.apply(action);
+        effects.extend(self.refetch_selected());
+        effects
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
         if !matches!(action, Action::Tick | Action::Spin) {
             self.status_ticks = 0;
@@ -169,8 +177,14 @@ impl App {
                     Ok(decoded) => DecodeState::Done(decoded),
                     Err(reason) => DecodeState::Failed(reason),
                 };
+                let done = matches!(state, DecodeState::Done(_));
                 self.decodes.insert(token.clone(), state);
                 self.token_changed(&token);
+                if done {
+                    self.keep_resident(&token);
+                } else {
+                    self.refetching.remove(&token);
+                }
                 Vec::new()
             }
             Action::IdentityLoaded(result) => {

@@ -59,7 +59,8 @@ impl App {
                 )));
                 Vec::new()
             }
-            Some(DecodeState::Pending) => {
+            // Evicted: its message is being decoded again, as the job is selected.
+            Some(DecodeState::Pending | DecodeState::Evicted(_)) => {
                 self.status =
                     Some("still decoding this job's message; try again in a moment".into());
                 Vec::new()

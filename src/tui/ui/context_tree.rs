@@ -192,7 +192,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             Some(None) => {
                 "This job's status message holds no encoded authorization message.".into()
             }
-            Some(Some(DecodeState::Pending)) => "decoding… (STS DecodeAuthorizationMessage)".into(),
+            Some(Some(DecodeState::Pending | DecodeState::Evicted(_))) => {
+                "decoding… (STS DecodeAuthorizationMessage)".into()
+            }
             Some(Some(DecodeState::Failed(reason))) => format!("decode failed: {reason}"),
             Some(Some(DecodeState::Done(_))) => String::new(),
         };

@@ -81,7 +81,9 @@ fn lines(app: &App, describe: &DescribeModal) -> Vec<Line<'static>> {
     ];
     match app.decode_of(job) {
         None => lines.push(Line::from("No encoded authorization message to decode.")),
-        Some(DecodeState::Pending) => lines.push(Line::from("decoding…").dim()),
+        Some(DecodeState::Pending | DecodeState::Evicted(_)) => {
+            lines.push(Line::from("decoding…").dim())
+        }
         Some(DecodeState::Failed(reason)) => {
             lines.push(Line::from(format!("decode failed: {reason}")).red())
         }

@@ -80,6 +80,10 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
             Some(DecodeState::Failed(reason)) => {
                 lines.push(Line::from(format!("decode failed: {reason}")).red());
             }
+            // Only its badge was kept: the job's describe view decodes it again.
+            Some(DecodeState::Evicted(badge)) => {
+                lines.push(Line::from(format!("Diagnosis: {}", badge.label())).yellow());
+            }
             _ => lines.push(Line::from("decoding the new failure…").dim()),
         }
     }
