@@ -45,6 +45,7 @@ fn run_tui(global: GlobalArgs) -> Result<(), AppError> {
             journal,
             export_dir,
             mouse: global.mouse,
+            watch: global.watch,
         };
         let result = restore_doctor::tui::run(connection.session.clone(), options).await;
         connection.close().await;

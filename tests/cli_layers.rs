@@ -150,3 +150,135 @@ fn the_demo_s_bounded_role_gets_no_write_and_names_its_boundary() {
     );
     assert!(sandbox.audit().is_empty());
 }
+
+/// A decoded denial of `action` on `resource` by the demo's `BackupRestoreRoleProd`.
+fn decoded_request(dir: &std::path::Path, action: &str, resource: &str) -> std::path::PathBuf {
+    let path = dir.join("request.json");
+    let message = serde_json::json!({
+        "allowed": false, "explicitDeny": false,
+        "matchedStatements": {"items": []}, "failures": {"items": []},
+        "context": {
+            "principal": {"id": "AROA:AWSBackup-BackupRestoreRoleProd",
+                          "arn": "arn:aws:sts::111122223333:assumed-role/BackupRestoreRoleProd/AWSBackup-BackupRestoreRoleProd"},
+            "action": action,
+            "resource": resource,
+            "conditions": {"items": [{"key": "kms:GrantIsForAWSResource", "values": {"items": [{"value": "true"}]}}]}
+        }
+    });
+    std::fs::write(&path, message.to_string()).unwrap();
+    path
+}
+
+#[test]
+fn a_vault_access_policy_that_denies_gets_no_write_and_names_its_statement() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let locked = "arn:aws:backup:us-east-1:111122223333:backup-vault:LockedVault";
+    let file = decoded_request(dir.path(), "backup:StartRestoreJob", locked);
+    let out = sandbox.run(
+        &[
+            "fix",
+            "--decoded",
+            file.to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+        &journal,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["blocking_layers"],
+        serde_json::json!([{"layer": "resource_deny", "kind": "vault_access_policy",
+                            "policy": locked, "sid": "DenyRestoresExceptBreakGlass"}]),
+        "{answer}"
+    );
+    assert!(
+        stderr(&out).contains("the access policy of vault"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        sandbox.audit().is_empty(),
+        "nothing written: {:?}",
+        sandbox.audit()
+    );
+
+    // The vault without an access policy: no such layer, the identity statement is the fix.
+    let default = "arn:aws:backup:us-east-1:111122223333:backup-vault:Default";
+    let file = decoded_request(dir.path(), "backup:StartRestoreJob", default);
+    let out = sandbox.run(
+        &["fix", "--decoded", file.to_str().unwrap(), "--dry-run"],
+        &journal,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("vault access policy of Default (none set)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_key_in_another_account_gets_no_write_and_both_changes_are_said() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let key = "arn:aws:kms:us-east-1:444455556666:key/0a1b2c3d-1111-2222-3333-444455556666";
+    let file = decoded_request(dir.path(), "kms:CreateGrant", key);
+    let out = sandbox.run(
+        &[
+            "fix",
+            "--decoded",
+            file.to_str().unwrap(),
+            "--yes",
+            "--output",
+            "json",
+        ],
+        &journal,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["blocking_layers"],
+        serde_json::json!([{"layer": "key_in_another_account", "key": key, "account": "444455556666"}]),
+        "{answer}"
+    );
+    let change = answer["owner_change"].as_str().unwrap();
+    assert!(
+        change.contains("in account 444455556666, add to the key policy")
+            && change.contains("this account needs the identity statement"),
+        "{change}"
+    );
+    assert!(
+        answer["layers_unreadable"]
+            .to_string()
+            .contains("cannot be read from account 111122223333"),
+        "{answer}"
+    );
+    assert!(
+        sandbox.audit().is_empty(),
+        "nothing written: {:?}",
+        sandbox.audit()
+    );
+}

@@ -2,88 +2,13 @@
 //! The role is created there, the policy read back, the fix run twice (idempotent), and a
 //! statement that was already in the policy must survive.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod moto_support;
+
+use std::process::{Command, Stdio};
+
+use moto_support::{ACCOUNT, aws, env, start_moto};
 
 const BIN: &str = env!("CARGO_BIN_EXE_restore-doctor");
-const ACCOUNT: &str = "123456789012";
-
-fn moto_server() -> PathBuf {
-    if let Some(path) = std::env::var_os("MOTO_SERVER") {
-        return PathBuf::from(path);
-    }
-    let home = std::env::var_os("HOME").expect("HOME");
-    PathBuf::from(home).join(".cache/restore-doctor/moto-venv/bin/moto_server")
-}
-
-struct Moto {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_moto() -> Moto {
-    let server = moto_server();
-    assert!(
-        server.exists(),
-        "moto's server is not installed at {} (run `bash .ci/run`, which installs it, or set MOTO_SERVER)",
-        server.display()
-    );
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(server)
-        .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start moto_server");
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto_server did not start");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Moto { child, url }
-}
-
-fn aws(moto: &Moto, args: &[&str]) -> String {
-    let out = Command::new("aws")
-        .args(args)
-        .args(["--endpoint-url", &moto.url, "--output", "json"])
-        .envs(env())
-        .output()
-        .expect("the AWS CLI must be installed (bash .ci/run installs it)");
-    assert!(
-        out.status.success(),
-        "aws {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn env() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("AWS_ACCESS_KEY_ID", "testing"),
-        ("AWS_SECRET_ACCESS_KEY", "testing"),
-        ("AWS_DEFAULT_REGION", "us-east-1"),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_CONFIG_FILE", "/dev/null"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/dev/null"),
-        ("AWS_PAGER", ""),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ]
-}
 
 fn decoded_message() -> String {
     serde_json::json!({

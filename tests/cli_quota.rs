@@ -484,3 +484,76 @@ fn undo_refuses_over_someone_elses_version() {
         .unwrap();
     assert!(attached.contains(&policy_arn));
 }
+
+/// One round per restore holds in the quota fallback too: the managed policy carries the fix
+/// and what the same restore also needs, so one fix and one re-run complete the EBS restore
+/// with a customer-managed key although the role's inline policies are full.
+#[test]
+fn the_managed_policy_carries_what_the_restore_also_needs() {
+    const CMK_ROLE: &str = "BackupRestoreRoleEbsCmk";
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal.jsonl");
+    let rt = runtime();
+    let session = rt.block_on(session(&sandbox));
+    rt.block_on(fill_quota_of(&session, TargetType::Role, CMK_ROLE, 10_240));
+    let account = rt
+        .block_on(session.get_role(CMK_ROLE))
+        .unwrap()
+        .arn
+        .split(':')
+        .nth(4)
+        .unwrap()
+        .to_string();
+    let policy_arn = format!("arn:aws:iam::{account}:policy/RestoreDoctorFixes-{CMK_ROLE}");
+
+    let listed = sandbox.run(&["list", "--output", "json"], &journal_path);
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&listed.stdout).unwrap();
+    let job = rows
+        .iter()
+        .find(|r| {
+            r["iam_role_arn"]
+                .as_str()
+                .is_some_and(|a| a.ends_with(&format!("/{CMK_ROLE}")))
+        })
+        .expect("the EBS+CMK job")["restore_job_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let fix = sandbox.run(&["fix", "--job", &job, "--yes"], &journal_path);
+    let shown = stdout(&fix);
+    assert_eq!(fix.status.code(), Some(0), "{shown}\n{}", stderr(&fix));
+    assert!(shown.contains("MANAGED-POLICY PLAN"), "{shown}");
+    assert!(
+        !shown.contains("carries the fix only"),
+        "the plan carries everything: {shown}"
+    );
+    let state = rt
+        .block_on(session.managed_policy(&policy_arn))
+        .unwrap()
+        .expect("the managed policy exists");
+    let actions: Vec<String> = state.document["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["Action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "kms:CreateGrant",
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:GenerateDataKeyWithoutPlaintext"
+        ],
+        "{}",
+        state.document
+    );
+
+    let rerun = sandbox.run(&["rerun", "--job", &job, "--yes"], &journal_path);
+    let shown = stdout(&rerun);
+    assert_eq!(rerun.status.code(), Some(0), "{shown}\n{}", stderr(&rerun));
+    assert!(shown.contains("COMPLETED: "), "{shown}");
+}

@@ -207,7 +207,7 @@ fn the_demo_has_each_denial_text_and_protected_target() {
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
     assert!(
-        err.contains("service control policy arn:aws:organizations::111122223333:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp"),
+        err.contains("service control policy arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp"),
         "{err}"
     );
     assert_eq!(writes(&sandbox).len(), 1, "only the EFS role was written");

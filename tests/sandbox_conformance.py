@@ -189,7 +189,34 @@ refuse(iam, "AttachRolePolicy", "NoSuchEntity", RoleName=ROLE, PolicyArn=managed
 call(backup, "StartRestoreJob", RecoveryPointArn=job["RecoveryPointArn"],
      IamRoleArn=job["IamRoleArn"], Metadata=metadata, IdempotencyToken="conformance-1")
 
+# Organizations (awsJson1_1): the tree from the root to this account and its policies.
+org, kms = client("organizations"), client("kms")
+call(org, "DescribeOrganization")
+roots = call(org, "ListRoots").get("Roots") or [{"Id": "r-a1b2"}]
+call(org, "ListChildren", ParentId=roots[0]["Id"], ChildType="ORGANIZATIONAL_UNIT")
+call(org, "ListParents", ChildId=me.get("Account", "111122223333"))
+call(org, "ListPoliciesForTarget", TargetId=roots[0]["Id"], Filter="SERVICE_CONTROL_POLICY")
+call(org, "DescribePolicy", PolicyId="p-FullAWSAccess")
+call(org, "ListTargetsForPolicy", PolicyId="p-RCPFullAWSAccess")
+# KMS (awsJson1_1): a key of this account by ARN and by ID.
+KEY_ID = "9f8e7d6c-5b4a-4321-8765-0fedcba98765"
+call(kms, "GetKeyPolicy", KeyId=f"arn:aws:kms:us-east-1:111122223333:key/{KEY_ID}", PolicyName="default")
+call(kms, "DescribeKey", KeyId=KEY_ID)
+call(backup, "GetBackupVaultAccessPolicy", BackupVaultName="LockedVault")
+
 # Every modelled error the sandbox produces.
+refuse(org, "ListParents", "ChildNotFoundException", ChildId="000000000000")
+refuse(org, "ListParents", "InvalidInputException", ChildId="not an id")
+refuse(org, "ListChildren", "ParentNotFoundException", ParentId="ou-a1b2-nowhere0", ChildType="ACCOUNT")
+refuse(org, "ListPoliciesForTarget", "TargetNotFoundException", TargetId="ou-a1b2-nowhere0",
+       Filter="SERVICE_CONTROL_POLICY")
+refuse(org, "DescribePolicy", "PolicyNotFoundException", PolicyId="p-nowhere0")
+refuse(org, "ListTargetsForPolicy", "PolicyNotFoundException", PolicyId="p-nowhere0")
+refuse(kms, "GetKeyPolicy", "NotFoundException", KeyId="00000000-0000-0000-0000-000000000000")
+refuse(kms, "DescribeKey", "NotFoundException",
+       KeyId="arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")
+refuse(backup, "GetBackupVaultAccessPolicy", "ResourceNotFoundException", BackupVaultName="Default")
+refuse(backup, "GetBackupVaultAccessPolicy", "ResourceNotFoundException", BackupVaultName="NoSuchVault")
 refuse(sts, "DecodeAuthorizationMessage", "InvalidAuthorizationMessageException", EncodedMessage="garbage")
 refuse(sts, "DecodeAuthorizationMessage", "ValidationError", EncodedMessage="x" * 10241)
 refuse(iam, "GetRole", "NoSuchEntity", RoleName="Nope")
@@ -224,8 +251,10 @@ refuse(backup, "StartRestoreJob", "ResourceNotFoundException", RecoveryPointArn=
 refuse(client("sts", "AKIAIOSFODNN7EXAMPLE"), "GetCallerIdentity", "InvalidClientTokenId")
 refuse(client("iam", "AKIAIOSFODNN7EXAMPLE"), "GetRole", "InvalidClientTokenId", RoleName=ROLE)
 refuse(client("backup", "AKIAIOSFODNN7EXAMPLE"), "ListRestoreJobs", "UnrecognizedClientException")
+refuse(client("kms", "AKIAIOSFODNN7EXAMPLE"), "DescribeKey", "UnrecognizedClientException", KeyId=KEY_ID)
 
-prefixes = {"sts": "sts", "iam": "iam", "backup": "backup"}
+prefixes = {"sts": "sts", "iam": "iam", "backup": "backup", "organizations": "organizations",
+            "kms": "kms", "accessanalyzer": "access-analyzer"}
 for service, operations in SERVED.items():
     for operation in operations:
         if (prefixes[service], operation) not in called:

@@ -38,7 +38,7 @@ async fn list_paginates_filters_and_validates() {
     assert!(page_count >= 8, "{page_count} pages");
     // The demo's nine failed jobs: the article's, the guardrail's, two EBS key denials, the
     // plain-text EFS denials (own role, Identity Center, service-linked, SCP), the capacity one.
-    assert_eq!(jobs.len(), 1500 + 10, "every failed job exactly once");
+    assert_eq!(jobs.len(), 1500 + 15, "every failed job exactly once");
     let ids: std::collections::HashSet<_> =
         jobs.iter().map(|j| j.restore_job_id().unwrap()).collect();
     assert_eq!(ids.len(), jobs.len());
@@ -59,7 +59,7 @@ async fn list_paginates_filters_and_validates() {
         .filter(|m| m.contains("Encoded authorization failure message"))
         .map(token_of)
         .collect();
-    assert_eq!(tokens.len(), 1500 + 5, "distinct tokens");
+    assert_eq!(tokens.len(), 1500 + 9, "distinct tokens");
 
     let recent = c
         .backup

@@ -30,6 +30,7 @@ fn options(dir: &tempfile::TempDir, read_only: bool) -> TuiOptions {
         journal: Journal::at(dir.path().join("journal.jsonl")),
         export_dir: dir.path().to_path_buf(),
         mouse: false,
+        watch: None,
     }
 }
 

@@ -35,6 +35,7 @@ async fn start(sandbox: &Sandbox, dir: &tempfile::TempDir) -> Driver {
         journal: Journal::at(dir.path().join("journal.jsonl")),
         export_dir: dir.path().to_path_buf(),
         mouse: false,
+        watch: None,
     };
     let mut driver = tui::driver(session, &options, 160, 45);
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;

@@ -156,6 +156,16 @@ fn a_slow_rerun_shows_a_spinner_with_elapsed_time_and_a_notice_when_it_ends_unse
     let sandbox = SandboxProcess::start(&["--latency-ms", "1500"]);
     let state = tempfile::tempdir().expect("tempdir");
     let journal = state.path().join("journal.jsonl");
+    // The re-run waits until IAM allows the failed request (and starts nothing while it is
+    // denied), so the newest job (the article's) is fixed first, from the CLI.
+    let listed = sandbox.run(&["list", "--limit", "1", "--output", "json"], &journal);
+    let rows: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    let newest = rows[0]["restore_job_id"]
+        .as_str()
+        .expect("a job")
+        .to_string();
+    let fixed = sandbox.run(&["fix", "--job", &newest, "--yes"], &journal);
+    assert_eq!(fixed.status.code(), Some(0), "{}", common::stderr(&fixed));
     let tmux = Tmux::new("slow");
     tmux.keys(&[&tui_command(&sandbox, state.path(), &journal), "Enter"]);
     // Any frame of the spinner (which one depends on when the pane is captured).

@@ -88,6 +88,12 @@ fn permission_for(operation: &str) -> String {
         "ListRestoreJobs" | "DescribeRestoreJob" | "GetRestoreJobMetadata" | "StartRestoreJob" => {
             "backup"
         }
+        "GetBackupVaultAccessPolicy" => "backup",
+        "DescribeOrganization" | "ListParents" | "ListPoliciesForTarget" | "DescribePolicy" => {
+            "organizations"
+        }
+        "GetKeyPolicy" | "DescribeKey" => "kms",
+        "ValidatePolicy" | "CheckAccessNotGranted" => "access-analyzer",
         _ => "iam",
     };
     format!("{service}:{operation}")
@@ -202,6 +208,23 @@ where
                 root_cause(error)
             ),
         ),
+        // An answer that is not an AWS error (an HTML page from a proxy or an emulator that
+        // lacks the service): its first words, not the SDK's dump of the whole response.
+        SdkError::ServiceError(_) => {
+            let short: String = detail
+                .split(" (ServiceError")
+                .next()
+                .unwrap_or(detail)
+                .chars()
+                .take(160)
+                .collect();
+            (
+                AwsErrorKind::Other,
+                format!(
+                    "{operation} failed: the endpoint's answer is not an AWS error response ({short})"
+                ),
+            )
+        }
         _ => (AwsErrorKind::Other, format!("{operation} failed: {detail}")),
     }
 }

@@ -1,10 +1,14 @@
-//! Thin adapters over the AWS SDK clients (Backup, STS, IAM), configured from the standard
+//! Thin adapters over the AWS SDK clients (Backup, STS, IAM, and for the policy layers
+//! Organizations, KMS and IAM Access Analyzer), configured from the standard
 //! credential chain. Read-only is enforced by types: [`Session`] only reads; the mutating calls
 //! live on [`Writer`], which only a session opened without `--read-only` can hand out.
 
+mod analyzer;
 pub mod error;
+mod guardrails;
 mod layers;
 mod managed;
+pub mod profiles;
 mod reader;
 mod writer;
 
@@ -15,7 +19,9 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
+pub use analyzer::{AccessCheck, PolicyFinding};
 pub use error::{AwsError, AwsErrorKind};
+pub use guardrails::{KeyPolicy, OrgPolicy, OrgPolicyType, Organization};
 pub use layers::LayeredSimulation;
 pub use managed::ManagedPolicyState;
 pub use reader::{RestoreJob, RoleInfo, SimulationResult};
@@ -45,12 +51,31 @@ pub(crate) struct Clients {
     pub(crate) backup: aws_sdk_backup::Client,
     pub(crate) sts: aws_sdk_sts::Client,
     pub(crate) iam: aws_sdk_iam::Client,
+    pub(crate) organizations: aws_sdk_organizations::Client,
+    pub(crate) kms: aws_sdk_kms::Client,
+    pub(crate) analyzer: aws_sdk_accessanalyzer::Client,
+}
+
+impl Clients {
+    /// Every service's client from one configuration.
+    fn new(config: &aws_config::SdkConfig) -> Self {
+        Clients {
+            backup: aws_sdk_backup::Client::new(config),
+            sts: aws_sdk_sts::Client::new(config),
+            iam: aws_sdk_iam::Client::new(config),
+            organizations: aws_sdk_organizations::Client::new(config),
+            kms: aws_sdk_kms::Client::new(config),
+            analyzer: aws_sdk_accessanalyzer::Client::new(config),
+        }
+    }
 }
 
 /// A connected, read-capable session.
 #[derive(Clone, Debug)]
 pub struct Session {
     clients: Clients,
+    /// What it was opened with, to open it again for another region or profile.
+    options: ConnectOptions,
     region: String,
     profile: Option<String>,
     read_only: bool,
@@ -105,16 +130,42 @@ impl Session {
             ));
         };
         Ok(Session {
-            clients: Clients {
-                backup: aws_sdk_backup::Client::new(&config),
-                sts: aws_sdk_sts::Client::new(&config),
-                iam: aws_sdk_iam::Client::new(&config),
-            },
+            clients: Clients::new(&config),
             region,
             profile: options.profile.clone(),
             read_only: options.read_only,
             sandbox: options.sandbox,
+            options: options.clone(),
         })
+    }
+
+    /// A new session like this one (same endpoint, credentials source and read-only mode) for
+    /// `region` and/or `profile`; None keeps this session's. Its writer, if any, is rebuilt the
+    /// same way, so a read-only session stays read-only. The new session is not yet proven
+    /// usable: ask it who we are before trusting it.
+    pub async fn reconnect(
+        &self,
+        region: Option<&str>,
+        profile: Option<&str>,
+    ) -> Result<Session, AwsError> {
+        let mut options = self.options.clone();
+        if let Some(region) = region {
+            options.region = Some(region.to_string());
+        }
+        if let Some(profile) = profile {
+            if options.static_credentials.is_some() {
+                return Err(AwsError::new(
+                    AwsErrorKind::Other,
+                    "the embedded sandbox signs with its own key: profiles apply to AWS sessions",
+                ));
+            }
+            options.profile = Some(profile.to_string());
+            // The profile's own region applies unless one was asked for.
+            if region.is_none() {
+                options.region = None;
+            }
+        }
+        Session::connect(&options).await
     }
 
     /// The write capability, unless the session is read-only.
@@ -144,6 +195,23 @@ impl Session {
     /// True when talking to the embedded sandbox.
     pub fn is_sandbox(&self) -> bool {
         self.sandbox
+    }
+
+    /// A session whose clients point nowhere (for tests that never call AWS).
+    #[cfg(test)]
+    pub(crate) fn for_tests(region: &str, profile: Option<&str>) -> Session {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(region.to_string()))
+            .build();
+        Session {
+            clients: Clients::new(&config),
+            options: ConnectOptions::default(),
+            region: region.to_string(),
+            profile: profile.map(str::to_string),
+            read_only: true,
+            sandbox: true,
+        }
     }
 
     pub(crate) fn clients(&self) -> &Clients {

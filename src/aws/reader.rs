@@ -95,11 +95,25 @@ impl Session {
         created_after: Option<std::time::SystemTime>,
         limit: Option<usize>,
     ) -> Result<Vec<RestoreJob>, AwsError> {
+        self.list_restore_jobs(Some(&RestoreJobStatus::Failed), created_after, limit)
+            .await
+    }
+
+    /// Restore jobs in `status` (every status when None) created after `created_after`,
+    /// newest first, at most `limit`: `ListRestoreJobs` with `ByStatus`.
+    pub async fn list_restore_jobs(
+        &self,
+        status: Option<&RestoreJobStatus>,
+        created_after: Option<std::time::SystemTime>,
+        limit: Option<usize>,
+    ) -> Result<Vec<RestoreJob>, AwsError> {
         let mut request = self
             .clients()
             .backup
             .list_restore_jobs()
-            .by_status(aws_sdk_backup::types::RestoreJobStatus::Failed)
+            .set_by_status(
+                status.map(|s| aws_sdk_backup::types::RestoreJobStatus::from(s.as_str())),
+            )
             .max_results(1000);
         if let Some(after) = created_after {
             request = request.by_created_after(DateTime::from(after));

@@ -185,6 +185,12 @@ fn print_preview(plan: &FixPlan) {
     for unread in &plan.layers_unreadable {
         println!("NOT read (so not checked): {unread}");
     }
+    for blocker in &plan.blocking_layers {
+        println!("Blocking layer (before the fix): {}", blocker.label());
+    }
+    for line in plan.policy_checks.lines(&plan.diagnosis.action) {
+        println!("Check: {line}");
+    }
 }
 
 /// One line for IAM's verification.
@@ -248,6 +254,40 @@ pub async fn fix(
                 println!("The change belongs in the IAM Identity Center permission set:\n{change}");
             }
             return Err(AppError::refused(format!("not fixing: {sentence}")));
+        }
+        // Another layer blocks (an SCP, an RCP, the boundary, a key or vault policy): the
+        // layer and its owner's change are shown, and nothing is written.
+        Err(workflow::WorkflowError::Blocked {
+            sentence,
+            blockers,
+            owner_change,
+            layers_read,
+            layers_unreadable,
+        }) => {
+            if global.output == OutputFormat::Json {
+                let value = serde_json::json!({
+                    "plan": null,
+                    "refused": sentence,
+                    "blocking_layers": blockers,
+                    "owner_change": owner_change,
+                    "layers_read": layers_read,
+                    "layers_unreadable": layers_unreadable,
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            } else {
+                for blocker in &blockers {
+                    println!("Blocking layer: {}", super::printable(&blocker.label()));
+                }
+                println!("Owner's change: {}", super::printable(&owner_change));
+                println!("Layers read: {}", layers_read.join("; "));
+                for unread in &layers_unreadable {
+                    println!("NOT read (so not checked): {unread}");
+                }
+            }
+            return Err(AppError::refused(sentence));
         }
         Err(error) => return Err(error.into()),
     };

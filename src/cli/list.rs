@@ -9,7 +9,7 @@ use futures_util::StreamExt;
 use super::{Connection, GlobalArgs, OutputFormat};
 use crate::diagnosis::denial::FailureKind;
 use crate::error::AppError;
-use crate::workflow::{self, DecodedJob};
+use crate::workflow::{self, DecodedJob, StatusFilter};
 
 /// Arguments of `list`.
 #[derive(Debug, Clone, Args)]
@@ -17,12 +17,20 @@ pub struct ListArgs {
     /// At most this many jobs (the newest).
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Which jobs: failed, running, completed, pending, aborted or all.
+    #[arg(long, default_value = "failed", value_parser = parse_status)]
+    pub status: StatusFilter,
     /// Decode each job's message through STS and diagnose it.
     #[arg(long)]
     pub decode: bool,
     /// How many messages to decode at once.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
+}
+
+/// `--status`: a restore job status, or `all`.
+fn parse_status(text: &str) -> Result<StatusFilter, String> {
+    text.parse()
 }
 
 /// Arguments of `decode`.
@@ -69,7 +77,8 @@ pub async fn list(
     connection: &Connection,
     global: &GlobalArgs,
 ) -> Result<(), AppError> {
-    let jobs = workflow::list_failed_jobs(&connection.session, global.since, args.limit).await?;
+    let jobs =
+        workflow::list_jobs(&connection.session, &args.status, global.since, args.limit).await?;
     let mut printer = Printer::new(global.output, args.decode);
     if args.decode {
         let mut rows = std::pin::pin!(workflow::decode_jobs_in_order(

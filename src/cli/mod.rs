@@ -78,6 +78,10 @@ pub struct GlobalArgs {
     /// text selection away from the terminal, so it is off by default.
     #[arg(long, global = true)]
     pub mouse: bool,
+    /// Terminal UI: list the jobs again this often (e.g. 30s, 5m) and mark failures that are
+    /// new since the previous list; `w` turns it on and off.
+    #[arg(long, global = true, value_parser = parse_watch)]
+    pub watch: Option<std::time::Duration>,
     /// AWS profile to use.
     #[arg(long, global = true)]
     pub profile: Option<String>,
@@ -128,6 +132,15 @@ pub fn parse_since(text: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(secs))
 }
 
+/// Parses `--watch`: a duration like `--since`'s, from 1 s to 1 day.
+pub fn parse_watch(text: &str) -> Result<std::time::Duration, String> {
+    let every = parse_since(text)?;
+    if every < std::time::Duration::from_secs(1) || every > std::time::Duration::from_secs(86_400) {
+        return Err(format!("{text:?}: watch every 1s to 1d (e.g. 30s, 5m)"));
+    }
+    Ok(every)
+}
+
 /// The longest `--since` (100 years): anything longer cannot be a date AWS accepts.
 const MAX_SINCE_SECS: u64 = 36_500 * 86_400;
 
@@ -176,7 +189,7 @@ pub enum Command {
     /// Print the fix as Terraform, CloudFormation, an AWS CLI command or policy JSON.
     #[command(after_help = EXIT_CODES_HELP)]
     Export(misc::ExportArgs),
-    /// Serve the embedded AWS emulator (Backup, STS, IAM) on 127.0.0.1 until Ctrl-C.
+    /// Serve the embedded AWS emulator (Backup, STS, IAM, Organizations, KMS) on 127.0.0.1 until Ctrl-C.
     #[command(after_help = EXIT_CODES_HELP)]
     Sandbox(misc::SandboxArgs),
 }

@@ -11,7 +11,7 @@
 //! blocks. Checked against an independent engine (`@cloud-copilot/iam-simulate`) by
 //! `tests/oracle_iam_simulate.rs`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::evaluate::{self, Decision, EvaluateError, NamedPolicy, RequestContext, statements_of};
@@ -26,7 +26,7 @@ pub struct OrgLevel {
 }
 
 /// What kind of resource policy applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ResourcePolicyKind {
     /// A KMS key policy: it must allow the principal or delegate to IAM.
@@ -65,7 +65,7 @@ pub struct PolicyLayers {
 }
 
 /// A layer that blocks the request, and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "layer", rename_all = "snake_case")]
 pub enum Blocker {
     /// No identity policy (nor the resource policy) allows it.
@@ -133,6 +133,80 @@ pub enum Blocker {
         /// The key policy.
         policy: String,
     },
+    /// The KMS key belongs to another account, whose key policy cannot be read from the
+    /// principal's account, so it is not known to allow (never produced by
+    /// [`evaluate_layers`], which sees only policies that were read).
+    KeyInAnotherAccount {
+        /// The key's ARN.
+        key: String,
+        /// The account that owns the key.
+        account: String,
+    },
+}
+
+impl Blocker {
+    /// A short label naming the layer and its policy (for a tree row or a preview line).
+    pub fn label(&self) -> String {
+        let sid = |sid: &Option<String>| match sid {
+            Some(sid) => format!(", statement {sid} (Deny)"),
+            None => ", a statement without a Sid (Deny)".into(),
+        };
+        match self {
+            Blocker::IdentityMissingAllow => "identity: no identity policy allows it".into(),
+            Blocker::IdentityDeny { policy, sid: s } => {
+                format!("identity: {policy} denies{}", sid(s))
+            }
+            Blocker::BoundaryMissingAllow { policy } => {
+                format!("permissions boundary: {policy} does not allow it")
+            }
+            Blocker::BoundaryDeny { policy, sid: s } => {
+                format!("permissions boundary: {policy} denies{}", sid(s))
+            }
+            Blocker::ScpMissingAllow { target } => format!("SCP: no SCP at {target} allows it"),
+            Blocker::ScpDeny {
+                target,
+                policy,
+                sid: s,
+            } => {
+                format!("SCP: {policy} at {target} denies{}", sid(s))
+            }
+            Blocker::RcpDeny {
+                target,
+                policy,
+                sid: s,
+            } => {
+                format!("RCP: {policy} at {target} denies{}", sid(s))
+            }
+            Blocker::SessionMissingAllow => "session policy: does not allow it".into(),
+            Blocker::SessionDeny { sid: s } => format!("session policy: denies{}", sid(s)),
+            Blocker::ResourceDeny {
+                kind,
+                policy,
+                sid: s,
+            } => {
+                let layer = match kind {
+                    ResourcePolicyKind::KeyPolicy => "key policy",
+                    ResourcePolicyKind::VaultAccessPolicy => "vault access policy",
+                    ResourcePolicyKind::Other => "resource policy",
+                };
+                format!("{layer}: {policy} denies{}", sid(s))
+            }
+            Blocker::KeyPolicyMissingAllow { policy } => {
+                format!("key policy: {policy} neither allows nor delegates to IAM")
+            }
+            Blocker::KeyInAnotherAccount { key, account } => {
+                format!("key policy: {key} is in account {account}, not readable from here")
+            }
+        }
+    }
+
+    /// True for the identity layer's own blockers, the only layer a fix writes to.
+    pub fn is_identity(&self) -> bool {
+        matches!(
+            self,
+            Blocker::IdentityMissingAllow | Blocker::IdentityDeny { .. }
+        )
+    }
 }
 
 /// The outcome over every layer.

@@ -26,6 +26,10 @@ pub struct RestoreRequest {
     pub resource_type: String,
     /// Restore metadata.
     pub metadata: BTreeMap<String, String>,
+    /// The vault holding the recovery point.
+    pub vault: String,
+    /// A denial reports IAM's sentence and the encoded token in one message (as EC2 does).
+    pub hybrid: bool,
 }
 
 /// A restore job ID in Backup's form (an upper-case UUID).
@@ -98,13 +102,23 @@ pub fn decide(
             RestoreDecision::Allowed => Outcome::Completed {
                 created_resource_arn: created_resource(state, &request.resource_type, seed),
             },
-            RestoreDecision::Denied { decoded, explicit } => Outcome::Failed {
+            RestoreDecision::Denied {
+                decoded,
+                explicit,
+                by,
+            } => Outcome::Failed {
                 status_message: match engine::plain_text_denial(
                     &request.resource_type,
                     &decoded,
                     explicit,
+                    &by,
                 ) {
                     Some(text) => text,
+                    None if request.hybrid => format!(
+                        "{}. {AUTHORIZATION_FAILURE}{}",
+                        engine::denial_sentence(&decoded, explicit, &by).unwrap_or_default(),
+                        sealer.seal(&decoded)
+                    ),
                     None => format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
                 },
             },
@@ -135,6 +149,8 @@ fn request_of(state: &State, spec: &JobSpec, n: Option<usize>) -> RestoreRequest
             .iter()
             .map(|(k, v)| (k.clone(), fill(v)))
             .collect(),
+        vault: spec.vault.clone(),
+        hybrid: spec.hybrid_message,
     }
 }
 
@@ -163,9 +179,12 @@ fn historical(
         iam_role_arn: request.iam_role_arn,
         resource_type: request.resource_type,
         metadata: request.metadata,
+        vault: request.vault,
+        hybrid: request.hybrid,
         created_ms,
         duration_ms: HISTORICAL_DURATION_MS,
         outcome,
+        region: spec.region.clone().unwrap_or_else(|| state.region.clone()),
     })
 }
 
@@ -246,6 +265,7 @@ mod tests {
             .jobs
             .iter()
             .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .filter(|j| j.region == state.region)
             .collect();
         let newest = failed.iter().max_by_key(|j| j.created_ms).unwrap();
         let Outcome::Failed { status_message } = &newest.outcome else {

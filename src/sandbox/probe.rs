@@ -61,10 +61,36 @@ impl RequestProbe {
             query: query.to_string(),
             content_type: content_type.to_string(),
             authorization: authorization.map(str::to_string),
+            target: None,
             body: body.to_vec(),
             request_id: "probe".into(),
         };
-        let mut routing = std::pin::pin!(router::route(&self.shared, &call));
+        self.answer(&call)
+    }
+
+    /// Answers one awsJson1_1 request (`POST /` with `X-Amz-Target: target`) as the server
+    /// would: (HTTP status, body).
+    pub fn handle_json(
+        &self,
+        target: &str,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> (u16, String) {
+        let call = Call {
+            method: "POST".into(),
+            path: "/".into(),
+            content_type: "application/x-amz-json-1.1".into(),
+            authorization: authorization.map(str::to_string),
+            target: Some(target.to_string()),
+            body: body.to_vec(),
+            request_id: "probe".into(),
+            ..Default::default()
+        };
+        self.answer(&call)
+    }
+
+    fn answer(&self, call: &Call) -> (u16, String) {
+        let mut routing = std::pin::pin!(router::route(&self.shared, call));
         match routing
             .as_mut()
             .poll(&mut Context::from_waker(Waker::noop()))

@@ -9,9 +9,11 @@ use super::credentials::EXPIRED_ACCESS_KEY_ID;
 use super::engine::authorize_caller;
 use super::faults::Fault;
 use super::model::{self, OperationModel};
-use super::protocol::{query, rest_json};
+use super::protocol::{json, query, rest_json};
 use super::service::backup::{self, BackupOperation};
 use super::service::iam::{self, IamOperation};
+use super::service::kms::{self, KmsOperation};
+use super::service::organizations::{self, OrganizationsOperation};
 use super::service::sts::{self, StsOperation};
 use super::service::{Caller, Context};
 use super::shared::Shared;
@@ -35,6 +37,8 @@ enum Dialect {
     Iam,
     /// restJson1 (Backup).
     RestJson,
+    /// awsJson1_1 (Organizations, KMS): `POST /` with `X-Amz-Target`.
+    Json,
 }
 
 /// The operation a request names.
@@ -43,6 +47,8 @@ enum Operation {
     Sts(StsOperation),
     Iam(IamOperation),
     Backup(BackupOperation),
+    Organizations(OrganizationsOperation),
+    Kms(KmsOperation),
 }
 
 impl Operation {
@@ -51,6 +57,18 @@ impl Operation {
             Operation::Sts(op) => op.name(),
             Operation::Iam(op) => op.name(),
             Operation::Backup(op) => op.name(),
+            Operation::Organizations(op) => op.name(),
+            Operation::Kms(op) => op.name(),
+        }
+    }
+
+    /// The service name of the SigV4 credential scope the request must be signed for (None:
+    /// not checked, as before this check existed).
+    fn signing_name(&self) -> Option<&'static str> {
+        match self {
+            Operation::Sts(_) | Operation::Iam(_) | Operation::Backup(_) => None,
+            Operation::Organizations(_) => Some("organizations"),
+            Operation::Kms(_) => Some("kms"),
         }
     }
 
@@ -60,6 +78,8 @@ impl Operation {
             Operation::Sts(op) => op.needs_permission().then(|| format!("sts:{}", op.name())),
             Operation::Iam(op) => Some(format!("iam:{}", op.name())),
             Operation::Backup(op) => Some(format!("backup:{}", op.name())),
+            Operation::Organizations(op) => Some(format!("organizations:{}", op.name())),
+            Operation::Kms(op) => Some(format!("kms:{}", op.name())),
         }
     }
 
@@ -68,6 +88,8 @@ impl Operation {
             Operation::Sts(op) => op.model(),
             Operation::Iam(op) => op.model(),
             Operation::Backup(op) => op.model(),
+            Operation::Organizations(op) => op.model(),
+            Operation::Kms(op) => op.model(),
         }
     }
 }
@@ -117,6 +139,9 @@ fn own_endpoint(shared: &Shared, call: &Call) -> Option<Reply> {
 }
 
 fn dialect_of(call: &Call) -> Dialect {
+    if json::is_json_call(call) {
+        return Dialect::Json;
+    }
     if !(call.path == "/" || call.path.is_empty()) {
         return Dialect::RestJson;
     }
@@ -136,12 +161,13 @@ fn error_reply(dialect: Dialect, error: &AwsError, request_id: &str) -> Reply {
         Dialect::Sts => query::error(sts::NAMESPACE, error, request_id),
         Dialect::Iam => query::error(iam::NAMESPACE, error, request_id),
         Dialect::RestJson => rest_json::error(error, request_id),
+        Dialect::Json => json::error(error, request_id),
     }
 }
 
 /// The request's caller, as AWS authenticates it.
 fn authenticate(shared: &Shared, call: &Call, dialect: Dialect) -> Result<Caller, AwsError> {
-    let rest = dialect == Dialect::RestJson;
+    let rest = matches!(dialect, Dialect::RestJson | Dialect::Json);
     let Some(key) = call.access_key_id() else {
         return Err(if rest {
             AwsError::new(
@@ -200,6 +226,15 @@ fn injected(dialect: Dialect, fault: Fault) -> Option<AwsError> {
         (Fault::Throttle, Dialect::RestJson) => {
             Some(AwsError::new(429, "ThrottlingException", "Rate exceeded"))
         }
+        // awsJson1_1 services throttle with 400 (KMS `ThrottlingException`; the SDKs retry it).
+        (Fault::Throttle, Dialect::Json) => {
+            Some(AwsError::new(400, "ThrottlingException", "Rate exceeded"))
+        }
+        (Fault::InternalError, Dialect::Json) => Some(AwsError::new(
+            500,
+            "InternalFailure",
+            "We encountered an internal error. Please try again.",
+        )),
         (Fault::InternalError, Dialect::RestJson) => Some(AwsError::new(
             500,
             "InternalFailure",
@@ -219,6 +254,9 @@ fn injected(dialect: Dialect, fault: Fault) -> Option<AwsError> {
 
 /// The operation a request names, or AWS's error for one it does not know.
 fn operation_of(call: &Call, dialect: Dialect) -> Result<(Operation, Value), AwsError> {
+    if dialect == Dialect::Json {
+        return json_operation_of(call);
+    }
     if dialect == Dialect::RestJson {
         // restJson1 services answer a route no operation has with 404
         // `UnknownOperationException` (AWS's common errors; what Coral-fronted services send).
@@ -266,6 +304,41 @@ fn operation_of(call: &Call, dialect: Dialect) -> Result<(Operation, Value), Aws
     Ok((operation, input))
 }
 
+/// An awsJson1_1 operation: the target prefix names the service, the rest the operation.
+fn json_operation_of(call: &Call) -> Result<(Operation, Value), AwsError> {
+    let operation = if let Some(name) = json::operation_name(call, organizations::TARGET_PREFIX) {
+        OrganizationsOperation::from_name(name).map(Operation::Organizations)
+    } else if let Some(name) = json::operation_name(call, kms::TARGET_PREFIX) {
+        KmsOperation::from_name(name).map(Operation::Kms)
+    } else {
+        None
+    };
+    let operation = operation.ok_or_else(|| {
+        AwsError::new(
+            400,
+            "UnknownOperationException",
+            format!(
+                "Unknown operation: {}",
+                call.target.as_deref().unwrap_or_default()
+            ),
+        )
+    })?;
+    Ok((operation, json::input_of(call)?))
+}
+
+/// A request signed for another service is refused as AWS refuses it (the credential scope names
+/// the service: <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
+fn check_scope(call: &Call, operation: &Operation) -> Result<(), AwsError> {
+    match (operation.signing_name(), call.signing_service()) {
+        (Some(wanted), Some(signed)) if wanted != signed => Err(AwsError::new(
+            403,
+            "InvalidSignatureException",
+            format!("Credential should be scoped to correct service: '{wanted}'. "),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn respond(
     shared: &Shared,
     call: &Call,
@@ -277,10 +350,11 @@ fn respond(
         return Err(error);
     }
     let (operation, input) = operation_of(call, dialect)?;
+    check_scope(call, &operation)?;
     let mut state = shared.state();
     if let Some(action) = operation.action() {
         authorize_caller(&state, &caller.arn, &action).map_err(|denied| {
-            let code = if dialect == Dialect::RestJson {
+            let code = if matches!(dialect, Dialect::RestJson | Dialect::Json) {
                 "AccessDeniedException"
             } else {
                 "AccessDenied"
@@ -295,14 +369,20 @@ fn respond(
                 Operation::Sts(_) => sts::validation_error(&violations),
                 Operation::Iam(_) => iam::validation_error(&violations),
                 Operation::Backup(_) => backup::validation_error(&violations),
+                Operation::Organizations(_) => organizations::validation_error(&violations),
+                Operation::Kms(_) => kms::validation_error(&violations),
             });
         }
     }
+    // An unsigned request was refused by `authenticate`; a scope without a region is the
+    // scenario's own region.
+    let region = call.region().unwrap_or_else(|| state.region.clone());
     let mut ctx = Context {
         state: &mut state,
         sealer: &shared.sealer,
         caller: &caller,
         request_id: &call.request_id,
+        region: &region,
     };
     let name = operation.name();
     let reply = match operation {
@@ -317,6 +397,14 @@ fn respond(
         Operation::Backup(op) => {
             let result = backup::handle(op, &mut ctx, &input)?;
             rest_json::ok(&result, &call.request_id)
+        }
+        Operation::Organizations(op) => {
+            let result = organizations::handle(op, &mut ctx, &input)?;
+            json::ok(&result, &call.request_id)
+        }
+        Operation::Kms(op) => {
+            let result = kms::handle(op, &mut ctx, &input)?;
+            json::ok(&result, &call.request_id)
         }
     };
     Ok((reply, name))

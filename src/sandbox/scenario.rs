@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::organization::{self, OrganizationSpec};
+use super::resources::{KeySpec, VaultSpec};
+
 /// The embedded demo scenario.
 const DEMO: &str = include_str!("../../assets/sandbox/demo.json");
 
@@ -39,6 +42,15 @@ pub struct Scenario {
     /// Templates for `--jobs N` (`{n}` in any string is replaced by the job's number).
     #[serde(default)]
     pub history: Vec<JobSpec>,
+    /// The AWS Organizations tree the account is in (none: not in an organization).
+    #[serde(default)]
+    pub organization: Option<OrganizationSpec>,
+    /// KMS keys with their key policies, in this account or others.
+    #[serde(default)]
+    pub kms_keys: Vec<KeySpec>,
+    /// Backup vaults, with their access policies.
+    #[serde(default)]
+    pub vaults: Vec<VaultSpec>,
 }
 
 /// An IAM user (a caller of the sandbox).
@@ -119,6 +131,20 @@ pub struct JobSpec {
     /// Still running (it never ends).
     #[serde(default)]
     pub running: bool,
+    /// The backup vault holding the recovery point.
+    #[serde(default = "default_vault")]
+    pub vault: String,
+    /// A denial's status message carries IAM's plain-text sentence and the encoded token
+    /// together, as EC2's hybrid messages do.
+    #[serde(default)]
+    pub hybrid_message: bool,
+    /// The region it ran in (default: the scenario's region).
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+fn default_vault() -> String {
+    "Default".into()
 }
 
 fn root_path() -> String {
@@ -206,6 +232,9 @@ pub fn parse(name: &str, text: &str) -> Result<Scenario, ScenarioError> {
                 role.name
             )));
         }
+    }
+    if let Some(org) = &scenario.organization {
+        organization::check(org, &scenario.account_id).map_err(invalid)?;
     }
     for job in scenario.jobs.iter().chain(&scenario.history) {
         if !scenario.roles.iter().any(|r| r.name == job.role) {

@@ -116,6 +116,7 @@ async fn handle(
         query: parts.uri.query().unwrap_or_default().to_string(),
         content_type: header("content-type").unwrap_or_default(),
         authorization: header("authorization"),
+        target: header("x-amz-target"),
         body: body.to_vec(),
         request_id: request_id(),
     };

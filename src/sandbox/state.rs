@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::credentials::SANDBOX_ACCESS_KEY_ID;
+use super::organization::Organization;
+use super::resources::{KmsKey, Vault};
 use super::scenario::{JobSpec, Scenario};
 use crate::diagnosis::evaluate::NamedPolicy;
 
@@ -139,12 +141,18 @@ pub struct Job {
     pub resource_type: String,
     /// The restore metadata.
     pub metadata: BTreeMap<String, String>,
+    /// The vault holding the recovery point.
+    pub vault: String,
+    /// A denial reports plain text and the encoded token together (hybrid).
+    pub hybrid: bool,
     /// Creation time, epoch milliseconds.
     pub created_ms: i64,
     /// How long it takes from creation to its outcome.
     pub duration_ms: i64,
     /// Where it ends.
     pub outcome: Outcome,
+    /// The region it ran in (Backup lists and describes a region's jobs only).
+    pub region: String,
 }
 
 /// What a job looks like at a given moment.
@@ -232,6 +240,12 @@ pub struct State {
     pub audit: Vec<Value>,
     /// Templates for extra historical jobs.
     pub history: Vec<JobSpec>,
+    /// The organization the account belongs to, if any.
+    pub organization: Option<Organization>,
+    /// KMS keys (in this account and others).
+    pub keys: Vec<KmsKey>,
+    /// Backup vaults by name.
+    pub vaults: BTreeMap<String, Vault>,
 }
 
 /// The creation date every scenario entity reports.
@@ -371,6 +385,22 @@ impl State {
             idempotency: HashMap::new(),
             audit: Vec::new(),
             history: scenario.history.clone(),
+            organization: scenario.organization.as_ref().map(Organization::from_spec),
+            keys: scenario
+                .kms_keys
+                .iter()
+                .map(|k| KmsKey::from_spec(k, account, &scenario.region))
+                .collect(),
+            vaults: scenario
+                .vaults
+                .iter()
+                .map(|v| {
+                    (
+                        v.name.clone(),
+                        Vault::from_spec(v, account, &scenario.region),
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -485,9 +515,12 @@ mod tests {
             iam_role_arn: "r".into(),
             resource_type: "EC2".into(),
             metadata: BTreeMap::new(),
+            vault: "Default".into(),
+            hybrid: false,
             created_ms: 1_000,
             duration_ms: 1_000,
             outcome,
+            region: "us-east-1".into(),
         }
     }
 

@@ -15,6 +15,8 @@ pub struct Call {
     pub content_type: String,
     /// The `Authorization` header, if any.
     pub authorization: Option<String>,
+    /// The `X-Amz-Target` header (awsJson1_1: `<TargetPrefix>.<Operation>`), if any.
+    pub target: Option<String>,
     /// The body.
     pub body: Vec<u8>,
     /// This request's ID.
@@ -25,6 +27,18 @@ impl Call {
     /// The access key ID the request is signed with, if it is signed.
     pub fn access_key_id(&self) -> Option<String> {
         self.authorization.as_deref().and_then(access_key_of)
+    }
+
+    /// The service named by the SigV4 credential scope (`…/us-east-1/kms/aws4_request`), if the
+    /// request is signed.
+    pub fn signing_service(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(scope_service_of)
+    }
+
+    /// The region of the request's SigV4 credential scope, if it is signed. Regional services
+    /// (Backup) answer for this region only, as each AWS region is its own endpoint.
+    pub fn region(&self) -> Option<String> {
+        self.authorization.as_deref().and_then(region_of)
     }
 }
 
@@ -87,6 +101,32 @@ pub fn access_key_of(authorization: &str) -> Option<String> {
     (!key.is_empty()).then_some(key)
 }
 
+/// The parts of `Credential=AKID/date/region/service/aws4_request` (SigV4's credential scope:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html>).
+fn credential_scope(authorization: &str) -> Option<Vec<String>> {
+    let start = authorization.find("Credential=")? + "Credential=".len();
+    let scope: String = authorization[start..]
+        .chars()
+        .take_while(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    let parts: Vec<String> = scope.split('/').map(str::to_string).collect();
+    (parts.len() == 5 && parts[4] == "aws4_request").then_some(parts)
+}
+
+/// The service in the credential scope.
+pub fn scope_service_of(authorization: &str) -> Option<String> {
+    credential_scope(authorization)
+        .map(|parts| parts[3].clone())
+        .filter(|service| !service.is_empty())
+}
+
+/// The region in the credential scope.
+pub fn region_of(authorization: &str) -> Option<String> {
+    credential_scope(authorization)
+        .map(|parts| parts[2].clone())
+        .filter(|region| !region.is_empty())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,7 +138,11 @@ mod tests {
             access_key_of(header).as_deref(),
             Some("AKIASANDBOXAUDITOR01")
         );
+        assert_eq!(region_of(header).as_deref(), Some("us-east-1"));
+        assert_eq!(region_of("AWS4-HMAC-SHA256 Credential=AKID/20260101"), None);
         assert_eq!(access_key_of("Bearer x"), None);
         assert_eq!(access_key_of("AWS4-HMAC-SHA256 Credential=/x"), None);
+        assert_eq!(scope_service_of(header).as_deref(), Some("sts"));
+        assert_eq!(scope_service_of("AWS4-HMAC-SHA256 Credential=A/x"), None);
     }
 }

@@ -58,8 +58,19 @@ pub enum Action {
     InputSubmit,
     /// Stop typing and clear the text.
     InputCancel,
-    /// List the failed jobs again.
+    /// List the jobs again.
     Refresh,
+    /// Turn auto-refresh on or off.
+    ToggleWatch,
+    /// The profiles named in the AWS config and credentials files (for completion).
+    ProfilesLoaded(Vec<String>),
+    /// The session for another region or profile is open and answered, or why not.
+    SessionSwitched {
+        /// Which switch this answers (older ones are ignored).
+        request: u64,
+        /// The new session and who it is, or the one-line reason it cannot be used.
+        result: Result<Box<SessionSwitch>, String>,
+    },
     /// Open the describe view of the selected job.
     Describe,
     /// The journal entries for a described job, or why they could not be read.
@@ -146,6 +157,14 @@ pub enum Action {
         /// The new job, or why none started.
         result: Result<String, String>,
     },
+    /// A re-run began (`waiting`) or ended waiting for IAM to allow the request its job failed
+    /// on, before it starts the restore.
+    RerunPhase {
+        /// The failed job re-run.
+        job_id: String,
+        /// Waiting for IAM's propagation now.
+        waiting: bool,
+    },
     /// The new restore job's status changed.
     RerunProgress {
         /// The failed job re-run.
@@ -175,6 +194,31 @@ pub enum Action {
     },
 }
 
+/// A session the runtime should use from now on; equal only to itself.
+#[derive(Debug, Clone)]
+pub struct SessionHandle(pub std::sync::Arc<crate::aws::Session>);
+
+impl PartialEq for SessionHandle {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+/// A session opened for another region or profile, proven by asking STS who it is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionSwitch {
+    /// The session.
+    pub session: SessionHandle,
+    /// Its region.
+    pub region: String,
+    /// Its profile, if named.
+    pub profile: Option<String>,
+    /// The account STS named.
+    pub account: String,
+    /// The caller STS named.
+    pub caller_arn: String,
+}
+
 /// Why an export was not saved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveFailure {
@@ -201,8 +245,10 @@ impl Action {
                 | Action::JobJournal { .. }
                 | Action::RerunStarted { .. }
                 | Action::RerunProgress { .. }
+                | Action::RerunPhase { .. }
                 | Action::RerunFinished { .. }
                 | Action::JournalReconciled(_)
+                | Action::ProfilesLoaded(_)
         )
     }
 }
@@ -214,11 +260,27 @@ pub enum Effect {
     LoadIdentity,
     /// Settle journal entries an earlier run left `pending` or `unknown` with IAM.
     ReconcileJournal,
-    /// List failed jobs (aborts any listing and decoding still running).
+    /// List jobs (aborts any listing and decoding still running).
     LoadJobs {
         /// The listing's generation.
         generation: u64,
+        /// Which status (or all).
+        status: crate::workflow::StatusFilter,
     },
+    /// Read the profile names in the AWS config files.
+    LoadProfiles,
+    /// Open a session for `region` and/or `profile` (None keeps the current one's) and ask STS
+    /// who it is; the current session stays until the app says to use the new one.
+    SwitchSession {
+        /// The switch's number.
+        request: u64,
+        /// The region.
+        region: Option<String>,
+        /// The profile.
+        profile: Option<String>,
+    },
+    /// Use this session from now on; work still running for the old one is aborted.
+    UseSession(SessionHandle),
     /// Decode these tokens through the decode pipeline (each once, bounded concurrency); one
     /// [`Action::TokenDecoded`] comes back per token as it is done.
     Decode {

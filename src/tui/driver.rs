@@ -32,6 +32,7 @@ pub fn driver(session: Session, options: &TuiOptions, width: u16, height: u16) -
     let mut app = App::new(header_for(&session, options), (width, height));
     app.wall_start = Some(time::OffsetDateTime::now_utc());
     app.export_dir = options.export_dir.clone();
+    app.watch = super::watch_for(options);
     for effect in app.start() {
         runtime.execute(effect);
     }

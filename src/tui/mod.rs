@@ -43,6 +43,8 @@ pub struct TuiOptions {
     pub export_dir: PathBuf,
     /// Capture the mouse (click to select, wheel to scroll).
     pub mouse: bool,
+    /// Auto-refresh this often from the start (`--watch`).
+    pub watch: Option<Duration>,
 }
 
 /// The header facts known before any AWS call.
@@ -55,6 +57,15 @@ pub(crate) fn header_for(session: &Session, options: &TuiOptions) -> app::Header
         sandbox: session.is_sandbox(),
         read_only: options.read_only || session.is_read_only(),
     }
+}
+
+/// The auto-refresh `--watch` asks for: on, first due one interval after the start.
+pub(crate) fn watch_for(options: &TuiOptions) -> Option<app::Watch> {
+    options.watch.map(|every| app::Watch {
+        every,
+        enabled: true,
+        next: every,
+    })
 }
 
 /// Runs the TUI on the real terminal until the user quits. The terminal is restored on quit,
@@ -83,6 +94,7 @@ pub async fn run(session: Session, options: TuiOptions) -> Result<(), AppError> 
     let mut app = app::App::new(header, size);
     app.wall_start = Some(time::OffsetDateTime::now_utc());
     app.export_dir = options.export_dir.clone();
+    app.watch = watch_for(&options);
     for effect in app.start() {
         runtime.execute(effect);
     }

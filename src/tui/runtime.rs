@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
-use super::action::{Action, Effect, SaveFailure};
+use super::action::{Action, Effect, SaveFailure, SessionHandle, SessionSwitch};
 use crate::aws::Session;
 use crate::workflow::{self, Journal};
 
@@ -21,6 +21,9 @@ pub const DECODE_CONCURRENCY: usize = 8;
 
 /// How often a re-run job is polled.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
+/// How long a re-run waits for IAM to allow the request its job failed on (as the CLI's
+/// `rerun --propagation-timeout` default).
+const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// When following a re-run gives up.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -29,6 +32,7 @@ const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 enum Group {
     Listing,
     Preview,
+    Session,
     Other,
 }
 
@@ -110,7 +114,7 @@ impl Runtime {
 
     /// Aborts everything still running.
     pub fn shutdown(&mut self) {
-        for group in [Group::Listing, Group::Preview, Group::Other] {
+        for group in [Group::Listing, Group::Preview, Group::Session, Group::Other] {
             self.abort(group);
         }
     }
@@ -132,15 +136,38 @@ impl Runtime {
                     Some(Action::JournalReconciled(result))
                 });
             }
-            Effect::LoadJobs { generation } => {
+            Effect::LoadJobs { generation, status } => {
                 self.abort(Group::Listing);
                 let (since, limit) = (self.since, self.limit);
                 self.spawn(Group::Listing, async move {
-                    let result = workflow::list_failed_jobs(&session, since, limit)
+                    let result = workflow::list_jobs(&session, &status, since, limit)
                         .await
                         .map_err(|e| e.to_string());
                     Some(Action::JobsLoaded { generation, result })
                 });
+            }
+            Effect::LoadProfiles => self.spawn(Group::Other, async move {
+                Some(Action::ProfilesLoaded(
+                    crate::aws::profiles::profile_names().await,
+                ))
+            }),
+            Effect::SwitchSession {
+                request,
+                region,
+                profile,
+            } => {
+                self.abort(Group::Session);
+                self.spawn(Group::Session, async move {
+                    let result = open_session(&session, region, profile).await;
+                    Some(Action::SessionSwitched { request, result })
+                });
+            }
+            Effect::UseSession(handle) => {
+                // The old session's listing, decodes and preview must not land in the new
+                // list; writes and re-runs in flight finish (their results name their job).
+                self.abort(Group::Listing);
+                self.abort(Group::Preview);
+                self.session = (*handle.0).clone();
             }
             Effect::Decode { generation, tokens } => {
                 let actions = self.actions.clone();
@@ -178,6 +205,12 @@ impl Runtime {
                             } => format!(
                                 "{sentence}\n\nThe change, for an IAM Identity Center administrator:\n{change}"
                             ),
+                            // Another layer blocks: name it and its owner's change.
+                            workflow::WorkflowError::Blocked {
+                                sentence,
+                                owner_change,
+                                ..
+                            } => format!("{sentence}\n\nThe owner's change:\n{owner_change}"),
                             other => other.to_string(),
                         });
                     Some(Action::PreviewReady { request, result })
@@ -216,7 +249,39 @@ impl Runtime {
                             result: Err("this session is read-only: no restore was started".into()),
                         });
                     };
-                    let new_job = match workflow::rerun(&session, &writer, &job_id).await {
+                    // The CLI's `rerun` path: plan (refuses a job that did not fail, normalises
+                    // the metadata, derives the idempotency token), wait (bounded) until IAM's
+                    // simulator allows the request the job failed on, then start.
+                    let started = async {
+                        let plan = workflow::plan_rerun(
+                            &session,
+                            &job_id,
+                            workflow::RerunOptions::default(),
+                        )
+                        .await?;
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: true,
+                        });
+                        let waited = workflow::wait_until_allowed(
+                            &session,
+                            &job_id,
+                            PROPAGATION_TIMEOUT,
+                            |_| {},
+                        )
+                        .await;
+                        let _ = actions.send(Action::RerunPhase {
+                            job_id: job_id.clone(),
+                            waiting: false,
+                        });
+                        if let workflow::Propagation::Unavailable { reason } = waited? {
+                            tracing::warn!(
+                                "not waiting for IAM: the simulator could not be asked ({reason})"
+                            );
+                        }
+                        workflow::start_rerun(&writer, &plan).await
+                    };
+                    let new_job = match started.await {
                         Ok(id) => id,
                         Err(e) => {
                             return Some(Action::RerunStarted {
@@ -323,6 +388,37 @@ impl Runtime {
             },
         }
     }
+}
+
+/// Opens the session for `region`/`profile` and proves it usable: STS says who it is and
+/// Backup answers a listing in its region. Any failure is one line naming what was asked for.
+async fn open_session(
+    current: &Session,
+    region: Option<String>,
+    profile: Option<String>,
+) -> Result<Box<SessionSwitch>, String> {
+    let asked = match (&region, &profile) {
+        (Some(region), _) => format!("region {region}"),
+        (None, Some(profile)) => format!("profile {profile}"),
+        (None, None) => "the session".to_string(),
+    };
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot use {asked}: {e}");
+    let session = current
+        .reconnect(region.as_deref(), profile.as_deref())
+        .await
+        .map_err(|e| cannot(&e))?;
+    let (account, caller_arn) = session.caller_identity().await.map_err(|e| cannot(&e))?;
+    session
+        .list_restore_jobs(None, Some(std::time::SystemTime::now()), Some(1))
+        .await
+        .map_err(|e| cannot(&e))?;
+    Ok(Box::new(SessionSwitch {
+        region: session.region().to_string(),
+        profile: session.profile().map(str::to_string),
+        session: SessionHandle(std::sync::Arc::new(session)),
+        account,
+        caller_arn,
+    }))
 }
 
 /// Logs (to the log file, never the screen) what failed and what was written.

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt, Shared};
 use futures_util::stream::{self, Stream, StreamExt};
@@ -21,13 +21,7 @@ pub async fn list_failed_jobs(
     since: Duration,
     limit: Option<usize>,
 ) -> Result<Vec<JobSummary>, WorkflowError> {
-    let after = SystemTime::now().checked_sub(since);
-    Ok(session
-        .list_failed_restore_jobs(after, limit)
-        .await?
-        .into_iter()
-        .map(JobSummary::from)
-        .collect())
+    super::list_jobs(session, &super::StatusFilter::default(), since, limit).await
 }
 
 /// Decodes one token through STS and diagnoses it, once.

@@ -26,6 +26,22 @@ pub enum WorkflowError {
         /// The change in the permission set (AWS CLI commands), for an Identity Center role.
         change: Option<String>,
     },
+    /// A layer other than the identity policies blocks the request (an SCP, an RCP, the
+    /// boundary, a key or vault policy): no identity statement can fix it, so nothing is
+    /// written (exit 3).
+    #[error("{sentence}")]
+    Blocked {
+        /// One sentence naming the layer, its policy and statement, and who must change what.
+        sentence: String,
+        /// Every blocking layer.
+        blockers: Vec<crate::diagnosis::layered::Blocker>,
+        /// The change the layer's owner must make.
+        owner_change: String,
+        /// The layers read.
+        layers_read: Vec<String>,
+        /// The layers that could not be read, and why.
+        layers_unreadable: Vec<String>,
+    },
     /// The journal could not be written, so nothing was written to IAM (exit 1).
     #[error("{0}; nothing was written to IAM")]
     Journal(#[from] JournalError),
@@ -74,9 +90,9 @@ impl WorkflowError {
         match self {
             WorkflowError::Aws(_) => WorkflowErrorKind::Aws,
             WorkflowError::BadInput(_) => WorkflowErrorKind::BadInput,
-            WorkflowError::Refused(_) | WorkflowError::Protected { .. } => {
-                WorkflowErrorKind::Refused
-            }
+            WorkflowError::Refused(_)
+            | WorkflowError::Protected { .. }
+            | WorkflowError::Blocked { .. } => WorkflowErrorKind::Refused,
             WorkflowError::Journal(_) | WorkflowError::JournalAfterWrite { .. } => {
                 WorkflowErrorKind::Journal
             }

@@ -6,14 +6,16 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::restore_round::{Round, restore_round};
-use super::{FixPlan, JobSummary, WorkflowError, gather, managed};
+use super::{
+    FixPlan, JobSummary, WorkflowError, blocking, gather, guardrails, managed, policy_checks,
+};
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
 use crate::diagnosis::fix::TargetType;
 use crate::diagnosis::merge::{self, MergeError, policy_size, quota_for};
 use crate::diagnosis::protected;
 use crate::diagnosis::report;
-use crate::diagnosis::{DecodedMessage, Scope, Verdict, diagnose};
+use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, Verdict, diagnose};
 
 /// SHA-256 in hex.
 pub fn sha256_hex(text: &str) -> String {
@@ -41,10 +43,11 @@ pub async fn preview_fix(
     let mut diagnosis = diagnose(message, scope);
     match diagnosis.verdict {
         Verdict::ExplicitDeny => {
-            return Err(WorkflowError::Refused(format!(
+            let refusal = format!(
                 "not fixing: {} (an allow statement cannot override a deny)",
                 diagnosis.summary
-            )));
+            );
+            return Err(guardrail_refusal(session, message, &diagnosis, refusal).await);
         }
         Verdict::Allowed => {
             return Err(WorkflowError::Refused(
@@ -63,9 +66,10 @@ pub async fn preview_fix(
     let (caller_account, _) = session.caller_identity().await?;
     let principal_account = diagnosis.principal.account.clone().unwrap_or_default();
     if principal_account != caller_account {
-        return Err(WorkflowError::Refused(format!(
+        let refusal = format!(
             "the denied principal is in account {principal_account} but your credentials are for account {caller_account}: run restore-doctor with credentials for {principal_account}"
-        )));
+        );
+        return Err(guardrail_refusal(session, message, &diagnosis, refusal).await);
     }
     let (target_arn, current, other_size, others, boundary_arn, round, attached) = match fix
         .target
@@ -158,7 +162,7 @@ pub async fn preview_fix(
                 fix.target.kind,
                 &fix.target.name,
                 &caller_account,
-                &fix.statement,
+                &statements,
                 size,
                 quota,
             )
@@ -176,20 +180,7 @@ pub async fn preview_fix(
         Err(e) => return Err(WorkflowError::Refused(e.to_string())),
     };
     diagnosis.notes.extend(round.notes);
-    if managed.is_none() {
-        diagnosis.also_needed = round.also_needed;
-    } else if !round.also_needed.is_empty() {
-        // The managed-policy plan carries the fix's statement only.
-        diagnosis.notes.push(format!(
-            "the managed policy carries the fix only; this restore also needs {}, to be fixed after it",
-            round
-                .also_needed
-                .iter()
-                .map(|a| a.action.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
+    diagnosis.also_needed = round.also_needed;
     diagnosis.wider_alternatives = round.wider_alternatives;
     let proposed_text = serde_json::to_string_pretty(&merged.document)
         .map_err(|e| WorkflowError::BadInput(format!("cannot render the policy: {e}")))?;
@@ -207,23 +198,37 @@ pub async fn preview_fix(
         .to_string();
     // Every other layer IAM will evaluate: a write is only worth making where the identity
     // layer is the cause.
-    let gathered = gather::identity_layers(
-        session,
-        fix.target.kind,
-        &fix.target.name,
-        boundary_arn.as_deref(),
-        attached,
-        others,
-        &policy_name,
-        &merged.document,
-    )
-    .await;
-    gather::check_boundary(
-        &gathered,
-        &report::request_context(message),
-        fix.target.kind,
-        &fix.target.name,
-    )?;
+    let request = report::request_context(message);
+    let (mut gathered, guarded, checks) = tokio::join!(
+        gather::identity_layers(
+            session,
+            fix.target.kind,
+            &fix.target.name,
+            boundary_arn.as_deref(),
+            attached,
+            others,
+            &policy_name,
+            &merged.document,
+        ),
+        guardrails::guardrail_layers(session, &principal_account, &caller_account, &request),
+        policy_checks::check_policy(session, &proposed_text, &request.action)
+    );
+    gathered.absorb(guarded);
+    let subject = format!("{} {}", fix.target.kind, fix.target.name);
+    blocking::check_layers(&gathered, &request, &subject, &fix.statement)?;
+    if let Some(error) = checks.errors().first() {
+        return Err(WorkflowError::Refused(format!(
+            "not writing: IAM Access Analyzer's ValidatePolicy reports an ERROR in the proposed document: {} {}",
+            error.issue_code, error.details
+        )));
+    }
+    // What blocks today, without the proposed document (normally the missing identity allow).
+    let mut today = gathered.clone();
+    today
+        .layers
+        .identity
+        .retain(|p| !p.name.ends_with("(proposed)"));
+    let blocking_layers = blocking::blockers(&today, &request);
     let verified_locally = report::verify(
         message,
         &[NamedPolicy {
@@ -252,6 +257,8 @@ pub async fn preview_fix(
         diagnosis,
         layers_read: gathered.read,
         layers_unreadable: gathered.unreadable,
+        blocking_layers,
+        policy_checks: checks,
         boundary_document: gathered.layers.boundary.map(|b| b.document),
         managed,
     })
@@ -281,4 +288,43 @@ async fn current_and_other_size(
         }
     }
     Ok((current, other_size, others))
+}
+
+/// The refusal for a request this account's identity policies cannot be fixed for (an explicit
+/// deny, a principal in another account): when a guardrail that could be read blocks it, the
+/// refusal names that layer and its owner's change; otherwise `refusal`, with why no SCP is
+/// blamed when SCPs do not apply.
+async fn guardrail_refusal(
+    session: &Session,
+    message: &DecodedMessage,
+    diagnosis: &Diagnosis,
+    refusal: String,
+) -> WorkflowError {
+    let Some(account) = diagnosis.principal.account.clone() else {
+        return WorkflowError::Refused(refusal);
+    };
+    let caller_account = match session.caller_identity().await {
+        Ok((caller, _)) => caller,
+        Err(_) => return WorkflowError::Refused(refusal),
+    };
+    let request = report::request_context(message);
+    let gathered = guardrails::guardrail_layers(session, &account, &caller_account, &request).await;
+    let blockers = blocking::guardrail_blockers(&gathered, &request);
+    let statement = diagnosis
+        .fix
+        .as_ref()
+        .map(|r| r.fix.statement.clone())
+        .unwrap_or(Value::Null);
+    let subject = diagnosis.principal.arn.clone();
+    match blockers.first() {
+        Some(first) => {
+            blocking::blocked(&gathered, &request, &subject, first, &blockers, &statement)
+        }
+        None => match &gathered.facts.scps_do_not_apply {
+            Some(reason) => {
+                WorkflowError::Refused(format!("{refusal}; {reason}, so no SCP is blamed"))
+            }
+            None => WorkflowError::Refused(refusal),
+        },
+    }
 }

@@ -1,16 +1,15 @@
 //! Gathering the layers IAM will evaluate for the denied principal, read-only and each once:
 //! its other inline policies (read by the preview), its attached managed policies and its
-//! permissions boundary; and the check that the layer a fix writes to is the one that blocks.
+//! permissions boundary (the guardrails are `guardrails.rs`; which layer blocks, `blocking.rs`).
 //! A layer that cannot be read is reported as such, never treated as checked.
 
 use futures_util::future::join_all;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::WorkflowError;
-use crate::aws::{AwsError, AwsErrorKind, Session};
+use crate::aws::{AwsError, Session};
 use crate::diagnosis::TargetType;
-use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
-use crate::diagnosis::layered::{Blocker, PolicyLayers, evaluate_layers};
+use crate::diagnosis::evaluate::NamedPolicy;
+use crate::diagnosis::layered::PolicyLayers;
 
 /// The layers read for a principal, and which could not be.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -21,6 +20,20 @@ pub struct Gathered {
     pub read: Vec<String>,
     /// What could not be read, and why.
     pub unreadable: Vec<String>,
+    /// Organization policy names, the management-account case, a key in another account.
+    pub facts: super::guardrails::GuardrailFacts,
+}
+
+impl Gathered {
+    /// Adds what the guardrails gathering read (SCP and RCP levels, the resource policy).
+    pub fn absorb(&mut self, mut guardrails: Gathered) {
+        self.read.append(&mut guardrails.read);
+        self.unreadable.append(&mut guardrails.unreadable);
+        self.layers.scps = guardrails.layers.scps;
+        self.layers.rcps = guardrails.layers.rcps;
+        self.layers.resource = guardrails.layers.resource;
+        self.facts = guardrails.facts;
+    }
 }
 
 /// The identity layers of `name` (with `proposed` as its inline policy `policy_name`, beside
@@ -70,9 +83,10 @@ pub async fn identity_layers(
                 .read
                 .push(format!("attached managed policies ({read})"));
         }
-        Err(error) => gathered
-            .unreadable
-            .push(format!("attached managed policies: {}", unreadable(&error))),
+        Err(error) => gathered.unreadable.push(format!(
+            "attached managed policies: {}",
+            super::guardrails::reason(&error)
+        )),
     }
     let boundary_arn = match (target, boundary_arn) {
         (TargetType::Role, arn) => Ok(arn.map(str::to_string)),
@@ -90,49 +104,13 @@ pub async fn identity_layers(
             }
             Err(error) => gathered.unreadable.push(format!(
                 "permissions boundary {arn}: {}",
-                unreadable(&error)
+                super::guardrails::reason(&error)
             )),
         },
-        Err(error) => gathered
-            .unreadable
-            .push(format!("permissions boundary: {}", unreadable(&error))),
+        Err(error) => gathered.unreadable.push(format!(
+            "permissions boundary: {}",
+            super::guardrails::reason(&error)
+        )),
     }
     gathered
-}
-
-fn unreadable(error: &crate::aws::AwsError) -> String {
-    match error.kind {
-        AwsErrorKind::NotImplemented => "the endpoint does not offer the call".into(),
-        _ => error.to_string(),
-    }
-}
-
-/// Refuses a fix whose write would not help because the permissions boundary blocks the
-/// request: no IAM write, and a sentence naming the boundary and what its owner must add.
-pub fn check_boundary(
-    gathered: &Gathered,
-    request: &RequestContext,
-    target: TargetType,
-    name: &str,
-) -> Result<(), WorkflowError> {
-    let Ok(evaluation) = evaluate_layers(&gathered.layers, request) else {
-        return Ok(());
-    };
-    for blocker in &evaluation.blockers {
-        let (policy, how) = match blocker {
-            Blocker::BoundaryMissingAllow { policy } => (policy, "does not allow"),
-            Blocker::BoundaryDeny { policy, .. } => (policy, "denies"),
-            _ => continue,
-        };
-        let statement = json!({
-            "Effect": "Allow",
-            "Action": request.action,
-            "Resource": request.resource,
-        });
-        return Err(WorkflowError::Refused(format!(
-            "not writing: the permissions boundary {policy} of {target} {name} {how} {} on {}, so no identity statement can fix it; whoever manages that boundary must change it (for example add {statement})",
-            request.action, request.resource
-        )));
-    }
-    Ok(())
 }

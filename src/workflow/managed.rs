@@ -33,13 +33,14 @@ pub fn managed_policy_name(target_name: &str) -> String {
     format!("RestoreDoctorFixes-{target_name}")
 }
 
-/// The managed-policy plan for `statement`: the policy's state now, the merged document and why.
+/// The managed-policy plan for `statements` (the fix, then what the same restore also needs):
+/// the policy's state now, the merged document and why.
 pub(crate) async fn plan(
     session: &Session,
     target: TargetType,
     name: &str,
     account: &str,
-    statement: &Value,
+    statements: &[&Value],
     inline_size: usize,
     inline_quota: usize,
 ) -> Result<(Option<Value>, Merged, ManagedPlan), WorkflowError> {
@@ -51,7 +52,7 @@ pub(crate) async fn plan(
         .await?
         .contains(&arn);
     let current = state.as_ref().map(|s| s.document.clone());
-    let merged = merge::merge(current.as_ref(), statement, 0, MANAGED_POLICY_QUOTA).map_err(|e| {
+    let merged = merge::merge_all(current.as_ref(), statements, 0, MANAGED_POLICY_QUOTA).map_err(|e| {
         WorkflowError::Refused(format!(
             "the inline policies are full and the managed policy {policy_name} cannot take the fix either: {e}"
         ))

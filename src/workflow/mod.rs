@@ -2,13 +2,17 @@
 //! export; and the journal.
 
 mod apply;
+mod blocking;
 mod decode;
 mod error;
 mod export;
 mod fix;
 mod gather;
+mod guardrails;
 pub mod journal;
+mod listing;
 mod managed;
+mod policy_checks;
 mod reconcile;
 mod restore;
 mod restore_round;
@@ -25,7 +29,9 @@ pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
 pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
+pub use listing::{StatusFilter, list_jobs};
 pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};
+pub use policy_checks::PolicyChecks;
 pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{
     MetadataChange, Propagation, RerunOptions, RerunPlan, follow_job, job_progress,

@@ -111,6 +111,13 @@ pub struct FixPlan {
     /// before the write).
     #[serde(default)]
     pub boundary_document: Option<Value>,
+    /// What blocks the request today over every layer read (without the proposed document):
+    /// normally the identity layer's missing allow, the only one a fix writes to.
+    #[serde(default)]
+    pub blocking_layers: Vec<crate::diagnosis::layered::Blocker>,
+    /// IAM Access Analyzer's checks of the proposed document.
+    #[serde(default)]
+    pub policy_checks: super::PolicyChecks,
     /// Set when the fix goes into a customer-managed policy because the inline policies would
     /// exceed IAM's quota; then `policy_name`, `current_document`, `proposed_text`, `size` and
     /// `quota` are the managed policy's.

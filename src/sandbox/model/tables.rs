@@ -1316,6 +1316,386 @@ static BACKUP_STARTRESTOREJOBINPUT: Shape = Shape {
     ],
     item: None,
 };
+static BACKUP_BACKUPVAULTNAME: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: Some("^[a-zA-Z0-9\\-\\_]{2,50}$"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static BACKUP_GETBACKUPVAULTACCESSPOLICYINPUT: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[Member {
+        name: "BackupVaultName",
+        shape: &BACKUP_BACKUPVAULTNAME,
+        required: true,
+        location: Location::Uri,
+        wire_name: "backupVaultName",
+    }],
+    item: None,
+};
+static ORGANIZATIONS_NOINPUT: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_NEXTTOKEN: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(100000),
+    pattern: Some("[\\s\\S]*"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_MAXRESULTS: Shape = Shape {
+    kind: Kind::Int,
+    min: Some(1),
+    max: Some(20),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_LISTROOTSREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "NextToken",
+            shape: &ORGANIZATIONS_NEXTTOKEN,
+            required: false,
+            location: Location::Body,
+            wire_name: "NextToken",
+        },
+        Member {
+            name: "MaxResults",
+            shape: &ORGANIZATIONS_MAXRESULTS,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxResults",
+        },
+    ],
+    item: None,
+};
+static ORGANIZATIONS_CHILDID: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(100),
+    pattern: Some("^(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_LISTPARENTSREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "ChildId",
+            shape: &ORGANIZATIONS_CHILDID,
+            required: true,
+            location: Location::Body,
+            wire_name: "ChildId",
+        },
+        Member {
+            name: "NextToken",
+            shape: &ORGANIZATIONS_NEXTTOKEN,
+            required: false,
+            location: Location::Body,
+            wire_name: "NextToken",
+        },
+        Member {
+            name: "MaxResults",
+            shape: &ORGANIZATIONS_MAXRESULTS,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxResults",
+        },
+    ],
+    item: None,
+};
+static ORGANIZATIONS_PARENTID: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(100),
+    pattern: Some("^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_CHILDTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &["ACCOUNT", "ORGANIZATIONAL_UNIT"],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_LISTCHILDRENREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "ParentId",
+            shape: &ORGANIZATIONS_PARENTID,
+            required: true,
+            location: Location::Body,
+            wire_name: "ParentId",
+        },
+        Member {
+            name: "ChildType",
+            shape: &ORGANIZATIONS_CHILDTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "ChildType",
+        },
+        Member {
+            name: "NextToken",
+            shape: &ORGANIZATIONS_NEXTTOKEN,
+            required: false,
+            location: Location::Body,
+            wire_name: "NextToken",
+        },
+        Member {
+            name: "MaxResults",
+            shape: &ORGANIZATIONS_MAXRESULTS,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxResults",
+        },
+    ],
+    item: None,
+};
+static ORGANIZATIONS_POLICYTARGETID: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(100),
+    pattern: Some("^(r-[0-9a-z]{4,32})|(\\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_POLICYTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[
+        "SERVICE_CONTROL_POLICY",
+        "RESOURCE_CONTROL_POLICY",
+        "TAG_POLICY",
+        "BACKUP_POLICY",
+        "AISERVICES_OPT_OUT_POLICY",
+        "CHATBOT_POLICY",
+        "DECLARATIVE_POLICY_EC2",
+        "SECURITYHUB_POLICY",
+        "INSPECTOR_POLICY",
+        "UPGRADE_ROLLOUT_POLICY",
+        "BEDROCK_POLICY",
+        "S3_POLICY",
+        "NETWORK_SECURITY_DIRECTOR_POLICY",
+    ],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_LISTPOLICIESFORTARGETREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "TargetId",
+            shape: &ORGANIZATIONS_POLICYTARGETID,
+            required: true,
+            location: Location::Body,
+            wire_name: "TargetId",
+        },
+        Member {
+            name: "Filter",
+            shape: &ORGANIZATIONS_POLICYTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "Filter",
+        },
+        Member {
+            name: "NextToken",
+            shape: &ORGANIZATIONS_NEXTTOKEN,
+            required: false,
+            location: Location::Body,
+            wire_name: "NextToken",
+        },
+        Member {
+            name: "MaxResults",
+            shape: &ORGANIZATIONS_MAXRESULTS,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxResults",
+        },
+    ],
+    item: None,
+};
+static ORGANIZATIONS_POLICYID: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: Some(130),
+    pattern: Some("^p-[0-9a-zA-Z_]{8,128}$"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ORGANIZATIONS_DESCRIBEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[Member {
+        name: "PolicyId",
+        shape: &ORGANIZATIONS_POLICYID,
+        required: true,
+        location: Location::Body,
+        wire_name: "PolicyId",
+    }],
+    item: None,
+};
+static ORGANIZATIONS_LISTTARGETSFORPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "PolicyId",
+            shape: &ORGANIZATIONS_POLICYID,
+            required: true,
+            location: Location::Body,
+            wire_name: "PolicyId",
+        },
+        Member {
+            name: "NextToken",
+            shape: &ORGANIZATIONS_NEXTTOKEN,
+            required: false,
+            location: Location::Body,
+            wire_name: "NextToken",
+        },
+        Member {
+            name: "MaxResults",
+            shape: &ORGANIZATIONS_MAXRESULTS,
+            required: false,
+            location: Location::Body,
+            wire_name: "MaxResults",
+        },
+    ],
+    item: None,
+};
+static KMS_KEYIDTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(1),
+    max: Some(2048),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static KMS_POLICYNAMETYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(1),
+    max: Some(128),
+    pattern: Some("[\\w]+"),
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static KMS_GETKEYPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "KeyId",
+            shape: &KMS_KEYIDTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "KeyId",
+        },
+        Member {
+            name: "PolicyName",
+            shape: &KMS_POLICYNAMETYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "PolicyName",
+        },
+    ],
+    item: None,
+};
+static KMS_GRANTTOKENTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(1),
+    max: Some(8192),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static KMS_GRANTTOKENLIST: Shape = Shape {
+    kind: Kind::List,
+    min: Some(0),
+    max: Some(10),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: Some(&KMS_GRANTTOKENTYPE),
+};
+static KMS_DESCRIBEKEYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "KeyId",
+            shape: &KMS_KEYIDTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "KeyId",
+        },
+        Member {
+            name: "GrantTokens",
+            shape: &KMS_GRANTTOKENLIST,
+            required: false,
+            location: Location::Body,
+            wire_name: "GrantTokens",
+        },
+    ],
+    item: None,
+};
 
 /// Every served operation's model.
 pub static OPERATIONS: &[OperationModel] = &[
@@ -1528,5 +1908,75 @@ pub static OPERATIONS: &[OperationModel] = &[
         method: "PUT",
         uri: "/restore-jobs",
         input: &BACKUP_STARTRESTOREJOBINPUT,
+    },
+    OperationModel {
+        service: "backup",
+        name: "GetBackupVaultAccessPolicy",
+        method: "GET",
+        uri: "/backup-vaults/{backupVaultName}/access-policy",
+        input: &BACKUP_GETBACKUPVAULTACCESSPOLICYINPUT,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "DescribeOrganization",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_NOINPUT,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "ListRoots",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_LISTROOTSREQUEST,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "ListParents",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_LISTPARENTSREQUEST,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "ListChildren",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_LISTCHILDRENREQUEST,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "ListPoliciesForTarget",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_LISTPOLICIESFORTARGETREQUEST,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "DescribePolicy",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_DESCRIBEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "organizations",
+        name: "ListTargetsForPolicy",
+        method: "POST",
+        uri: "/",
+        input: &ORGANIZATIONS_LISTTARGETSFORPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "kms",
+        name: "GetKeyPolicy",
+        method: "POST",
+        uri: "/",
+        input: &KMS_GETKEYPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "kms",
+        name: "DescribeKey",
+        method: "POST",
+        uri: "/",
+        input: &KMS_DESCRIBEKEYREQUEST,
     },
 ];

@@ -1,6 +1,7 @@
-//! The two wire protocols the sandbox speaks, parsing and serialising only: awsQuery (STS, IAM)
-//! and restJson1 (Backup). Neither knows what an operation does.
+//! The wire protocols the sandbox speaks, parsing and serialising only: awsQuery (STS, IAM),
+//! restJson1 (Backup) and awsJson1_1 (Organizations, KMS). Neither knows what an operation does.
 
+pub mod json;
 pub mod query;
 pub mod rest_json;
 pub mod xml;

@@ -4,6 +4,8 @@
 
 pub mod backup;
 pub mod iam;
+pub mod kms;
+pub mod organizations;
 pub mod sts;
 
 use serde_json::Value;
@@ -33,6 +35,8 @@ pub struct Context<'a> {
     pub caller: &'a Caller,
     /// This request's ID.
     pub request_id: &'a str,
+    /// The region the request is signed for (regional services answer for it only).
+    pub region: &'a str,
 }
 
 /// A string member. The model was checked first, so a required member is present; should a

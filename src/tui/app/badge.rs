@@ -8,6 +8,8 @@ pub enum Badge {
     Fixed,
     /// The status message holds no encoded authorization message.
     NoEncodedMessage,
+    /// The job did not fail (running, completed, pending): nothing to diagnose.
+    NotFailed,
     /// The message is being decoded.
     Decoding,
     /// Decoding failed, with the one-line reason.
@@ -26,6 +28,7 @@ impl Badge {
         match self {
             Badge::Fixed => "fixed".into(),
             Badge::NoEncodedMessage => "no encoded message".into(),
+            Badge::NotFailed => "did not fail".into(),
             Badge::Decoding => "decoding…".into(),
             Badge::DecodeFailed(reason) => format!("decode failed: {reason}"),
             Badge::ExplicitDeny => "explicit deny".into(),

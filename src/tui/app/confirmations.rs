@@ -119,9 +119,13 @@ pub fn rerun(job: &JobSummary, account: &str) -> ConfirmModal {
             ConfirmField::new(
                 "Metadata",
                 format!(
-                    "the restore metadata of job {} (GetRestoreJobMetadata), unchanged",
+                    "the restore metadata of job {} (GetRestoreJobMetadata); for EC2, NetworkInterfaces are dropped when SubnetId or SecurityGroupIds is set (EC2 refuses both)",
                     job.restore_job_id
                 ),
+            ),
+            ConfirmField::new(
+                "First",
+                "wait (at most 60s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it".to_string(),
             ),
             ConfirmField::new("Account", account.to_string()),
         ],

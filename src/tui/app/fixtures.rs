@@ -133,6 +133,8 @@ pub fn plan() -> FixPlan {
         layers_read: Vec::new(),
         layers_unreadable: Vec::new(),
         boundary_document: None,
+        blocking_layers: Vec::new(),
+        policy_checks: Default::default(),
         managed: None,
     }
 }

@@ -16,6 +16,7 @@ mod panes;
 mod ranks;
 mod resident;
 mod rows;
+mod session;
 pub mod tree;
 mod update;
 mod writes;
@@ -34,6 +35,8 @@ mod tests_palette;
 mod tests_resident;
 #[cfg(test)]
 mod tests_rows;
+#[cfg(test)]
+mod tests_session;
 
 use std::collections::{HashMap, HashSet};
 
@@ -57,6 +60,7 @@ pub use panes::DiagnosisLine;
 pub use ranks::RowOrder;
 pub use resident::{RECENT_DECODES, RESIDENT_DECODES};
 pub use rows::{RowText, SortColumn};
+pub use session::{DEFAULT_WATCH, Watch, watch_text};
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -203,6 +207,18 @@ pub struct App {
     pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
     /// Where the export viewer proposes to save.
     pub export_dir: std::path::PathBuf,
+    /// Which jobs the list shows (`:status`).
+    pub job_status: crate::workflow::StatusFilter,
+    /// The profiles `:profile` completes to.
+    pub profiles: Vec<String>,
+    /// The latest session switch's number; older answers are ignored.
+    pub session_request: u64,
+    /// Auto-refresh, when `--watch` or `w` turned it on.
+    pub watch: Option<Watch>,
+    /// Failed jobs that were not in a previous listing (marked until selected).
+    pub new_failures: HashSet<String>,
+    /// The failed jobs of the previous listing (None before the first one).
+    pub seen_failures: Option<HashSet<String>>,
 }
 
 impl App {
@@ -248,6 +264,12 @@ impl App {
             tree_filter: String::new(),
             plans: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
+            job_status: crate::workflow::StatusFilter::default(),
+            profiles: Vec::new(),
+            session_request: 0,
+            watch: None,
+            new_failures: HashSet::new(),
+            seen_failures: None,
         }
     }
 
@@ -261,7 +283,11 @@ impl App {
     /// The first effects: who we are, settling what an earlier run left unresolved in the
     /// journal, and the job list.
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::LoadIdentity, Effect::ReconcileJournal];
+        let mut effects = vec![
+            Effect::LoadIdentity,
+            Effect::ReconcileJournal,
+            Effect::LoadProfiles,
+        ];
         effects.extend(self.update(Action::Refresh));
         effects
     }
@@ -338,6 +364,14 @@ impl App {
             return Badge::Fixed;
         }
         match self.decode_of(&row.job) {
+            None if !matches!(
+                row.job.status,
+                crate::diagnosis::RestoreJobStatus::Failed
+                    | crate::diagnosis::RestoreJobStatus::Aborted
+            ) =>
+            {
+                Badge::NotFailed
+            }
             None => Badge::NoEncodedMessage,
             Some(DecodeState::Pending) => Badge::Decoding,
             Some(DecodeState::Failed(reason)) => Badge::DecodeFailed(reason.clone()),

@@ -36,6 +36,10 @@ pub enum OperationKind {
     FindUndo,
     /// Putting a policy back: an IAM write.
     Undo,
+    /// Opening a session for another region or profile.
+    SwitchSession,
+    /// A re-run waits for IAM's simulator to allow the request its job failed on.
+    Propagation,
 }
 
 impl OperationKind {
@@ -57,6 +61,8 @@ impl OperationKind {
             OperationKind::RerunFollow => "following the re-run",
             OperationKind::FindUndo => "reading the journal",
             OperationKind::Undo => "undoing the fix",
+            OperationKind::SwitchSession => "switching the session",
+            OperationKind::Propagation => "waiting for IAM to propagate the fix",
         }
     }
 }

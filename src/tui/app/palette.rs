@@ -2,11 +2,24 @@
 //! candidate, ↑/↓ move through them) and what each command does when Enter runs it.
 
 use super::{App, FORMATS, Modal, Pane, SortColumn, format_name};
+use crate::aws::profiles::{COMMERCIAL_REGIONS, is_region_name};
 use crate::tui::action::Effect;
+use crate::workflow::StatusFilter;
 
 /// The commands: name, argument (shown in help and the palette), what it does.
-pub const COMMANDS: [(&str, &str, &str); 6] = [
+pub const COMMANDS: [(&str, &str, &str); 9] = [
     ("jobs", "", "close every window and go to the jobs table"),
+    (
+        "status",
+        "STATUS",
+        "list the jobs in this status (all: every one)",
+    ),
+    ("region", "NAME", "switch to this region; list its jobs"),
+    (
+        "profile",
+        "NAME",
+        "switch to this AWS profile; list its jobs",
+    ),
     (
         "filter",
         "TEXT",
@@ -35,13 +48,18 @@ pub struct PaletteModal {
     pub selected: usize,
     /// Why the last command could not run.
     pub error: Option<String>,
+    /// The profiles `profile` completes to (from the AWS config files).
+    pub profiles: Vec<String>,
 }
 
-/// The values a command's argument can take, when they are a fixed set.
-fn arguments(command: &str) -> Vec<&'static str> {
+/// The values a command's argument can take, when they are a known set.
+fn arguments<'a>(command: &str, profiles: &'a [String]) -> Vec<&'a str> {
     match command {
         "sort" => SortColumn::ALL.iter().map(|c| c.name()).collect(),
         "export" => FORMATS.iter().map(|f| format_name(*f)).collect(),
+        "status" => StatusFilter::NAMES.to_vec(),
+        "region" => COMMERCIAL_REGIONS.to_vec(),
+        "profile" => profiles.iter().map(String::as_str).collect(),
         _ => Vec::new(),
     }
 }
@@ -58,8 +76,9 @@ fn resolve(word: &str) -> Option<&'static str> {
     }
 }
 
-/// The completions of `input`: whole command lines it can become.
-pub fn candidates(input: &str) -> Vec<String> {
+/// The completions of `input`: whole command lines it can become (`profiles` are the names
+/// `profile` completes to).
+pub fn candidates(input: &str, profiles: &[String]) -> Vec<String> {
     match input.split_once(' ') {
         None => COMMANDS
             .iter()
@@ -73,7 +92,7 @@ pub fn candidates(input: &str) -> Vec<String> {
             })
             .collect(),
         Some((word, rest)) => match resolve(word) {
-            Some(command) => arguments(command)
+            Some(command) => arguments(command, profiles)
                 .into_iter()
                 .filter(|value| value.starts_with(rest.trim_start()))
                 .map(|value| format!("{command} {value}"))
@@ -93,7 +112,10 @@ impl App {
 
     /// `:` opens the palette.
     pub(super) fn open_palette(&mut self) -> Vec<Effect> {
-        self.modals.push(Modal::Palette(PaletteModal::default()));
+        self.modals.push(Modal::Palette(PaletteModal {
+            profiles: self.profiles.clone(),
+            ..PaletteModal::default()
+        }));
         Vec::new()
     }
 
@@ -109,7 +131,9 @@ impl App {
     /// ↑/↓ in the palette: the highlighted candidate.
     pub(super) fn move_palette(&mut self, delta: isize) {
         if let Some(palette) = self.palette_mut() {
-            let last = candidates(&palette.input).len().saturating_sub(1);
+            let last = candidates(&palette.input, &palette.profiles)
+                .len()
+                .saturating_sub(1);
             palette.selected = palette.selected.saturating_add_signed(delta).min(last);
         }
     }
@@ -117,7 +141,8 @@ impl App {
     /// Tab: the highlighted candidate becomes the input.
     pub(super) fn complete(&mut self) -> Vec<Effect> {
         if let Some(palette) = self.palette_mut()
-            && let Some(choice) = candidates(&palette.input).get(palette.selected)
+            && let Some(choice) =
+                candidates(&palette.input, &palette.profiles).get(palette.selected)
         {
             palette.input = choice.clone();
             palette.selected = 0;
@@ -143,11 +168,42 @@ impl App {
             return fail(
                 self,
                 format!(
-                    "unknown command {word:?}: jobs, filter TEXT, sort COLUMN, export FORMAT, help, quit (Tab completes)"
+                    "unknown command {word:?}: jobs, status STATUS, region NAME, profile NAME, filter TEXT, sort COLUMN, export FORMAT, help, quit (Tab completes)"
                 ),
             );
         };
         match command {
+            "status" => match StatusFilter::parse(rest) {
+                Some(status) => {
+                    self.modals.pop();
+                    self.show_status(status)
+                }
+                None => fail(
+                    self,
+                    format!("list which jobs? {}", StatusFilter::NAMES.join(", ")),
+                ),
+            },
+            "region" if is_region_name(rest) => {
+                self.modals.pop();
+                self.switch_session(Some(rest.to_string()), None)
+            }
+            "region" => fail(
+                self,
+                format!("{rest:?} is not an AWS region name such as us-east-1 (Tab completes)"),
+            ),
+            "profile" if !rest.is_empty() => {
+                if !self.profiles.iter().any(|p| p == rest) {
+                    return fail(
+                        self,
+                        format!(
+                            "no profile {rest:?} in the AWS config or credentials file (Tab completes the ones there)"
+                        ),
+                    );
+                }
+                self.modals.pop();
+                self.switch_session(None, Some(rest.to_string()))
+            }
+            "profile" => fail(self, "which profile? (Tab completes)".into()),
             "sort" => match SortColumn::parse(rest) {
                 Some(column) => {
                     self.modals.pop();
@@ -200,22 +256,32 @@ mod tests {
 
     #[test]
     fn completion_offers_commands_then_their_arguments() {
-        assert_eq!(candidates("s"), ["sort "]);
-        assert_eq!(candidates("").len(), COMMANDS.len());
+        let none: &[String] = &[];
+        assert_eq!(candidates("so", none), ["sort "]);
+        assert_eq!(candidates("s", none), ["status ", "sort "]);
+        assert_eq!(candidates("", none).len(), COMMANDS.len());
         assert_eq!(
-            candidates("sort "),
+            candidates("sort ", none),
             SortColumn::ALL.map(|c| format!("sort {}", c.name()))
         );
-        assert_eq!(candidates("so r"), ["sort role"]);
+        assert_eq!(candidates("so r", none), ["sort role"]);
         assert_eq!(
-            candidates("export c"),
+            candidates("export c", none),
             ["export cloudformation", "export cli"]
         );
         assert!(
-            candidates("filter ab").is_empty(),
+            candidates("filter ab", none).is_empty(),
             "free text has no completion"
         );
-        assert!(candidates("nope").is_empty());
+        assert!(candidates("nope", none).is_empty());
+        assert_eq!(candidates("st a", none), ["status aborted", "status all"]);
+        assert_eq!(
+            candidates("region us-west-", none),
+            ["region us-west-1", "region us-west-2"]
+        );
+        let profiles = ["dev".to_string(), "prod".to_string()];
+        assert_eq!(candidates("profile p", &profiles), ["profile prod"]);
+        assert!(candidates("profile p", none).is_empty());
         assert_eq!(resolve("q"), Some("quit"));
         assert_eq!(resolve(""), None);
     }

@@ -102,9 +102,11 @@ impl App {
         match (context, action) {
             (Context::Jobs | Context::Tree, Action::Preview | Action::Export) => has_fix,
             (Context::Jobs | Context::Tree, Action::Copy) => self.selected_decoded().is_some(),
-            (Context::Jobs | Context::Tree, Action::AskRerun) => self
-                .selected_row()
-                .is_some_and(|row| self.badge(row) != Badge::ExplicitDeny),
+            // Only a failed job is re-run, and an explicit deny would fail it again.
+            (Context::Jobs | Context::Tree, Action::AskRerun) => self.selected_row().is_some_and(|row| {
+                row.job.status == crate::diagnosis::RestoreJobStatus::Failed
+                    && self.badge(row) != Badge::ExplicitDeny
+            }),
             (Context::Preview, Action::AskApply | Action::Export) => {
                 self.modals.iter().rev().any(|m| {
                     matches!(m, Modal::Preview(p) if matches!(&p.state, PreviewState::Ready(plan) if !plan.already_in_place))

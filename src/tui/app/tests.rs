@@ -82,7 +82,8 @@ fn stale_results_are_ignored() {
     assert_eq!(
         effects,
         vec![Effect::LoadJobs {
-            generation: old + 1
+            generation: old + 1,
+            status: crate::workflow::StatusFilter::default(),
         }]
     );
     app.update(Action::JobsLoaded {

@@ -9,6 +9,30 @@ use crate::tui::keymap::Context;
 const STATUS_TICKS: u8 = 5;
 
 impl App {
+    /// Lists the jobs again (a key, a watch tick, a new status or session).
+    pub(super) fn refresh(&mut self) -> Vec<Effect> {
+        self.generation += 1;
+        self.list_state = ListState::Loading;
+        self.begin(OperationKind::Listing, None);
+        // Decodes in flight are aborted with the old listing; forget them.
+        self.decodes
+            .retain(|_, state| matches!(state, DecodeState::Done(_) | DecodeState::Evicted(_)));
+        self.refetching.clear();
+        vec![Effect::LoadJobs {
+            generation: self.generation,
+            status: self.job_status.clone(),
+        }]
+    }
+
+    /// Moves the selection; the row it lands on loses its "new failure" mark.
+    fn move_and_unmark(&mut self, context: Context, delta: isize) -> Vec<Effect> {
+        let effects = self.move_by(context, delta);
+        if context == Context::Jobs {
+            self.unmark_selected();
+        }
+        effects
+    }
+
     /// Applies one action and returns the work it asks for (with the decode of the selected
     /// job's message when only its badge was kept).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
@@ -40,12 +64,12 @@ impl App {
                 self.should_quit = true;
                 Vec::new()
             }
-            Action::MoveUp => self.move_by(context, -1),
-            Action::MoveDown => self.move_by(context, 1),
-            Action::PageUp => self.move_by(context, -(self.page_size() as isize)),
-            Action::PageDown => self.move_by(context, self.page_size() as isize),
-            Action::First => self.move_by(context, isize::MIN / 2),
-            Action::Last => self.move_by(context, isize::MAX / 2),
+            Action::MoveUp => self.move_and_unmark(context, -1),
+            Action::MoveDown => self.move_and_unmark(context, 1),
+            Action::PageUp => self.move_and_unmark(context, -(self.page_size() as isize)),
+            Action::PageDown => self.move_and_unmark(context, self.page_size() as isize),
+            Action::First => self.move_and_unmark(context, isize::MIN / 2),
+            Action::Last => self.move_and_unmark(context, isize::MAX / 2),
             Action::FocusNext | Action::FocusPrev => {
                 self.focus = match self.focus {
                     Pane::Jobs => Pane::Tree,
@@ -116,26 +140,25 @@ impl App {
                 }
                 effects
             }
-            Action::Refresh => {
-                self.generation += 1;
-                self.list_state = ListState::Loading;
-                self.begin(OperationKind::Listing, None);
-                // Decodes in flight are aborted with the old listing; forget them.
-                self.decodes.retain(|_, state| {
-                    matches!(state, DecodeState::Done(_) | DecodeState::Evicted(_))
-                });
-                self.refetching.clear();
-                vec![Effect::LoadJobs {
-                    generation: self.generation,
-                }]
+            Action::Refresh => self.refresh(),
+            Action::ToggleWatch => self.toggle_watch(),
+            Action::ProfilesLoaded(profiles) => {
+                self.profiles = profiles;
+                Vec::new()
             }
+            Action::SessionSwitched { request, result } => self.session_switched(request, result),
             Action::JobsLoaded { generation, result } => {
                 if generation != self.generation {
                     self.dirty = false;
                     return Vec::new();
                 }
                 self.end(OperationKind::Listing, None);
-                self.jobs_loaded(result)
+                let listed = result.is_ok();
+                let effects = self.jobs_loaded(result);
+                if listed {
+                    self.mark_new_failures();
+                }
+                effects
             }
             Action::TokenDecoded {
                 generation,
@@ -253,6 +276,7 @@ impl App {
             } => self.applied(&plan, token, result),
             Action::RerunStarted { job_id, result } => {
                 self.end(OperationKind::RerunStart, Some(&job_id));
+                self.end(OperationKind::Propagation, Some(&job_id));
                 if result.is_ok() {
                     self.begin(OperationKind::RerunFollow, Some(&job_id));
                 }
@@ -264,6 +288,20 @@ impl App {
                         format!("re-run of restore job {job_id} did not start: {reason}"),
                         true,
                     ),
+                }
+                Vec::new()
+            }
+            Action::RerunPhase { job_id, waiting } => {
+                // Nothing is written while waiting; the start (a write) follows it.
+                if waiting {
+                    self.end(OperationKind::RerunStart, Some(&job_id));
+                    self.begin(OperationKind::Propagation, Some(&job_id));
+                } else if self
+                    .running(OperationKind::Propagation, Some(&job_id))
+                    .is_some()
+                {
+                    self.end(OperationKind::Propagation, Some(&job_id));
+                    self.begin(OperationKind::RerunStart, Some(&job_id));
                 }
                 Vec::new()
             }
@@ -344,7 +382,11 @@ impl App {
                     self.status = None;
                 }
                 self.dirty = self.expire_notices() || status_expired;
-                Vec::new()
+                let effects = self.watch_due();
+                if !effects.is_empty() {
+                    self.dirty = true;
+                }
+                effects
             }
             Action::Spin => {
                 self.frame = self.frame.wrapping_add(1);

@@ -167,6 +167,14 @@ impl App {
             self.status = Some("no job selected".into());
             return Vec::new();
         };
+        if row.job.status != crate::diagnosis::RestoreJobStatus::Failed {
+            self.status = Some(format!(
+                "restore job {} is {}: only a failed job is re-run",
+                row.job.restore_job_id,
+                row.job.status.as_str()
+            ));
+            return Vec::new();
+        }
         let account = self.header.account.as_deref().unwrap_or("unknown");
         let modal = super::confirmations::rerun(&row.job, account);
         self.modals.push(Modal::Confirm(modal));

@@ -35,5 +35,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         Span::from("  profile "),
         Span::from(header.profile.clone().unwrap_or_else(|| "default".into())).bold(),
     ]);
+    if let Some(watch) = app.watch_label() {
+        spans.push(Span::from("  "));
+        spans.push(Span::from(watch).fg(Color::Cyan));
+    }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -22,7 +22,7 @@ fn badge_style(badge: &Badge) -> Style {
         Badge::Fixed => Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
         Badge::Decoding => Style::new().fg(Color::DarkGray),
         Badge::ExplicitDeny => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        Badge::NoEncodedMessage => Style::new().fg(Color::Gray),
+        Badge::NoEncodedMessage | Badge::NotFailed => Style::new().fg(Color::Gray),
         Badge::DecodeFailed(_) => Style::new().fg(Color::Red),
         Badge::Allowed | Badge::MissingAllow(_) => Style::new().fg(Color::Yellow),
     }
@@ -38,7 +38,8 @@ const TITLES: [&str; 7] = [
     "Diagnosis",
 ];
 /// Below these, a column is cut (its content may be narrower).
-const MINIMUM: [usize; 7] = [10, 11, 6, 4, 12, 13, 14];
+// The status keeps `COMPLETED` whole (AWS's statuses are at most nine characters).
+const MINIMUM: [usize; 7] = [10, 11, 9, 4, 12, 13, 14];
 /// Who gets the room left after the minimums, first served first.
 const ORDER: [usize; 7] = [6, 4, 0, 5, 1, 2, 3];
 const DATE_ONLY: usize = 11;
@@ -55,7 +56,12 @@ fn cells(app: &App, job: &JobRow) -> ([String; 7], Badge) {
             job.job.resource_type.clone().unwrap_or_else(|| "-".into()),
             short_arn(job.job.recovery_point_arn.as_deref()),
             short_arn(job.job.iam_role_arn.as_deref()),
-            badge.label(),
+            // A failure that was not in the previous list (auto-refresh) says so first.
+            if app.new_failures.contains(&job.job.restore_job_id) {
+                format!("● new {}", badge.label())
+            } else {
+                badge.label()
+            },
         ],
         badge,
     )
@@ -63,7 +69,11 @@ fn cells(app: &App, job: &JobRow) -> ([String; 7], Badge) {
 
 /// Draws the jobs table.
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let mut title = format!(" Failed restore jobs ({}", app.visible.len());
+    let mut title = format!(
+        " {} restore jobs ({}",
+        app.job_status.title(),
+        app.visible.len()
+    );
     if app.visible.len() != app.jobs.len() {
         title.push_str(&format!(" of {}", app.jobs.len()));
     }
@@ -89,10 +99,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .title(title);
     if app.visible.is_empty() {
         let text = match &app.list_state {
-            ListState::Loading => "Listing failed restore jobs…".to_string(),
+            ListState::Loading => format!(
+                "Listing {} restore jobs…",
+                app.job_status.title().to_lowercase()
+            ),
             ListState::Failed(reason) => format!("Could not list jobs: {reason}"),
             ListState::Loaded if app.jobs.is_empty() => {
-                "No failed restore jobs in this period (--since widens it).".to_string()
+                format!(
+                    "No {} restore jobs in this period (--since widens it).",
+                    app.job_status.title().to_lowercase()
+                )
             }
             ListState::Loaded => "No job matches the filter (Esc clears it).".to_string(),
         };
@@ -128,7 +144,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 } else {
                     middle(&text, widths[i])
                 };
-                if i == 6 {
+                if i == 6 && text.starts_with("● new") {
+                    Cell::from(Span::styled(
+                        text,
+                        badge_style(&badge)
+                            .fg(Color::Red)
+                            .add_modifier(Modifier::BOLD),
+                    ))
+                } else if i == 6 {
                     Cell::from(Span::styled(text, badge_style(&badge)))
                 } else {
                     Cell::from(text)

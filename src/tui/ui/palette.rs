@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use crate::tui::app::{COMMANDS, PaletteModal, candidates};
 
 /// At most this many completions show.
-const SHOWN: usize = 8;
+const SHOWN: usize = 10;
 
 /// A completion as listed (`sort COLUMN` for a bare command that takes one) and what it does.
 fn described(candidate: &str) -> (String, &'static str) {
@@ -26,7 +26,7 @@ fn described(candidate: &str) -> (String, &'static str) {
 
 /// Draws the palette near the top of `area`.
 pub fn render(palette: &PaletteModal, frame: &mut Frame, area: Rect) {
-    let choices = candidates(&palette.input);
+    let choices = candidates(&palette.input, &palette.profiles);
     let shown = choices.len().min(SHOWN);
     let width = area.width.saturating_sub(4).min(90);
     let height = u16::try_from(shown + 4)
@@ -54,10 +54,10 @@ pub fn render(palette: &PaletteModal, frame: &mut Frame, area: Rect) {
     }
     lines.push(match &palette.error {
         Some(error) => Line::from(error.clone()).red(),
-        None if choices.is_empty() => {
-            Line::from("Enter runs it; jobs, filter TEXT, sort COLUMN, export FORMAT, help, quit")
-                .dim()
-        }
+        None if choices.is_empty() => Line::from(
+            "Enter runs it; jobs, status, region, profile, filter, sort, export, help, quit",
+        )
+        .dim(),
         None => Line::from("Tab completes, ↑/↓ choose, Enter runs, Esc closes").dim(),
     });
     let block = Block::default()

@@ -74,12 +74,24 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
     for wider in &plan.diagnosis.wider_alternatives {
         lines.push(Line::from(vec![
             Span::from(format!("{:<20}", "Alternative")).bold(),
-            Span::from("WIDER ").red().bold(),
-            Span::from(wider.sentence.clone()),
+            // The sentence starts with its WIDER label; that word is shown in red.
+            Span::from("WIDER").red().bold(),
+            Span::from(
+                wider
+                    .sentence
+                    .strip_prefix("WIDER")
+                    .map_or_else(|| format!(" {}", wider.sentence), str::to_string),
+            ),
         ]));
     }
     for unread in &plan.layers_unreadable {
         lines.push(field("NOT read", format!("{unread} (not checked)")));
+    }
+    for blocker in &plan.blocking_layers {
+        lines.push(field("Blocking layer", blocker.label()));
+    }
+    for check in plan.policy_checks.lines(&plan.diagnosis.action) {
+        lines.push(field("Check", check));
     }
     if plan.already_in_place {
         lines.push(Line::from("The fix is already in place: nothing would be written.").yellow());

@@ -19,6 +19,13 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
     let source = Some(progress.source_job.as_str());
     match &progress.new_job {
         Some(job) => lines.push(Line::from(format!("New restore job: {job}"))),
+        None if progress.error.is_none()
+            && let Some(spin) = app.running(OperationKind::Propagation, source) =>
+        {
+            lines.push(Line::from(format!(
+                "Waiting for IAM to propagate the fix (its simulator must allow the failed request; at most 60s)… {spin}"
+            )))
+        }
         None if progress.error.is_none() => lines.push(Line::from(format!(
             "Starting the restore (reading the job's metadata, StartRestoreJob)… {}",
             app.running(OperationKind::RerunStart, source)

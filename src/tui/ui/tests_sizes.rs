@@ -159,7 +159,9 @@ fn command_palette_at_every_size() {
         let mut app = app(false, size);
         app.update(Action::OpenPalette);
         let screen = draw(&app);
-        for command in ["jobs", "filter", "sort", "export", "help", "quit"] {
+        for command in [
+            "jobs", "status", "region", "profile", "filter", "sort", "export", "help", "quit",
+        ] {
             assert!(screen.contains(command), "{command}:\n{screen}");
         }
         snapshot("palette", size, &screen);
@@ -173,5 +175,52 @@ fn command_palette_at_every_size() {
         assert!(screen.contains(":sort ▏"), "{screen}");
         assert!(screen.contains("sort role"), "{screen}");
         snapshot("palette_sort", size, &screen);
+    }
+}
+
+#[test]
+fn command_palette_completes_status_region_and_profile() {
+    for size in SIZES {
+        let mut app = app(false, size);
+        app.profiles = vec!["prod-admin".into(), "sandbox".into()];
+        app.update(Action::OpenPalette);
+        for ch in "status ".chars() {
+            app.update(Action::InputChar(ch));
+        }
+        let screen = draw(&app);
+        for status in [
+            "failed",
+            "running",
+            "completed",
+            "pending",
+            "aborted",
+            "all",
+        ] {
+            assert!(
+                screen.contains(&format!("status {status}")),
+                "{status}:\n{screen}"
+            );
+        }
+        snapshot("palette_status", size, &screen);
+        app.update(Action::CloseModal);
+        app.update(Action::OpenPalette);
+        for ch in "region us-w".chars() {
+            app.update(Action::InputChar(ch));
+        }
+        let screen = draw(&app);
+        assert!(screen.contains("region us-west-2"), "{screen}");
+        assert!(!screen.contains("region us-east-2"), "{screen}");
+        snapshot("palette_region", size, &screen);
+        app.update(Action::CloseModal);
+        app.update(Action::OpenPalette);
+        for ch in "profile ".chars() {
+            app.update(Action::InputChar(ch));
+        }
+        let screen = draw(&app);
+        assert!(
+            screen.contains("profile prod-admin") && screen.contains("profile sandbox"),
+            "{screen}"
+        );
+        snapshot("palette_profile", size, &screen);
     }
 }

@@ -21,8 +21,8 @@ pub fn parse_time_ms(text: &str) -> Option<i64> {
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
-/// `ListRestoreJobs`.
-pub fn list_restore_jobs(state: &State, input: &Value) -> Result<Value, AwsError> {
+/// `ListRestoreJobs`: the jobs of the region the request is signed for.
+pub fn list_restore_jobs(state: &State, region: &str, input: &Value) -> Result<Value, AwsError> {
     let filter = |name: &str| input.get(name).and_then(Value::as_str);
     let max = input
         .get("MaxResults")
@@ -52,6 +52,9 @@ pub fn list_restore_jobs(state: &State, input: &Value) -> Result<Value, AwsError
         .jobs
         .iter()
         .filter_map(|job| {
+            if job.region != region {
+                return None;
+            }
             let view = job.view(now);
             let keep = filter("ByStatus").is_none_or(|s| s == view.status)
                 && filter("ByResourceType")

@@ -1,8 +1,9 @@
-//! AWS Backup: `ListRestoreJobs`, `DescribeRestoreJob`, `GetRestoreJobMetadata` and
-//! `StartRestoreJob`, with Backup's JSON shapes and epoch-second timestamps. A new restore is
-//! decided by the engine as the restore role.
+//! AWS Backup: `ListRestoreJobs`, `DescribeRestoreJob`, `GetRestoreJobMetadata`,
+//! `StartRestoreJob` and `GetBackupVaultAccessPolicy`, with Backup's JSON shapes and epoch-second
+//! timestamps. A new restore is decided by the engine as the restore role.
 
 mod list;
+mod vault_policy;
 
 use std::collections::BTreeMap;
 
@@ -26,6 +27,8 @@ pub enum BackupOperation {
     GetRestoreJobMetadata,
     /// `PUT /restore-jobs`.
     StartRestoreJob,
+    /// `GET /backup-vaults/{backupVaultName}/access-policy`.
+    GetBackupVaultAccessPolicy,
 }
 
 impl BackupOperation {
@@ -35,6 +38,7 @@ impl BackupOperation {
         Self::DescribeRestoreJob,
         Self::GetRestoreJobMetadata,
         Self::StartRestoreJob,
+        Self::GetBackupVaultAccessPolicy,
     ];
 
     /// The operation name.
@@ -44,6 +48,7 @@ impl BackupOperation {
             Self::DescribeRestoreJob => "DescribeRestoreJob",
             Self::GetRestoreJobMetadata => "GetRestoreJobMetadata",
             Self::StartRestoreJob => "StartRestoreJob",
+            Self::GetBackupVaultAccessPolicy => "GetBackupVaultAccessPolicy",
         }
     }
 
@@ -71,20 +76,50 @@ pub fn handle(
     input: &Value,
 ) -> Result<Value, AwsError> {
     match op {
-        BackupOperation::ListRestoreJobs => list::list_restore_jobs(ctx.state, input),
-        BackupOperation::DescribeRestoreJob => describe_restore_job(ctx.state, input),
-        BackupOperation::GetRestoreJobMetadata => get_restore_job_metadata(ctx.state, input),
+        BackupOperation::ListRestoreJobs => list::list_restore_jobs(ctx.state, ctx.region, input),
+        BackupOperation::DescribeRestoreJob => describe_restore_job(ctx.state, ctx.region, input),
+        BackupOperation::GetRestoreJobMetadata => {
+            get_restore_job_metadata(ctx.state, ctx.region, input)
+        }
         BackupOperation::StartRestoreJob => start_restore_job(ctx, input),
+        BackupOperation::GetBackupVaultAccessPolicy => {
+            get_backup_vault_access_policy(ctx.state, input)
+        }
     }
+}
+
+/// A vault's access policy; `ResourceNotFoundException` for an unknown vault or one without a
+/// policy (<https://docs.aws.amazon.com/aws-backup/latest/devguide/API_GetBackupVaultAccessPolicy.html>).
+fn get_backup_vault_access_policy(state: &State, input: &Value) -> Result<Value, AwsError> {
+    let name = text(input, "BackupVaultName")?;
+    let vault = state.vaults.get(name).ok_or_else(|| {
+        AwsError::new(
+            400,
+            "ResourceNotFoundException",
+            format!("Backup vault {name} does not exist."),
+        )
+    })?;
+    let policy = vault.access_policy.as_ref().ok_or_else(|| {
+        AwsError::new(
+            400,
+            "ResourceNotFoundException",
+            format!("Backup vault {name} does not have an access policy."),
+        )
+    })?;
+    Ok(
+        json!({"BackupVaultName": vault.name, "BackupVaultArn": vault.arn,
+        "Policy": policy.to_string()}),
+    )
 }
 
 fn invalid(message: &str) -> AwsError {
     AwsError::new(400, "InvalidParameterValueException", message)
 }
 
-fn job<'a>(state: &'a State, input: &Value) -> Result<&'a Job, AwsError> {
+/// A job of `region`: Backup is regional, so another region's job is not found.
+fn job<'a>(state: &'a State, region: &str, input: &Value) -> Result<&'a Job, AwsError> {
     let id = text(input, "RestoreJobId")?;
-    state.job(id).ok_or_else(|| {
+    state.job(id).filter(|j| j.region == region).ok_or_else(|| {
         AwsError::new(
             400,
             "ResourceNotFoundException",
@@ -93,12 +128,12 @@ fn job<'a>(state: &'a State, input: &Value) -> Result<&'a Job, AwsError> {
     })
 }
 
-fn describe_restore_job(state: &State, input: &Value) -> Result<Value, AwsError> {
-    Ok(job_json(state, job(state, input)?, now_ms()))
+fn describe_restore_job(state: &State, region: &str, input: &Value) -> Result<Value, AwsError> {
+    Ok(job_json(state, job(state, region, input)?, now_ms()))
 }
 
-fn get_restore_job_metadata(state: &State, input: &Value) -> Result<Value, AwsError> {
-    let job = job(state, input)?;
+fn get_restore_job_metadata(state: &State, region: &str, input: &Value) -> Result<Value, AwsError> {
+    let job = job(state, region, input)?;
     Ok(json!({"RestoreJobId": job.id, "Metadata": job.metadata}))
 }
 
@@ -172,11 +207,11 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         // A retry with the same token gets the same job and starts nothing.
         return Ok(json!({"RestoreJobId": existing}));
     }
-    let known = state
+    let (known, vault, hybrid) = state
         .jobs
         .iter()
-        .find(|j| j.recovery_point_arn == recovery_point_arn)
-        .map(|j| j.resource_type.clone())
+        .find(|j| j.recovery_point_arn == recovery_point_arn && j.region == ctx.region)
+        .map(|j| (j.resource_type.clone(), j.vault.clone(), j.hybrid))
         .ok_or_else(|| {
             AwsError::new(
                 400,
@@ -184,6 +219,7 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
                 format!("Recovery point {recovery_point_arn} not found."),
             )
         })?;
+    vault_policy::check_start_restore(state, &ctx.caller.arn, &vault, &recovery_point_arn)?;
     if state.role_by_arn(&iam_role_arn).is_none() {
         return Err(invalid(&format!("IAM role {iam_role_arn} does not exist.")));
     }
@@ -195,6 +231,8 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
             .and_then(Value::as_str)
             .map_or(known, str::to_string),
         metadata,
+        vault,
+        hybrid,
     };
     let created_ms = now_ms();
     let seed = format!("new-{}-{}", ctx.request_id, state.jobs.len());
@@ -218,9 +256,12 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         iam_role_arn: request.iam_role_arn,
         resource_type: request.resource_type,
         metadata: request.metadata,
+        vault: request.vault,
+        hybrid: request.hybrid,
         created_ms,
         duration_ms: NEW_JOB_DURATION_MS,
         outcome,
+        region: ctx.region.to_string(),
     };
     let id = job.id.clone();
     if let Some(token) = token {

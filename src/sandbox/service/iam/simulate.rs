@@ -1,6 +1,7 @@
 //! `SimulatePrincipalPolicy`: the shared evaluator over the principal's inline and attached
 //! policies plus any `PolicyInputList` documents, within its permissions boundary (or the one
-//! given in `PermissionsBoundaryPolicyInputList`) and the organization's guardrails (reported as
+//! given in `PermissionsBoundaryPolicyInputList`) and the SCPs of every level of the
+//! organization, from the root to the account, with the role's legacy guardrails (reported as
 //! `PermissionsBoundaryDecisionDetail` and `OrganizationsDecisionDetail`, as IAM reports them;
 //! like IAM's, no resource policies), one result per action and resource, with
 //! `MissingContextValues` at the result level and under `ResourceSpecificResults` when
@@ -13,18 +14,21 @@ use serde_json::Value;
 use super::grammar;
 use super::{no_such, page_of, write_paging};
 use crate::diagnosis::evaluate::{self, Decision, Effect, Evaluation, NamedPolicy, RequestContext};
+use crate::diagnosis::layered::OrgLevel;
+use crate::sandbox::organization::PolicyKind;
+use crate::sandbox::policy_layers;
 use crate::sandbox::protocol::xml::XmlWriter;
 use crate::sandbox::service::{text, texts};
 use crate::sandbox::state::State;
 use crate::sandbox::wire::AwsError;
 
 /// The principal's policies, the `SourcePolicyType` its inline policies report, its
-/// permissions boundary and the organization's guardrails (deny-only SCP stand-ins) over it.
+/// permissions boundary and the SCP levels over it.
 struct Principal {
     policies: Vec<NamedPolicy>,
     kind: &'static str,
     boundary: Option<NamedPolicy>,
-    guardrails: Vec<NamedPolicy>,
+    scps: Vec<OrgLevel>,
 }
 
 fn principal_policies(state: &State, source: &str) -> Result<Principal, AwsError> {
@@ -33,22 +37,14 @@ fn principal_policies(state: &State, source: &str) -> Result<Principal, AwsError
             policies: state.role_policies(role),
             kind: "role",
             boundary: state.role_boundary(role),
-            guardrails: role
-                .guardrails
-                .iter()
-                .enumerate()
-                .map(|(i, document)| NamedPolicy {
-                    name: format!("scp-{i}"),
-                    document: document.clone(),
-                })
-                .collect(),
+            scps: policy_layers::role_scps(state, role),
         })
     } else if let Some(user) = state.users.values().find(|u| u.arn == source) {
         Ok(Principal {
             policies: state.user_policies(user),
             kind: "user",
             boundary: None,
-            guardrails: Vec::new(),
+            scps: policy_layers::org_levels(state, PolicyKind::ServiceControl),
         })
     } else {
         Err(no_such(format!(
@@ -79,7 +75,7 @@ pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<
         mut policies,
         kind,
         mut boundary,
-        guardrails,
+        scps,
     } = principal_policies(state, source)?;
     // A boundary given here is simulated instead of the principal's own (as IAM does).
     if let Some(document) = texts(input, "PermissionsBoundaryPolicyInputList").first() {
@@ -128,14 +124,24 @@ pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<
             ),
             None => None,
         };
-        let organizations_deny = !guardrails.is_empty()
-            && evaluate::evaluate(&guardrails, &request)
+        // Every level from the root to the account must allow, and none may deny.
+        let mut organizations = Decision::Allowed;
+        for level in &scps {
+            match evaluate::evaluate(&level.policies, &request)
                 .map_err(invalid)?
                 .decision
-                == Decision::ExplicitDeny;
+            {
+                Decision::ExplicitDeny => organizations = Decision::ExplicitDeny,
+                Decision::ImplicitDeny if organizations == Decision::Allowed => {
+                    organizations = Decision::ImplicitDeny
+                }
+                _ => {}
+            }
+        }
         let decision = match (evaluation.decision, boundary_decision) {
-            _ if organizations_deny => "explicitDeny",
+            _ if organizations == Decision::ExplicitDeny => "explicitDeny",
             (Decision::ExplicitDeny, _) | (_, Some(Decision::ExplicitDeny)) => "explicitDeny",
+            _ if organizations == Decision::ImplicitDeny => "implicitDeny",
             (Decision::Allowed, None | Some(Decision::Allowed)) => "allowed",
             _ => "implicitDeny",
         };
@@ -145,11 +151,15 @@ pub fn simulate_principal_policy(state: &State, input: &Value) -> Result<Option<
             .element("EvalDecision", decision);
         matched_statements(&mut body, &evaluation, kind);
         body.members("MissingContextValues", &evaluation.missing_context_values);
-        if !guardrails.is_empty() {
+        if !scps.is_empty() {
             body.open("OrganizationsDecisionDetail")
                 .element(
                     "AllowedByOrganizations",
-                    if organizations_deny { "false" } else { "true" },
+                    if organizations == Decision::Allowed {
+                        "true"
+                    } else {
+                        "false"
+                    },
                 )
                 .close("OrganizationsDecisionDetail");
         }

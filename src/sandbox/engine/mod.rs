@@ -4,15 +4,20 @@
 //! request; and the caller checks every API call goes through.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+mod text;
+
+pub use text::{DeniedBy, decoded_message, denial_sentence, plain_text_denial};
+
+use super::policy_layers;
 use super::state::{Role, State};
 use crate::diagnosis::catalogue;
 use crate::diagnosis::evaluate::{
-    self, Decision, Effect, EvaluateError, Evaluation, NamedPolicy, RequestContext,
+    self, Decision, Effect, EvaluateError, Evaluation, RequestContext,
 };
+use crate::diagnosis::layered::{PolicyLayers, evaluate_layers};
 
 /// The status message AWS Backup gives a restore that failed authorization (the token follows).
 pub const AUTHORIZATION_FAILURE: &str = "You are not authorized to perform this operation. Please consult the permissions associated with your AWS Backup role(s), and refer to the AWS Backup documentation for more details. Encoded authorization failure message: ";
@@ -61,6 +66,8 @@ pub enum RestoreDecision {
         decoded: String,
         /// True when a deny statement (or guardrail) decided it.
         explicit: bool,
+        /// The layer that denied it.
+        by: DeniedBy,
     },
 }
 
@@ -189,14 +196,13 @@ pub fn backup_session(state: &State, role: &Role) -> (String, String) {
 #[derive(Debug, Clone)]
 enum Step {
     Allowed,
-    /// Denied by a guardrail (invisible: no matched statements).
-    GuardrailDeny,
-    /// Denied by the role's own deny statements (shown as matched statements).
-    IdentityDeny(Vec<Value>),
-    ImplicitDeny,
-    /// An identity policy allows it but the permissions boundary does not (the matched allows
-    /// are shown, as STS shows them: a guardrail denied what an allow granted).
-    BoundaryImplicitDeny(Vec<Value>),
+    /// Denied: whether explicitly, the statements the decoded message shows (the role's own
+    /// denies, or the allows a guardrail overrode) and the layer that denied it.
+    Denied {
+        explicit: bool,
+        matched: Vec<Value>,
+        by: DeniedBy,
+    },
 }
 
 /// Step outcomes remembered while no policy changes (the start-up replay), so thousands of
@@ -222,7 +228,7 @@ pub fn decide_restore_with(
     cache: &mut StepCache,
 ) -> Result<RestoreDecision, EvaluateError> {
     let (principal_arn, principal_id) = backup_session(state, role);
-    let mut policies: Option<(Vec<NamedPolicy>, Vec<NamedPolicy>, Option<NamedPolicy>)> = None;
+    let mut layers: Option<PolicyLayers> = None;
     for request in requests {
         let key = format!(
             "{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}",
@@ -231,96 +237,117 @@ pub fn decide_restore_with(
         let step = match cache.0.get(&key) {
             Some(step) => step.clone(),
             None => {
-                let (identity, guardrails, boundary) = policies.get_or_insert_with(|| {
-                    let guardrails = role
-                        .guardrails
-                        .iter()
-                        .enumerate()
-                        .map(|(i, document)| NamedPolicy {
-                            name: format!("guardrail-{i}"),
-                            document: document.clone(),
-                        })
-                        .collect();
-                    (
-                        state.role_policies(role),
-                        guardrails,
-                        state.role_boundary(role),
-                    )
-                });
-                let step = evaluate_step(
-                    identity,
-                    guardrails,
-                    boundary.as_ref(),
-                    request,
-                    &principal_arn,
-                    &role.id,
-                )?;
+                let layers = layers.get_or_insert_with(|| policy_layers::role_layers(state, role));
+                let step = evaluate_step(state, layers, request, &principal_arn, &role.id)?;
                 cache.0.insert(key, step.clone());
                 step
             }
         };
-        let (explicit, matched) = match step {
-            Step::Allowed => continue,
-            Step::GuardrailDeny => (true, Vec::new()),
-            Step::IdentityDeny(denies) => (true, denies),
-            Step::ImplicitDeny => (false, Vec::new()),
-            Step::BoundaryImplicitDeny(allows) => (false, allows),
+        let Step::Denied {
+            explicit,
+            matched,
+            by,
+        } = step
+        else {
+            continue;
         };
         let decoded = decoded_message(request, &principal_arn, &principal_id, explicit, &matched);
-        return Ok(RestoreDecision::Denied { decoded, explicit });
+        return Ok(RestoreDecision::Denied {
+            decoded,
+            explicit,
+            by,
+        });
     }
     Ok(RestoreDecision::Allowed)
 }
 
+/// The services whose resources resource control policies govern (the Organizations user
+/// guide's list of services supporting RCPs:
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>).
+const RCP_SERVICES: &[&str] = &[
+    "s3",
+    "sts",
+    "kms",
+    "sqs",
+    "secretsmanager",
+    "ecr",
+    "aoss",
+    "dynamodb",
+    "cognito-idp",
+    "logs",
+];
+
+/// One request over every layer (the one evaluator, `evaluate_layers`); the first blocker
+/// names the layer a denial reports.
 fn evaluate_step(
-    identity: &[NamedPolicy],
-    guardrails: &[NamedPolicy],
-    boundary: Option<&NamedPolicy>,
+    state: &State,
+    role_layers: &PolicyLayers,
     request: &ServiceRequest,
     principal_arn: &str,
     role_id: &str,
 ) -> Result<Step, EvaluateError> {
+    let mut conditions: BTreeMap<String, Vec<String>> = request
+        .shown
+        .iter()
+        .chain(&request.hidden)
+        .map(|(k, v)| (k.clone(), vec![v.clone()]))
+        .collect();
+    // IAM sets the principal's keys on every request (the role's ARN for an assumed role).
+    if let Some(role) = state.roles.values().find(|r| r.id == role_id) {
+        conditions
+            .entry("aws:PrincipalArn".into())
+            .or_insert_with(|| vec![role.arn.clone()]);
+    }
+    conditions
+        .entry("aws:PrincipalAccount".into())
+        .or_insert_with(|| vec![state.account_id.clone()]);
     let context = RequestContext {
         principal_arn: principal_arn.to_string(),
         action: request.action.clone(),
         resource: request.resource.clone(),
-        conditions: request
-            .shown
-            .iter()
-            .chain(&request.hidden)
-            .map(|(k, v)| (k.clone(), vec![v.clone()]))
-            .collect(),
+        conditions,
     };
-    if !guardrails.is_empty()
-        && evaluate::evaluate(guardrails, &context)?.decision == Decision::ExplicitDeny
+    let mut layers = role_layers.clone();
+    let service = request.action.split(':').next().unwrap_or_default();
+    if !RCP_SERVICES.contains(&service) {
+        layers.rcps.clear();
+    }
+    layers.resource = policy_layers::resource_policy(state, &request.action, &request.resource);
+    let mut evaluation = evaluate_layers(&layers, &context)?;
+    // Across accounts the key policy alone never grants: the caller's account must allow too.
+    if evaluation.decision == Decision::Allowed
+        && policy_layers::is_cross_account(state, &request.resource)
     {
-        return Ok(Step::GuardrailDeny);
-    }
-    if let Some(boundary) = boundary {
-        match evaluate::evaluate(std::slice::from_ref(boundary), &context)?.decision {
-            Decision::ExplicitDeny => return Ok(Step::GuardrailDeny),
-            Decision::Allowed => {}
-            Decision::ImplicitDeny => {
-                let evaluation = evaluate::evaluate(identity, &context)?;
-                return Ok(match evaluation.decision {
-                    Decision::ExplicitDeny => {
-                        Step::IdentityDeny(statements(&evaluation, role_id, Effect::Deny))
-                    }
-                    Decision::Allowed => {
-                        Step::BoundaryImplicitDeny(statements(&evaluation, role_id, Effect::Allow))
-                    }
-                    Decision::ImplicitDeny => Step::ImplicitDeny,
-                });
-            }
+        let own = PolicyLayers {
+            resource: None,
+            ..layers.clone()
+        };
+        let own_evaluation = evaluate_layers(&own, &context)?;
+        if own_evaluation.decision != Decision::Allowed {
+            evaluation = own_evaluation;
         }
     }
-    let evaluation = evaluate::evaluate(identity, &context)?;
-    Ok(match evaluation.decision {
-        Decision::Allowed => Step::Allowed,
-        Decision::ExplicitDeny => {
-            Step::IdentityDeny(statements(&evaluation, role_id, Effect::Deny))
-        }
-        Decision::ImplicitDeny => Step::ImplicitDeny,
+    if evaluation.decision == Decision::Allowed {
+        return Ok(Step::Allowed);
+    }
+    let explicit = evaluation.decision == Decision::ExplicitDeny;
+    let by = evaluation
+        .blockers
+        .first()
+        .map(DeniedBy::from_blocker)
+        .unwrap_or(DeniedBy::Identity);
+    let identity = evaluate::evaluate(&layers.identity, &context)?;
+    let matched = match (&by, identity.decision) {
+        (_, Decision::ExplicitDeny) => statements(&identity, role_id, Effect::Deny),
+        // An allow matched but a guardrail (boundary, SCP, key policy) denied: STS shows it.
+        (DeniedBy::Identity, _) => Vec::new(),
+        (_, Decision::Allowed) if !explicit => statements(&identity, role_id, Effect::Allow),
+        _ => Vec::new(),
+    };
+    Ok(Step::Denied {
+        explicit,
+        matched,
+        by,
     })
 }
 
@@ -346,71 +373,6 @@ fn statements(evaluation: &Evaluation, role_id: &str, effect: Effect) -> Vec<Val
             })
         })
         .collect()
-}
-
-/// The decoded message, in the shape STS returns.
-pub fn decoded_message(
-    request: &ServiceRequest,
-    principal_arn: &str,
-    principal_id: &str,
-    explicit: bool,
-    matched: &[Value],
-) -> String {
-    // Written directly rather than through a `Value` tree: thousands of these are built at
-    // start-up for `--jobs`, and this is the shape STS returns, key order included.
-    let mut out = String::with_capacity(1024);
-    let _ = write!(
-        out,
-        "{{\"allowed\":false,\"explicitDeny\":{explicit},\"matchedStatements\":{{\"items\":{}}},\"failures\":{{\"items\":[]}},\"context\":{{\"principal\":{{\"id\":{},\"arn\":{}}},\"action\":{},\"resource\":{},\"conditions\":{{\"items\":[",
-        Value::Array(matched.to_vec()),
-        json_string(principal_id),
-        json_string(principal_arn),
-        json_string(&request.reported_action),
-        json_string(&request.resource),
-    );
-    for (i, (key, value)) in request.shown.iter().enumerate() {
-        let _ = write!(
-            out,
-            "{}{{\"key\":{},\"values\":{{\"items\":[{{\"value\":{}}}]}}}}",
-            if i == 0 { "" } else { "," },
-            json_string(key),
-            json_string(value)
-        );
-    }
-    out.push_str("]}}}");
-    out
-}
-
-/// The plain-text status message of a denied restore whose service reports IAM's sentence
-/// instead of an encoded token (EFS and S3 restores: only EC2 encodes its authorization
-/// failures). The sentence follows the IAM user guide's "Access denied error messages"
-/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html>); a
-/// guardrail's deny is reported as a service control policy's.
-pub fn plain_text_denial(resource_type: &str, decoded: &str, explicit: bool) -> Option<String> {
-    if !matches!(resource_type.to_ascii_uppercase().as_str(), "EFS" | "S3") {
-        return None;
-    }
-    let message: Value = serde_json::from_str(decoded).ok()?;
-    let context = &message["context"];
-    let principal = context["principal"]["arn"].as_str()?;
-    let action = context["action"].as_str()?;
-    let resource = context["resource"].as_str()?;
-    let matched = message["matchedStatements"]["items"]
-        .as_array()
-        .is_some_and(|items| !items.is_empty());
-    let reason = match (explicit, matched) {
-        (false, _) => format!("because no identity-based policy allows the {action} action"),
-        (true, true) => "with an explicit deny in an identity-based policy".to_string(),
-        (true, false) => "with an explicit deny in a service control policy".to_string(),
-    };
-    Some(format!(
-        "User: {principal} is not authorized to perform: {action} on resource: {resource} {reason}"
-    ))
-}
-
-/// `text` as a JSON string literal.
-fn json_string(text: &str) -> String {
-    Value::String(text.to_string()).to_string()
 }
 
 /// Why a caller may not make a call.
@@ -442,6 +404,9 @@ pub fn authorize_caller(state: &State, caller_arn: &str, action: &str) -> Result
 }
 
 #[cfg(test)]
+mod layer_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::sandbox::scenario;
@@ -470,8 +435,9 @@ mod tests {
             "rp",
             &ec2_metadata("AmazonSSMRoleForInstancesQuickSetup"),
         );
-        let RestoreDecision::Denied { decoded, explicit } =
-            decide_restore(&state, role, &requests).unwrap()
+        let RestoreDecision::Denied {
+            decoded, explicit, ..
+        } = decide_restore(&state, role, &requests).unwrap()
         else {
             panic!("allowed");
         };
@@ -561,8 +527,9 @@ mod tests {
         let state = demo();
         let role = &state.roles["BackupRestoreRoleProd"];
         let requests = restore_requests(&state, "EC2", "rp", &BTreeMap::new());
-        let RestoreDecision::Denied { decoded, explicit } =
-            decide_restore(&state, role, &requests).unwrap()
+        let RestoreDecision::Denied {
+            decoded, explicit, ..
+        } = decide_restore(&state, role, &requests).unwrap()
         else {
             panic!("allowed");
         };
