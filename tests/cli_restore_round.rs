@@ -209,7 +209,7 @@ fn the_demo_has_each_denial_text_and_protected_target() {
     // Read through Organizations (the demo account is a delegated administrator): the SCP's id,
     // name, ARN, where it is attached and its statement.
     assert!(
-        err.contains("service control policy p-examplescp (DenyEfsRestoresInProd, arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp) attached to the OU ou-a1b2-backupops")
+        err.contains("service control policy arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp (p-examplescp, DenyEfsRestoresInProd) attached to the OU ou-a1b2-backupops")
             && err.contains("DenyProdEfsRestore"),
         "{err}"
     );
