@@ -291,10 +291,10 @@ mod tests {
     }
 
     #[test]
-    fn extra_jobs_are_older_distinct_and_fast() {
-        let started = std::time::Instant::now();
+    // How fast they are made is measured by scripts/bench.py (sandbox start-up), not here:
+    // a timed unit test on a shared machine fails for reasons that are not the code's.
+    fn extra_jobs_are_older_and_distinct() {
         let (state, sealer) = demo(3_000);
-        assert!(started.elapsed().as_secs() < 20, "{:?}", started.elapsed());
         let scenario = scenario::load("demo").unwrap().jobs.len();
         assert_eq!(state.jobs.len(), scenario + 3_000);
         let scenario_oldest = state.jobs[..scenario]

