@@ -169,14 +169,14 @@ fn watch_picks_up_a_restore_that_fails_after_the_start() {
         .collect();
     let tmux = Tmux::new("watch");
     let command = format!(
-        "cd {dir} && env XDG_STATE_HOME={dir} {env} {BIN} --watch 3s --journal {journal}",
+        "cd {dir} && env XDG_STATE_HOME={dir} {env} {BIN} --watch 2s --journal {journal}",
         dir = state.path().display(),
         env = env.join(" "),
         journal = journal.display()
     );
     tmux.keys(&[&command, "Enter"]);
     let first = tmux.wait_for(
-        &["Failed restore jobs", "watching every 3s", "iam:PassRole"],
+        &["Failed restore jobs", "watching every 2s", "iam:PassRole"],
         WAIT,
     );
     assert!(

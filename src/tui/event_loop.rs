@@ -26,6 +26,11 @@ use super::ui;
 const TICK: Duration = Duration::from_secs(1);
 /// How often the spinner turns while an operation runs (idle, it does not tick at all).
 const SPIN: Duration = Duration::from_millis(100);
+/// How long the runtime's queued results (decode results arrive by the thousand) are taken
+/// before the next frame is drawn: one frame per result made 100,000 decode results cost
+/// minutes of drawing while the queue held every decoded message (about 2 GB); a key waits at
+/// most this long behind them.
+const DRAIN: Duration = Duration::from_millis(8);
 
 /// What a terminal event means to the app now.
 pub fn event_action(app: &App, event: Event) -> Option<Action> {
@@ -131,6 +136,14 @@ pub async fn run(
             _ = user2.recv() => Some(Action::ForceQuit),
         };
         if let Some(action) = action {
+            for effect in app.update_at(action, epoch.elapsed()) {
+                runtime.execute(effect);
+            }
+        }
+        let draining = std::time::Instant::now();
+        while draining.elapsed() < DRAIN
+            && let Ok(action) = actions.try_recv()
+        {
             for effect in app.update_at(action, epoch.elapsed()) {
                 runtime.execute(effect);
             }

@@ -127,6 +127,28 @@ impl App {
         }
     }
 
+    /// `rows`, given in listing order, in the sort column's order: a counting sort by rank
+    /// (stable, so ties stay in listing order, as [`App::sort_key`] orders them). One pass
+    /// over the rows: comparing sort keys looked each row's rank up far away in memory
+    /// about 1.7 million times for 100,000 rows.
+    pub(super) fn sort_by_rank(&self, rows: Vec<usize>) -> Vec<usize> {
+        let rank = |i: usize| self.row_texts.get(i).map_or(0, |t| t.rank as usize);
+        let ranks: Vec<usize> = rows.iter().map(|&i| rank(i)).collect();
+        let mut starts = vec![0usize; ranks.iter().max().map_or(0, |m| m + 1) + 1];
+        for &r in &ranks {
+            starts[r + 1] += 1;
+        }
+        for r in 1..starts.len() {
+            starts[r] += starts[r - 1];
+        }
+        let mut sorted = vec![0; rows.len()];
+        for (&i, &r) in rows.iter().zip(&ranks) {
+            sorted[starts[r]] = i;
+            starts[r] += 1;
+        }
+        sorted
+    }
+
     /// What row `index` sorts by: its rank in the sort column, then the listing order (so
     /// keys are unique and a sorted `visible` can be binary-searched).
     pub(super) fn sort_key(&self, index: usize) -> (u32, usize) {

@@ -184,8 +184,7 @@ impl App {
                 }
             }
             if self.sort != SortColumn::Created {
-                // Keys are unique (the listing order breaks ties): unstable is exact.
-                visible.sort_unstable_by_key(|&i| self.sort_key(i));
+                visible = self.sort_by_rank(visible);
             }
             visible
         };
