@@ -428,3 +428,47 @@ fn each_demo_job_of_a_guardrail_names_its_layer_writes_nothing_and_exports_the_o
     );
     assert!(stdout(&rerun).contains("COMPLETED"), "{}", stdout(&rerun));
 }
+
+#[test]
+fn access_analyzer_checks_the_proposed_document_before_the_preview() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let id = demo_job(&sandbox, &journal, "AWSBackupDefaultServiceRole");
+    let out = sandbox.run(
+        &["fix", "--job", &id, "--dry-run", "--output", "json"],
+        &journal,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let checks = &answer["plan"]["policy_checks"];
+    assert_eq!(checks["findings"], serde_json::json!([]), "{checks}");
+    assert_eq!(checks["least_privilege"]["not_granted"], true, "{checks}");
+    let text = sandbox.run(&["fix", "--job", &id, "--dry-run"], &journal);
+    assert!(
+        stdout(&text).contains("Check: IAM Access Analyzer ValidatePolicy: no findings")
+            && stdout(&text)
+                .contains("on *): passed, the document does not grant iam:PassRole on *"),
+        "{}",
+        stdout(&text)
+    );
+    // The WIDER account scope is asked about its own resource, and Access Analyzer says so.
+    let wide = sandbox.run(
+        &["fix", "--job", &id, "--dry-run", "--scope", "account"],
+        &journal,
+    );
+    assert!(
+        stdout(&wide).contains(
+            "the document DOES grant iam:PassRole on arn:aws:iam::111122223333:role/* (WIDER"
+        ),
+        "{}",
+        stdout(&wide)
+    );
+    assert!(sandbox.audit().is_empty());
+}

@@ -203,6 +203,12 @@ pub async fn preview_fix(
     // Every other layer IAM will evaluate: a write is only worth making where the identity
     // layer is the cause.
     let request = with_global_keys(report::request_context(message), &principal_account);
+    // An exact fix must not grant its action on `*`; a WIDER one is asked about its own
+    // resource, which it grants, and the check says so.
+    let checked_resource = match (fix.wider, fix.statement.get("Resource")) {
+        (true, Some(Value::String(resource))) => resource.clone(),
+        _ => "*".to_string(),
+    };
     let (mut gathered, guarded, checks) = tokio::join!(
         gather::identity_layers(
             session,
@@ -215,7 +221,7 @@ pub async fn preview_fix(
             &merged.document,
         ),
         guardrails::guardrail_layers(session, &principal_account, &caller_account, &request),
-        policy_checks::check_policy(session, &proposed_text, &request.action)
+        policy_checks::check_policy(session, &proposed_text, &request.action, &checked_resource)
     );
     gathered.absorb(guarded);
     let subject = format!("{} {}", fix.target.kind, fix.target.name);

@@ -16,7 +16,11 @@ pub struct PolicyChecks {
     /// Why `ValidatePolicy` could not run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub findings_not_checked: Option<String>,
-    /// `CheckAccessNotGranted` of the action on `*`; `None` when it could not run.
+    /// The resource the least-privilege check asked about: `*` for an exact fix, the fix's
+    /// own wider resource for a WIDER one (which it then grants, as it says).
+    #[serde(default)]
+    pub least_privilege_resource: String,
+    /// `CheckAccessNotGranted` of the action on that resource; `None` when it could not run.
     pub least_privilege: Option<AccessCheck>,
     /// Why `CheckAccessNotGranted` could not run.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,7 +44,12 @@ impl PolicyChecks {
         if *self == PolicyChecks::default() {
             return lines;
         }
-        let check = format!("least-privilege check (CheckAccessNotGranted {action} on *)");
+        let on = if self.least_privilege_resource.is_empty() {
+            "*"
+        } else {
+            self.least_privilege_resource.as_str()
+        };
+        let check = format!("least-privilege check (CheckAccessNotGranted {action} on {on})");
         // Neither could run, for one reason: one line says so.
         if let (None, None, Some(first), Some(second)) = (
             &self.findings,
@@ -71,10 +80,10 @@ impl PolicyChecks {
         }
         match (&self.least_privilege, &self.least_privilege_not_checked) {
             (Some(result), _) if result.not_granted => lines.push(format!(
-                "{check}: passed, the document does not grant {action} on *"
+                "{check}: passed, the document does not grant {action} on {on}"
             )),
             (Some(result), _) => lines.push(format!(
-                "{check}: the document DOES grant {action} on * (WIDER than the exact resource){}",
+                "{check}: the document DOES grant {action} on {on} (WIDER than the exact resource){}",
                 if result.message.is_empty() {
                     String::new()
                 } else {
@@ -90,15 +99,24 @@ impl PolicyChecks {
     }
 }
 
-/// Runs both checks on `document` (the exact text that would be written) concurrently.
-pub async fn check_policy(session: &Session, document: &str, action: &str) -> PolicyChecks {
+/// Runs both checks on `document` (the exact text that would be written) concurrently; the
+/// least-privilege check asks about `resource` (`*`, or a WIDER fix's own resource).
+pub async fn check_policy(
+    session: &Session,
+    document: &str,
+    action: &str,
+    resource: &str,
+) -> PolicyChecks {
     let actions = [action.to_string()];
-    let anywhere = ["*".to_string()];
+    let anywhere = [resource.to_string()];
     let (validated, not_granted) = tokio::join!(
         session.validate_identity_policy(document),
         session.check_access_not_granted(document, &actions, &anywhere)
     );
-    let mut checks = PolicyChecks::default();
+    let mut checks = PolicyChecks {
+        least_privilege_resource: resource.to_string(),
+        ..PolicyChecks::default()
+    };
     match validated {
         Ok(findings) => checks.findings = Some(findings),
         Err(error) => checks.findings_not_checked = Some(super::guardrails::reason(&error)),
