@@ -138,6 +138,16 @@ pub enum Action {
         /// The decoded message and diagnosis, or why it failed.
         result: Result<Decoded, String>,
     },
+    /// A fix preview found that a layer other than the identity policies blocks the job's
+    /// request (an SCP, an RCP, the boundary, a key or vault policy): no IAM write can fix it.
+    LayerBlocks {
+        /// The job previewed.
+        job_id: String,
+        /// Each blocking layer, named (`Blocker::label`).
+        layers: Vec<String>,
+        /// The refusal's sentence (the layer, its policy and statement, who must change what).
+        sentence: String,
+    },
     /// A fix preview finished.
     PreviewReady {
         /// Which preview request this answers (older ones are ignored).
@@ -246,6 +256,7 @@ impl Action {
                 | Action::JobsLoaded { .. }
                 | Action::TokenDecoded { .. }
                 | Action::PreviewReady { .. }
+                | Action::LayerBlocks { .. }
                 | Action::JobJournal { .. }
                 | Action::RerunStarted { .. }
                 | Action::RerunProgress { .. }

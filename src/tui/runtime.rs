@@ -233,11 +233,22 @@ impl Runtime {
                 job,
             } => {
                 self.abort(Group::Preview);
+                let actions = self.actions.clone();
                 self.spawn(Group::Preview, async move {
                     let result = workflow::preview_fix(&session, &message, scope, Some(&job))
                         .await
-                        .map(Box::new)
-                        .map_err(|e| match e {
+                        .map(Box::new);
+                    if let Err(workflow::WorkflowError::Blocked {
+                        sentence, blockers, ..
+                    }) = &result
+                    {
+                        let _ = actions.send(Action::LayerBlocks {
+                            job_id: job.restore_job_id.clone(),
+                            layers: blockers.iter().map(|b| b.label()).collect(),
+                            sentence: sentence.clone(),
+                        });
+                    }
+                    let result = result.map_err(|e| match e {
                             // An Identity Center role: show the change its permission set needs.
                             workflow::WorkflowError::Protected {
                                 sentence,

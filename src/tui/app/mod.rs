@@ -205,6 +205,9 @@ pub struct App {
     pub tree_filter: String,
     /// The last previewed plan per job (the export viewer exports its merged document).
     pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
+    /// Jobs whose preview found another layer blocking: the layers' names and the sentence
+    /// (shown in the diagnosis pane and the tree's title).
+    pub blocked: HashMap<String, (Vec<String>, String)>,
     /// Where the export viewer proposes to save.
     pub export_dir: std::path::PathBuf,
     /// Which jobs the list shows (`:status`).
@@ -265,6 +268,7 @@ impl App {
             refetching: HashSet::new(),
             tree_filter: String::new(),
             plans: HashMap::new(),
+            blocked: HashMap::new(),
             export_dir: std::path::PathBuf::from("."),
             job_status: crate::workflow::StatusFilter::default(),
             profiles: Vec::new(),

@@ -20,9 +20,27 @@ pub enum DiagnosisLine {
 }
 
 impl App {
+    /// The blocking layers and sentence the selected job's preview found, if any.
+    pub fn selected_blocked(&self) -> Option<&(Vec<String>, String)> {
+        let row = self.selected_row()?;
+        self.blocked.get(&row.job.restore_job_id)
+    }
+
     /// The diagnosis pane's lines for the selected job: the sentence, then the whole fix.
     pub fn diagnosis_lines(&self) -> Vec<(DiagnosisLine, String)> {
         let mut lines = Vec::new();
+        // What the preview read beats what the decoded message alone suggests: another layer
+        // blocks, so no identity statement helps.
+        if let Some((layers, sentence)) = self.selected_blocked() {
+            for layer in layers {
+                lines.push((
+                    DiagnosisLine::FixHeading,
+                    format!("Blocking layer: {layer}"),
+                ));
+            }
+            lines.push((DiagnosisLine::Sentence, sentence.clone()));
+            return lines;
+        }
         if let Some(decoded) = self.selected_decoded() {
             let diagnosis = &decoded.1;
             lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));

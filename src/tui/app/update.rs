@@ -210,6 +210,14 @@ impl App {
             }
             Action::Preview => self.open_preview(),
             Action::CycleScope => self.cycle_scope(),
+            Action::LayerBlocks {
+                job_id,
+                layers,
+                sentence,
+            } => {
+                self.blocked.insert(job_id, (layers, sentence));
+                Vec::new()
+            }
             Action::PreviewReady { request, result } => {
                 if request != self.preview_request {
                     self.dirty = false;

@@ -168,10 +168,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .border_style(super::border(
             app.focus == Pane::Tree && app.modals.is_empty(),
         ))
-        .title(if app.tree_filter.is_empty() {
-            " Decoded context ".to_string()
-        } else {
-            format!(" Decoded context /{} ", app.tree_filter)
+        .title(match (app.tree_filter.is_empty(), app.selected_blocked()) {
+            (true, None) => " Decoded context ".to_string(),
+            // The layer the preview found blocking, which the decoded message cannot show.
+            (true, Some((layers, _))) => format!(
+                " Decoded context · blocking layer: {} ",
+                layers.first().map_or("", String::as_str)
+            ),
+            (false, _) => format!(" Decoded context /{} ", app.tree_filter),
         });
     let width = usize::from(area.width.saturating_sub(2));
     let nodes = if app.tree_filter.is_empty() {

@@ -142,9 +142,13 @@ pub fn render(app: &App, preview: &PreviewModal, frame: &mut Frame, area: Rect) 
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
         .title(title)
-        .title_bottom(
-            " s scope  a apply (asks first)  e export  c copy policy  j/k scroll  Esc close ",
-        );
+        // Only a plan can be applied: a failed or blocked preview offers no `a`.
+        .title_bottom(match &preview.state {
+            PreviewState::Ready(_) => {
+                " s scope  a apply (asks first)  e export  c copy policy  j/k scroll  Esc close "
+            }
+            _ => " s scope  j/k scroll  Esc close ",
+        });
     let lines = match &preview.state {
         PreviewState::Loading => vec![Line::from(format!(
             "Reading the target's policies from IAM ({} scope)… {}",
@@ -152,10 +156,13 @@ pub fn render(app: &App, preview: &PreviewModal, frame: &mut Frame, area: Rect) 
             app.running(OperationKind::Preview, None)
                 .unwrap_or_default()
         ))],
-        PreviewState::Failed(reason) => vec![
-            Line::from("No fix can be previewed.").red().bold(),
-            Line::from(reason.clone()),
-        ],
+        PreviewState::Failed(reason) => {
+            std::iter::once(Line::from("No fix can be previewed.").red().bold())
+                // One line per line of the reason (a blocked preview's sentence, then the owner's
+                // change): a Line does not break at '\n' itself.
+                .chain(reason.lines().map(|l| Line::from(l.to_string())))
+                .collect()
+        }
         PreviewState::Ready(plan) => plan_lines(plan),
         PreviewState::Applying(plan) => {
             let spin = app.running(OperationKind::Apply, None).unwrap_or_default();
