@@ -60,6 +60,7 @@ fn job(i: usize) -> JobSummary {
         created: format!("2026-11-{:02}T10:00:00Z", 28 - (i / 1000)),
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),
+        backup_vault_arn: None,
         iam_role_arn: Some(format!(
             "arn:aws:iam::111122223333:role/service-role/Role{i}"
         )),

@@ -35,6 +35,7 @@ SERVED = {
         "DescribePolicy", "ListTargetsForPolicy",
     ],
     "kms": ["GetKeyPolicy", "DescribeKey"],
+    "accessanalyzer": ["ValidatePolicy", "CheckAccessNotGranted"],
 }
 KINDS = {
     "string": "Str", "integer": "Int", "long": "Int", "boolean": "Bool", "list": "List",

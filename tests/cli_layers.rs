@@ -149,6 +149,29 @@ fn the_demo_s_bounded_role_gets_no_write_and_names_its_boundary() {
         stderr(&fix)
     );
     assert!(sandbox.audit().is_empty());
+    // The export is the boundary owner's change, not an identity statement that would not help.
+    let export = sandbox.run(&["export", "--job", id, "--format", "json"], &journal);
+    assert_eq!(
+        export.status.code(),
+        Some(3),
+        "{}\n{}",
+        stdout(&export),
+        stderr(&export)
+    );
+    let exported: Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(
+        exported["blocking_layers"],
+        serde_json::json!([{"layer": "boundary_missing_allow",
+                            "policy": "arn:aws:iam::111122223333:policy/RestoreBoundary"}]),
+        "{exported}"
+    );
+    assert!(
+        exported["owner_change"].as_str().unwrap().starts_with(
+            "add to the boundary arn:aws:iam::111122223333:policy/RestoreBoundary the statement"
+        ),
+        "{exported}"
+    );
+    assert!(sandbox.audit().is_empty());
 }
 
 /// A decoded denial of `action` on `resource` by the demo's `BackupRestoreRoleProd`.
@@ -281,4 +304,127 @@ fn a_key_in_another_account_gets_no_write_and_both_changes_are_said() {
         "nothing written: {:?}",
         sandbox.audit()
     );
+}
+
+/// The demo's job run by `role`.
+fn demo_job(sandbox: &SandboxProcess, journal: &std::path::Path, role: &str) -> String {
+    let listed = sandbox.run(&["list", "--output", "json"], journal);
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    jobs.as_array()
+        .unwrap()
+        .iter()
+        .find(|j| {
+            j["iam_role_arn"]
+                .as_str()
+                .is_some_and(|r| r.ends_with(&format!("/{role}")))
+        })
+        .unwrap_or_else(|| panic!("the demo has a job run by {role}"))["restore_job_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn each_demo_job_of_a_guardrail_names_its_layer_writes_nothing_and_exports_the_owner_s_change() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let cases = [
+        (
+            "BackupRestoreRoleGpu",
+            serde_json::json!([{"layer": "scp_missing_allow", "target": "111122223333"}]),
+            "AllowApprovedInstanceTypes",
+        ),
+        (
+            "BackupRestoreRoleFinance",
+            serde_json::json!([{"layer": "key_policy_missing_allow",
+                                "policy": "arn:aws:kms:us-east-1:111122223333:key/2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901"}]),
+            "neither allows",
+        ),
+        (
+            "BackupRestoreRoleSharedKey",
+            serde_json::json!([{"layer": "key_in_another_account",
+                                "key": "arn:aws:kms:us-east-1:444455556666:key/3c4d5e6f-7081-4293-a4b5-c6d7e8f90a12",
+                                "account": "444455556666"}]),
+            "belongs to account 444455556666",
+        ),
+        (
+            "BackupRestoreRoleLocked",
+            serde_json::json!([{"layer": "resource_deny", "kind": "vault_access_policy",
+                                "policy": "arn:aws:backup:us-east-1:111122223333:backup-vault:LockedVault",
+                                "sid": "DenyRestoresExceptBreakGlass"}]),
+            "who would re-run the restore",
+        ),
+    ];
+    for (role, blocking, said) in cases {
+        let id = demo_job(&sandbox, &journal, role);
+        let fix = sandbox.run(
+            &["fix", "--job", &id, "--yes", "--output", "json"],
+            &journal,
+        );
+        assert_eq!(
+            fix.status.code(),
+            Some(3),
+            "{role}: {}\n{}",
+            stdout(&fix),
+            stderr(&fix)
+        );
+        let answer: Value = serde_json::from_slice(&fix.stdout).unwrap();
+        assert_eq!(answer["blocking_layers"], blocking, "{role}: {answer}");
+        assert!(
+            answer["refused"].as_str().unwrap().contains(said),
+            "{role}: {answer}"
+        );
+        assert!(
+            sandbox.audit().is_empty(),
+            "{role}: nothing written: {:?}",
+            sandbox.audit()
+        );
+        let export = sandbox.run(&["export", "--job", &id, "--format", "cli"], &journal);
+        assert_eq!(export.status.code(), Some(3), "{role}: {}", stderr(&export));
+        assert!(
+            stdout(&export).contains("# The owner's change"),
+            "{role}: {}",
+            stdout(&export)
+        );
+    }
+    // The hybrid message's job is the identity layer's: fixed, it re-runs to COMPLETED.
+    let listed = sandbox.run(&["list", "--output", "json"], &journal);
+    let jobs: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let hybrid = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| {
+            j["status_message"].as_str().is_some_and(|m| {
+                m.contains("is not authorized to perform")
+                    && m.contains("Encoded authorization failure message")
+            })
+        })
+        .expect("the demo has a hybrid message");
+    let id = hybrid["restore_job_id"].as_str().unwrap();
+    let fix = sandbox.run(&["fix", "--job", id, "--yes", "--output", "json"], &journal);
+    assert_eq!(
+        fix.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&fix),
+        stderr(&fix)
+    );
+    let plan: Value = serde_json::from_slice(&fix.stdout).unwrap();
+    assert_eq!(
+        plan["plan"]["blocking_layers"],
+        serde_json::json!([{"layer": "identity_missing_allow"}]),
+        "{plan}"
+    );
+    assert_eq!(sandbox.audit().len(), 1, "one write: {:?}", sandbox.audit());
+    let rerun = sandbox.run(&["rerun", "--job", id, "--yes"], &journal);
+    assert_eq!(
+        rerun.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&rerun),
+        stderr(&rerun)
+    );
+    assert!(stdout(&rerun).contains("COMPLETED"), "{}", stdout(&rerun));
 }

@@ -206,8 +206,11 @@ fn the_demo_has_each_denial_text_and_protected_target() {
     let out = sandbox.run(&["fix", "--job", &scp, "--yes"], &journal);
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
+    // Read through Organizations (the demo account is a delegated administrator): the SCP's id,
+    // name, ARN, where it is attached and its statement.
     assert!(
-        err.contains("service control policy arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp"),
+        err.contains("service control policy arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/service_control_policy/p-examplescp (p-examplescp, DenyEfsRestoresInProd) attached to the OU ou-a1b2-backupops")
+            && err.contains("DenyProdEfsRestore"),
         "{err}"
     );
     assert_eq!(writes(&sandbox).len(), 1, "only the EFS role was written");

@@ -203,6 +203,17 @@ KEY_ID = "9f8e7d6c-5b4a-4321-8765-0fedcba98765"
 call(kms, "GetKeyPolicy", KeyId=f"arn:aws:kms:us-east-1:111122223333:key/{KEY_ID}", PolicyName="default")
 call(kms, "DescribeKey", KeyId=KEY_ID)
 call(backup, "GetBackupVaultAccessPolicy", BackupVaultName="LockedVault")
+# Access Analyzer (restJson1): findings with locations, and a PASS/FAIL access check.
+analyzer = client("accessanalyzer")
+passrole = json.dumps({"Version": "2012-10-17", "Statement": [{"Sid": "Pass", "Effect": "Allow",
+    "Action": "iam:PassRole", "Resource": "*"}]})
+found = call(analyzer, "ValidatePolicy", policyDocument=passrole, policyType="IDENTITY_POLICY")
+if [f["issueCode"] for f in found.get("findings", [])] != ["PASS_ROLE_WITH_STAR_IN_RESOURCE"]:
+    failures.append(f"ValidatePolicy: expected PASS_ROLE_WITH_STAR_IN_RESOURCE, got {found.get('findings')}")
+checked = call(analyzer, "CheckAccessNotGranted", policyDocument=passrole, policyType="IDENTITY_POLICY",
+               access=[{"actions": ["iam:PassRole"], "resources": ["*"]}])
+if checked.get("result") != "FAIL":
+    failures.append(f"CheckAccessNotGranted: expected FAIL, got {checked}")
 
 # Every modelled error the sandbox produces.
 refuse(org, "ListParents", "ChildNotFoundException", ChildId="000000000000")
@@ -217,6 +228,9 @@ refuse(kms, "DescribeKey", "NotFoundException",
        KeyId="arn:aws:kms:us-east-1:111122223333:key/00000000-0000-0000-0000-000000000000")
 refuse(backup, "GetBackupVaultAccessPolicy", "ResourceNotFoundException", BackupVaultName="Default")
 refuse(backup, "GetBackupVaultAccessPolicy", "ResourceNotFoundException", BackupVaultName="NoSuchVault")
+refuse(analyzer, "ValidatePolicy", "ValidationException", policyDocument=passrole, policyType="NOPE")
+refuse(analyzer, "CheckAccessNotGranted", "InvalidParameterException", policyDocument="{",
+       policyType="IDENTITY_POLICY", access=[{"actions": ["iam:PassRole"]}])
 refuse(sts, "DecodeAuthorizationMessage", "InvalidAuthorizationMessageException", EncodedMessage="garbage")
 refuse(sts, "DecodeAuthorizationMessage", "ValidationError", EncodedMessage="x" * 10241)
 refuse(iam, "GetRole", "NoSuchEntity", RoleName="Nope")

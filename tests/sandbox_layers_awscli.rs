@@ -174,6 +174,125 @@ fn a_delegated_administrator_reads_the_tree_and_its_scps() {
 }
 
 #[test]
+fn the_simulator_walks_the_scp_levels_and_access_analyzer_checks_documents() {
+    if !common::peer_present("the AWS CLI (`aws`)", aws_available()) {
+        return;
+    }
+    let sandbox = SandboxProcess::start(&[]);
+    let simulate = |instance_type: &str| {
+        aws(
+            &sandbox,
+            &["iam", "simulate-principal-policy", "--policy-source-arn",
+                "arn:aws:iam::111122223333:role/BackupRestoreRoleGpu", "--action-names",
+                "ec2:RunInstances", "--context-entries",
+                &format!("ContextKeyName=ec2:InstanceType,ContextKeyValues={instance_type},ContextKeyType=string")],
+        )
+        .unwrap()["EvaluationResults"][0]
+            .clone()
+    };
+    // The account's allow-list SCP allows t3.micro but not x2iedn.32xlarge: an implicit deny
+    // that the identity policy (which allows RunInstances) cannot lift.
+    let denied = simulate("x2iedn.32xlarge");
+    assert_eq!(denied["EvalDecision"], "implicitDeny", "{denied}");
+    assert_eq!(
+        denied["OrganizationsDecisionDetail"]["AllowedByOrganizations"],
+        false
+    );
+    assert!(
+        !denied["MatchedStatements"].as_array().unwrap().is_empty(),
+        "the identity allow matched"
+    );
+    let allowed = simulate("t3.micro");
+    assert_eq!(allowed["EvalDecision"], "allowed", "{allowed}");
+    assert_eq!(
+        allowed["OrganizationsDecisionDetail"]["AllowedByOrganizations"],
+        true
+    );
+    // The SCP on the OU denies the production role's EFS restores explicitly.
+    let prod = aws(
+        &sandbox,
+        &["iam", "simulate-principal-policy", "--policy-source-arn",
+            "arn:aws:iam::111122223333:role/BackupRestoreRoleProd", "--action-names",
+            "elasticfilesystem:Restore", "--context-entries",
+            "ContextKeyName=aws:PrincipalArn,ContextKeyValues=arn:aws:iam::111122223333:role/BackupRestoreRoleProd,ContextKeyType=string"],
+    )
+    .unwrap();
+    assert_eq!(prod["EvaluationResults"][0]["EvalDecision"], "explicitDeny");
+
+    // The hybrid job: IAM's sentence and the encoded token in one status message.
+    let jobs = aws(
+        &sandbox,
+        &["backup", "list-restore-jobs", "--by-status", "FAILED"],
+    )
+    .unwrap();
+    let hybrid = jobs["RestoreJobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|j| j["StatusMessage"].as_str())
+        .find(|m| m.starts_with("User: ") && m.contains("Encoded authorization failure message: "))
+        .expect("a hybrid message");
+    assert!(
+        hybrid.contains("because no identity-based policy allows the iam:PassRole action"),
+        "{hybrid}"
+    );
+    let token = hybrid.rsplit(' ').next().unwrap();
+    let decoded = aws(
+        &sandbox,
+        &[
+            "sts",
+            "decode-authorization-message",
+            "--encoded-message",
+            token,
+        ],
+    )
+    .unwrap();
+    assert!(
+        decoded["DecodedMessage"]
+            .as_str()
+            .unwrap()
+            .contains("iam:PassRole")
+    );
+
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}"#;
+    let found = aws(
+        &sandbox,
+        &[
+            "accessanalyzer",
+            "validate-policy",
+            "--policy-type",
+            "IDENTITY_POLICY",
+            "--policy-document",
+            document,
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        found["findings"][0]["issueCode"],
+        "PASS_ROLE_WITH_STAR_IN_RESOURCE"
+    );
+    assert_eq!(
+        found["findings"][0]["locations"][0]["path"][2]["value"],
+        "Action"
+    );
+    let checked = aws(
+        &sandbox,
+        &[
+            "accessanalyzer",
+            "check-access-not-granted",
+            "--policy-type",
+            "IDENTITY_POLICY",
+            "--policy-document",
+            document,
+            "--access",
+            "actions=kms:*",
+        ],
+    )
+    .unwrap();
+    assert_eq!(checked["result"], "PASS", "{checked}");
+}
+
+#[test]
 fn a_member_account_cannot_read_the_tree_and_no_organization_says_so() {
     if !common::peer_present("the AWS CLI (`aws`)", aws_available()) {
         return;

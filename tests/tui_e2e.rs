@@ -253,7 +253,10 @@ async fn read_only_explains_and_writes_nothing() {
         token: None,
     });
     let job_id = plan.job_id.clone().expect("the plan is for a job");
-    driver.execute(Effect::Rerun { job_id });
+    driver.execute(Effect::Rerun {
+        job_id,
+        without_instance_profile: false,
+    });
     let refused = driver
         .settle_until(
             |screen| {

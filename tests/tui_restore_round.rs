@@ -42,7 +42,8 @@ async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer
         mouse: false,
         watch: None,
     };
-    let mut driver = tui::driver(session, &options, 160, 45);
+    // Tall enough for the preview with its layer and Access Analyzer lines above the document.
+    let mut driver = tui::driver(session, &options, 160, 60);
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
     // The EBS restore is the second newest failed job.
     driver.type_char('j');

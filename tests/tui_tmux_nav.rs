@@ -218,6 +218,7 @@ fn watch_picks_up_a_restore_that_fails_after_the_start() {
         .as_str()
         .expect("a new job")
         .to_string();
+    // The ID is cut in the middle when the table is full: its first six characters show.
     let screen = tmux.wait_for(&["● new", &new_id[..6]], WAIT);
     let row = screen
         .lines()
@@ -228,5 +229,79 @@ fn watch_picks_up_a_restore_that_fails_after_the_start() {
         "the new failure is the marked row:\n{screen}"
     );
     assert_eq!(screen.matches("● new").count(), 1, "{screen}");
+    quit(&tmux);
+}
+
+#[test]
+fn profile_switch_uses_the_config_files_and_keeps_the_session_when_a_profile_fails() {
+    if !common::peer_present("tmux", tmux_present()) {
+        return;
+    }
+    let sandbox = SandboxProcess::start(&[]);
+    let state = tempfile::tempdir().expect("tempdir");
+    let config = state.path().join("config");
+    let credentials = state.path().join("credentials");
+    std::fs::write(
+        &config,
+        "[profile admin]\nregion = us-east-1\n[profile auditor]\nregion = us-east-1\n[profile stranger]\nregion = us-east-1\n",
+    )
+    .expect("config");
+    // The admin's key, the scenario's auditor (another caller), and a key the sandbox rejects.
+    std::fs::write(
+        &credentials,
+        "[admin]\naws_access_key_id = AKIASANDBOXADMIN0001\naws_secret_access_key = sandbox\n\
+         [auditor]\naws_access_key_id = AKIASANDBOXAUDITOR01\naws_secret_access_key = sandbox\n\
+         [stranger]\naws_access_key_id = AKIAUNKNOWNKEY000001\naws_secret_access_key = sandbox\n",
+    )
+    .expect("credentials");
+    let tmux = Tmux::new("profile");
+    // No keys in the environment: each profile's own keys sign.
+    let command = format!(
+        "cd {dir} && env XDG_STATE_HOME={dir} AWS_ENDPOINT_URL={url} AWS_CONFIG_FILE={config} AWS_SHARED_CREDENTIALS_FILE={credentials} AWS_EC2_METADATA_DISABLED=true {BIN} --profile admin --journal {dir}/journal.jsonl",
+        dir = state.path().display(),
+        url = sandbox.url,
+        config = config.display(),
+        credentials = credentials.display(),
+    );
+    tmux.keys(&[&command, "Enter"]);
+    tmux.wait_for(
+        &["Failed restore jobs", "profile admin", "iam:PassRole"],
+        WAIT,
+    );
+    // Completion offers the profiles of the config files.
+    tmux.keys(&[":"]);
+    tmux.wait_for(&["Command"], WAIT);
+    tmux.keys(&["-l", "profile "]);
+    tmux.wait_for(
+        &["profile admin", "profile auditor", "profile stranger"],
+        WAIT,
+    );
+    tmux.keys(&["Escape"]);
+    wait_until(&tmux, "the palette closed", |s| !s.contains("┌ Command"));
+
+    palette(&tmux, "profile stranger");
+    let screen = wait_until(&tmux, "the refusal", |s| {
+        footer(s).contains("cannot use profile stranger")
+    });
+    assert!(
+        footer(&screen)
+            .contains("cannot use profile stranger (still on region us-east-1, profile admin): "),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("profile admin") && screen.contains("iam:PassRole"),
+        "{screen}"
+    );
+
+    palette(&tmux, "profile auditor");
+    let screen = tmux.wait_for(
+        &[
+            "profile auditor",
+            "now on region us-east-1, profile auditor",
+        ],
+        WAIT,
+    );
+    assert!(!screen.contains("profile admin"), "{screen}");
+    tmux.wait_for(&["Failed restore jobs"], WAIT);
     quit(&tmux);
 }

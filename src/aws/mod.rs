@@ -10,6 +10,7 @@ mod layers;
 mod managed;
 pub mod profiles;
 mod reader;
+pub mod retries;
 mod writer;
 
 use std::time::Duration;
@@ -57,15 +58,26 @@ pub(crate) struct Clients {
 }
 
 impl Clients {
-    /// Every service's client from one configuration.
-    fn new(config: &aws_config::SdkConfig) -> Self {
+    /// Every client from one configuration: the same credentials, region, endpoint
+    /// (`--endpoint-url`, `AWS_ENDPOINT_URL[_<SERVICE>]`), timeouts and retries, each with the
+    /// retry reporter when one is given.
+    fn new(config: &aws_config::SdkConfig, reporter: Option<&retries::RetryReporter>) -> Clients {
+        macro_rules! client {
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config);
+                if let Some(reporter) = reporter {
+                    builder = builder.interceptor(reporter.clone());
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
+        }
         Clients {
-            backup: aws_sdk_backup::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
-            organizations: aws_sdk_organizations::Client::new(config),
-            kms: aws_sdk_kms::Client::new(config),
-            analyzer: aws_sdk_accessanalyzer::Client::new(config),
+            backup: client!(aws_sdk_backup),
+            sts: client!(aws_sdk_sts),
+            iam: client!(aws_sdk_iam),
+            organizations: client!(aws_sdk_organizations),
+            kms: client!(aws_sdk_kms),
+            analyzer: client!(aws_sdk_accessanalyzer),
         }
     }
 }
@@ -76,6 +88,8 @@ pub struct Session {
     clients: Clients,
     /// What it was opened with, to open it again for another region or profile.
     options: ConnectOptions,
+    /// Where the clients report throttled attempts the SDK retries.
+    retries: tokio::sync::broadcast::Sender<retries::RetryNotice>,
     region: String,
     profile: Option<String>,
     read_only: bool,
@@ -100,7 +114,7 @@ impl Session {
             )
             .retry_config(
                 RetryConfig::standard()
-                    .with_max_attempts(6)
+                    .with_max_attempts(retries::MAX_ATTEMPTS)
                     .with_initial_backoff(Duration::from_millis(50))
                     .with_max_backoff(Duration::from_secs(5)),
             );
@@ -129,8 +143,11 @@ impl Session {
                 "no AWS region configured: pass --region or set AWS_REGION",
             ));
         };
+        let (notices, _) = tokio::sync::broadcast::channel(64);
+        let reporter = retries::RetryReporter::new(notices.clone());
         Ok(Session {
-            clients: Clients::new(&config),
+            clients: Clients::new(&config, Some(&reporter)),
+            retries: notices,
             region,
             profile: options.profile.clone(),
             read_only: options.read_only,
@@ -177,6 +194,11 @@ impl Session {
         }
     }
 
+    /// Throttled attempts the SDK retries, as they happen (for a spinner's line).
+    pub fn retry_notices(&self) -> tokio::sync::broadcast::Receiver<retries::RetryNotice> {
+        self.retries.subscribe()
+    }
+
     /// The region.
     pub fn region(&self) -> &str {
         &self.region
@@ -205,8 +227,9 @@ impl Session {
             .region(Region::new(region.to_string()))
             .build();
         Session {
-            clients: Clients::new(&config),
+            clients: Clients::new(&config, None),
             options: ConnectOptions::default(),
+            retries: tokio::sync::broadcast::channel(1).0,
             region: region.to_string(),
             profile: profile.map(str::to_string),
             read_only: true,

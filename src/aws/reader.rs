@@ -48,6 +48,8 @@ pub struct RestoreJob {
     pub resource_type: Option<String>,
     /// The recovery point restored from.
     pub recovery_point_arn: Option<String>,
+    /// The vault holding the recovery point (`BackupVaultArn`).
+    pub backup_vault_arn: Option<String>,
     /// The role the restore ran as.
     pub iam_role_arn: Option<String>,
     /// AWS's status message.
@@ -133,6 +135,7 @@ impl Session {
                         created: rfc3339(job.creation_date()),
                         resource_type: job.resource_type().map(str::to_string),
                         recovery_point_arn: job.recovery_point_arn().map(str::to_string),
+                        backup_vault_arn: job.backup_vault_arn().map(str::to_string),
                         iam_role_arn: job.iam_role_arn().map(str::to_string),
                         status_message: job.status_message().map(str::to_string),
                         created_resource_arn: job.created_resource_arn().map(str::to_string),
@@ -169,6 +172,7 @@ impl Session {
             created: rfc3339(out.creation_date()),
             resource_type: out.resource_type().map(str::to_string),
             recovery_point_arn: out.recovery_point_arn().map(str::to_string),
+            backup_vault_arn: out.backup_vault_arn().map(str::to_string),
             iam_role_arn: out.iam_role_arn().map(str::to_string),
             status_message: out.status_message().map(str::to_string),
             created_resource_arn: out.created_resource_arn().map(str::to_string),

@@ -338,14 +338,23 @@ pub async fn export(
         }
     };
     let diagnosis = diagnose(&message, args.scope.into());
-    let fix = fixes::synthesize(&message, args.scope.into()).map_err(|reason| {
-        AppError::refused(format!(
-            "nothing to export: {reason} ({})",
-            diagnosis.summary
-        ))
-    })?;
+    let fix = match fixes::synthesize(&message, args.scope.into()) {
+        Ok(fix) => fix,
+        Err(reason) => {
+            if let Some(blocked) = blocked_export(connection, &message, &args, job.as_ref()).await {
+                return Err(blocked);
+            }
+            return Err(AppError::refused(format!(
+                "nothing to export: {reason} ({})",
+                diagnosis.summary
+            )));
+        }
+    };
     match &diagnosis.protected_target {
         Some(ProtectedRole::ServiceLinked { .. }) | None if diagnosis.fix.is_none() => {
+            if let Some(blocked) = blocked_export(connection, &message, &args, job.as_ref()).await {
+                return Err(blocked);
+            }
             Err(AppError::refused(format!(
                 "nothing to export: {}",
                 diagnosis.no_fix_reason.unwrap_or_default()
@@ -394,6 +403,17 @@ pub async fn export(
                             workflow::export_plan(&plan, args.format)
                                 .map_err(AppError::bad_input)?,
                         ),
+                        // Another layer blocks: its owner's change is the export, not an
+                        // identity statement that would not help.
+                        Err(workflow::WorkflowError::Blocked {
+                            sentence,
+                            blockers,
+                            owner_change,
+                            ..
+                        }) => {
+                            print_owner_change(args.format, &sentence, &blockers, &owner_change);
+                            return Err(AppError::refused(sentence));
+                        }
                         Err(error) => {
                             eprintln!(
                                 "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
@@ -410,6 +430,56 @@ pub async fn export(
             );
             Ok(())
         }
+    }
+}
+
+/// With IAM readable, a guardrail that blocks (an allow already matched, or no identity fix):
+/// its owner's change is printed as the export, and the refusal returned.
+async fn blocked_export(
+    connection: Option<&Connection>,
+    message: &crate::diagnosis::DecodedMessage,
+    args: &ExportArgs,
+    job: Option<&workflow::JobSummary>,
+) -> Option<AppError> {
+    let connection = connection?;
+    match workflow::preview_fix(&connection.session, message, args.scope.into(), job).await {
+        Err(workflow::WorkflowError::Blocked {
+            sentence,
+            blockers,
+            owner_change,
+            ..
+        }) => {
+            print_owner_change(args.format, &sentence, &blockers, &owner_change);
+            Some(AppError::refused(sentence))
+        }
+        _ => None,
+    }
+}
+
+/// The export when another layer than the identity policies blocks: its owner's change (as
+/// `#` comments, or JSON), never an identity statement that would not help.
+fn print_owner_change(
+    format: ExportFormat,
+    sentence: &str,
+    blockers: &[crate::diagnosis::layered::Blocker],
+    owner_change: &str,
+) {
+    if format == ExportFormat::Json {
+        let value = serde_json::json!({
+            "refused": sentence,
+            "blocking_layers": blockers,
+            "owner_change": owner_change,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+    } else {
+        println!(
+            "# {}\n# The owner's change (not an identity policy of this account):\n# {}",
+            super::printable(sentence),
+            super::printable(owner_change)
+        );
     }
 }
 

@@ -189,7 +189,7 @@ pub enum Command {
     /// Print the fix as Terraform, CloudFormation, an AWS CLI command or policy JSON.
     #[command(after_help = EXIT_CODES_HELP)]
     Export(misc::ExportArgs),
-    /// Serve the embedded AWS emulator (Backup, STS, IAM, Organizations, KMS) on 127.0.0.1 until Ctrl-C.
+    /// Serve the embedded AWS emulator (Backup, STS, IAM, Organizations, KMS, Access Analyzer) on 127.0.0.1 until Ctrl-C.
     #[command(after_help = EXIT_CODES_HELP)]
     Sandbox(misc::SandboxArgs),
 }

@@ -117,6 +117,18 @@ impl Principal {
         }
         principal
     }
+
+    /// The ARN a policy names this principal by (`Principal`, `aws:PrincipalArn`): an assumed
+    /// role's session is its role, `arn:PART:iam::ACCT:role/ROLE` (a session ARN carries no
+    /// path); any other principal its own ARN.
+    pub fn policy_arn(&self) -> String {
+        match (self.kind, &self.partition, &self.account, &self.name) {
+            (PrincipalType::AssumedRole, Some(partition), Some(account), Some(role)) => {
+                format!("arn:{partition}:iam::{account}:role/{role}")
+            }
+            _ => self.arn.clone(),
+        }
+    }
 }
 
 fn iam_path(segments: &[&str]) -> String {

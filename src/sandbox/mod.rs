@@ -1,15 +1,19 @@
-//! The embedded AWS emulator ("sandbox"): Backup (restJson1), STS and IAM (awsQuery) over real
-//! HTTP on 127.0.0.1, with the diagnosis core's evaluator as its authorization engine. It backs
-//! `--demo`, `restore-doctor sandbox` and every test that talks to "AWS".
+//! The embedded AWS emulator ("sandbox"): Backup and Access Analyzer (restJson1), STS and IAM
+//! (awsQuery), Organizations and KMS (awsJson1_1) over real HTTP on 127.0.0.1, with the diagnosis
+//! core's evaluators as its authorization engine over every policy layer. It backs `--demo`,
+//! `restore-doctor sandbox` and every test that talks to "AWS".
 //!
-//! Shaped like moto, one way down: `wire` (Call/Reply) <- `protocol` (awsQuery, restJson1)
-//! <- `service` (sts, iam, backup: typed operation enums, one function per operation) <-
-//! `router` (faults, latency, authentication, authorization, validation, counters) <- `server`
-//! (hyper) and `probe` (no socket); `state`, `engine`, `jobs` and `model` sit below the services.
+//! Shaped like moto, one way down: `wire` (Call/Reply) <- `protocol` (awsQuery, restJson1,
+//! awsJson1_1) <- `service` (sts, iam, backup, organizations, kms, access_analyzer: typed
+//! operation enums, one function per operation) <- `router` (faults, latency, authentication,
+//! authorization, validation, counters) <- `server` (hyper) and `probe` (no socket); `state`,
+//! `organization`, `resources`, `policy_layers`, `engine`, `jobs` and `model` sit below the
+//! services.
 
 mod credentials;
 mod engine;
 mod faults;
+mod iam_services;
 mod jobs;
 mod model;
 mod organization;

@@ -9,7 +9,7 @@
 
 use serde_json::json;
 
-use super::organization::PolicyKind;
+use super::organization::{FULL_AWS_ACCESS, PolicyKind, RCP_FULL_AWS_ACCESS};
 use super::resources::KmsKey;
 use super::state::{Role, State};
 use crate::diagnosis::evaluate::NamedPolicy;
@@ -80,7 +80,23 @@ pub fn role_scps(state: &State, role: &Role) -> Vec<OrgLevel> {
     levels
 }
 
-/// The layers of a request by `role` (no resource policy yet).
+/// Drops the levels whose only policy is the AWS-managed allow-all (`FullAWSAccess`,
+/// `RCPFullAWSAccess`): such a level neither denies nor lacks an allow, so the evaluation is the
+/// same without it, and a restore's start-up replay evaluates fewer documents per request.
+fn without_allow_all_levels(levels: Vec<OrgLevel>) -> Vec<OrgLevel> {
+    let allow_all = |name: &str| {
+        name.ends_with(&format!("/{FULL_AWS_ACCESS}"))
+            || name.ends_with(&format!("/{RCP_FULL_AWS_ACCESS}"))
+    };
+    levels
+        .into_iter()
+        .filter(|level| {
+            !level.policies.iter().all(|p| allow_all(&p.name)) || level.policies.is_empty()
+        })
+        .collect()
+}
+
+/// The layers of a request by `role` (no resource policy yet), for the restore engine.
 pub fn role_layers(state: &State, role: &Role) -> PolicyLayers {
     let rcps = if role.path.starts_with(SERVICE_LINKED_PATH) {
         Vec::new()
@@ -90,8 +106,8 @@ pub fn role_layers(state: &State, role: &Role) -> PolicyLayers {
     PolicyLayers {
         identity: state.role_policies(role),
         boundary: state.role_boundary(role),
-        scps: role_scps(state, role),
-        rcps,
+        scps: without_allow_all_levels(role_scps(state, role)),
+        rcps: without_allow_all_levels(rcps),
         session: None,
         resource: None,
     }

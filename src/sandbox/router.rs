@@ -10,6 +10,7 @@ use super::engine::authorize_caller;
 use super::faults::Fault;
 use super::model::{self, OperationModel};
 use super::protocol::{json, query, rest_json};
+use super::service::access_analyzer::{self, AccessAnalyzerOperation};
 use super::service::backup::{self, BackupOperation};
 use super::service::iam::{self, IamOperation};
 use super::service::kms::{self, KmsOperation};
@@ -49,6 +50,7 @@ enum Operation {
     Backup(BackupOperation),
     Organizations(OrganizationsOperation),
     Kms(KmsOperation),
+    AccessAnalyzer(AccessAnalyzerOperation),
 }
 
 impl Operation {
@@ -59,6 +61,7 @@ impl Operation {
             Operation::Backup(op) => op.name(),
             Operation::Organizations(op) => op.name(),
             Operation::Kms(op) => op.name(),
+            Operation::AccessAnalyzer(op) => op.name(),
         }
     }
 
@@ -69,6 +72,7 @@ impl Operation {
             Operation::Sts(_) | Operation::Iam(_) | Operation::Backup(_) => None,
             Operation::Organizations(_) => Some("organizations"),
             Operation::Kms(_) => Some("kms"),
+            Operation::AccessAnalyzer(_) => Some("access-analyzer"),
         }
     }
 
@@ -80,6 +84,7 @@ impl Operation {
             Operation::Backup(op) => Some(format!("backup:{}", op.name())),
             Operation::Organizations(op) => Some(format!("organizations:{}", op.name())),
             Operation::Kms(op) => Some(format!("kms:{}", op.name())),
+            Operation::AccessAnalyzer(op) => Some(format!("access-analyzer:{}", op.name())),
         }
     }
 
@@ -90,6 +95,7 @@ impl Operation {
             Operation::Backup(op) => op.model(),
             Operation::Organizations(op) => op.model(),
             Operation::Kms(op) => op.model(),
+            Operation::AccessAnalyzer(op) => op.model(),
         }
     }
 }
@@ -267,6 +273,13 @@ fn operation_of(call: &Call, dialect: Dialect) -> Result<(Operation, Value), Aws
                 return Ok((Operation::Backup(*op), input));
             }
         }
+        for op in AccessAnalyzerOperation::ALL {
+            let Some(model) = op.model() else { continue };
+            if let Some(labels) = rest_json::route_labels(call, model) {
+                let input = rest_json::input_of(call, model, &labels)?;
+                return Ok((Operation::AccessAnalyzer(*op), input));
+            }
+        }
         return Err(AwsError::new(
             404,
             "UnknownOperationException",
@@ -371,6 +384,7 @@ fn respond(
                 Operation::Backup(_) => backup::validation_error(&violations),
                 Operation::Organizations(_) => organizations::validation_error(&violations),
                 Operation::Kms(_) => kms::validation_error(&violations),
+                Operation::AccessAnalyzer(_) => access_analyzer::validation_error(&violations),
             });
         }
     }
@@ -405,6 +419,10 @@ fn respond(
         Operation::Kms(op) => {
             let result = kms::handle(op, &mut ctx, &input)?;
             json::ok(&result, &call.request_id)
+        }
+        Operation::AccessAnalyzer(op) => {
+            let result = access_analyzer::handle(op, &mut ctx, &input)?;
+            rest_json::ok(&result, &call.request_id)
         }
     };
     Ok((reply, name))

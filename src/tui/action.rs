@@ -62,6 +62,8 @@ pub enum Action {
     Refresh,
     /// Turn auto-refresh on or off.
     ToggleWatch,
+    /// An AWS call was throttled and the SDK retries it.
+    Retrying(crate::aws::retries::RetryNotice),
     /// The profiles named in the AWS config and credentials files (for completion).
     ProfilesLoaded(Vec<String>),
     /// The session for another region or profile is open and answered, or why not.
@@ -88,6 +90,8 @@ pub enum Action {
     AskApply,
     /// Ask to re-run the selected job's restore.
     AskRerun,
+    /// On a re-run confirmation: ask to re-run WITHOUT the instance profile instead.
+    AskRerunWithoutInstanceProfile,
     /// Ask to undo the last applied fix.
     AskUndo,
     /// Open the export viewer for the selected job's fix (or the open preview's plan).
@@ -249,6 +253,7 @@ impl Action {
                 | Action::RerunFinished { .. }
                 | Action::JournalReconciled(_)
                 | Action::ProfilesLoaded(_)
+                | Action::Retrying(_)
         )
     }
 }
@@ -307,10 +312,13 @@ pub enum Effect {
         /// The token it answers (journalled by hash).
         token: Option<String>,
     },
-    /// Start the job's restore again and follow the new job.
+    /// Start the job's restore again (the CLI's `rerun` path) and follow the new job.
     Rerun {
         /// The failed job.
         job_id: String,
+        /// Drop the instance profile from the metadata (and do not wait for IAM: nothing to
+        /// propagate), as `rerun --without-instance-profile`.
+        without_instance_profile: bool,
     },
     /// Read the journal entries for one job (for the describe view).
     LoadJobJournal {

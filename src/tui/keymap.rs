@@ -144,6 +144,8 @@ pub static BINDINGS: std::sync::LazyLock<Vec<Binding>> = std::sync::LazyLock::ne
     vec![
         b(&[Confirm], &[c('y'), c('Y')], "y", "confirm: do it", Some("confirm"), Action::Confirm),
         b(&[Confirm], &[c('n'), k(KeyCode::Enter), k(KeyCode::Esc)], "n/Enter/Esc", "cancel (the default)", Some("cancel"), Action::Cancel),
+        // A second choice, never an answer: it opens its own confirmation.
+        b(&[Confirm], &[c('i')], "i", "re-run WITHOUT the instance profile instead (asks again; changes what is restored)", Some("without instance profile"), Action::AskRerunWithoutInstanceProfile),
         // A confirmation that is not fully visible is never answered: y and Enter do nothing.
         b(&[HiddenConfirm], &[c('q'), c('n'), k(KeyCode::Esc)], "q/n/Esc", "cancel the hidden confirmation (y does nothing until it is visible)", Some("cancel"), Action::Cancel),
         b(&[TooSmall], &[c('q')], "q", "quit", Some("quit"), Action::Quit),

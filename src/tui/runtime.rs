@@ -57,6 +57,8 @@ pub struct Runtime {
     read_only: bool,
     /// Text copied while recording.
     pub copied: Vec<String>,
+    /// Forwards the session's retry notices as actions.
+    retry_forwarder: Option<AbortHandle>,
 }
 
 impl Runtime {
@@ -77,6 +79,40 @@ impl Runtime {
             clipboard,
             read_only: options.read_only,
             copied: Vec::new(),
+            retry_forwarder: None,
+        }
+        .forwarding_retries()
+    }
+
+    /// Forwards the current session's throttled-retry notices to the app (replacing the old
+    /// session's forwarder).
+    fn forwarding_retries(mut self) -> Runtime {
+        self.forward_retries();
+        self
+    }
+
+    fn forward_retries(&mut self) {
+        if let Some(old) = self.retry_forwarder.take() {
+            old.abort();
+        }
+        let mut notices = self.session.retry_notices();
+        let actions = self.actions.clone();
+        // Outside a tokio runtime (never in the app or the driver) nothing is forwarded.
+        if let Ok(handle) = tokio::runtime::Handle::try_current() {
+            let task = handle.spawn(async move {
+                loop {
+                    match notices.recv().await {
+                        Ok(notice) => {
+                            if actions.send(Action::Retrying(notice)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                    }
+                }
+            });
+            self.retry_forwarder = Some(task.abort_handle());
         }
     }
 
@@ -116,6 +152,9 @@ impl Runtime {
     pub fn shutdown(&mut self) {
         for group in [Group::Listing, Group::Preview, Group::Session, Group::Other] {
             self.abort(group);
+        }
+        if let Some(forwarder) = self.retry_forwarder.take() {
+            forwarder.abort();
         }
     }
 
@@ -168,6 +207,7 @@ impl Runtime {
                 self.abort(Group::Listing);
                 self.abort(Group::Preview);
                 self.session = (*handle.0).clone();
+                self.forward_retries();
             }
             Effect::Decode { generation, tokens } => {
                 let actions = self.actions.clone();
@@ -239,7 +279,10 @@ impl Runtime {
                     })
                 });
             }
-            Effect::Rerun { job_id } => {
+            Effect::Rerun {
+                job_id,
+                without_instance_profile,
+            } => {
                 let actions = self.actions.clone();
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
@@ -253,12 +296,16 @@ impl Runtime {
                     // the metadata, derives the idempotency token), wait (bounded) until IAM's
                     // simulator allows the request the job failed on, then start.
                     let started = async {
-                        let plan = workflow::plan_rerun(
-                            &session,
-                            &job_id,
-                            workflow::RerunOptions::default(),
-                        )
-                        .await?;
+                        let options = workflow::RerunOptions {
+                            force: false,
+                            without_instance_profile,
+                        };
+                        let plan = workflow::plan_rerun(&session, &job_id, options).await?;
+                        // Without the instance profile no PassRole is needed: nothing to wait
+                        // for (as `rerun --without-instance-profile`).
+                        if without_instance_profile {
+                            return workflow::start_rerun(&writer, &plan).await;
+                        }
                         let _ = actions.send(Action::RerunPhase {
                             job_id: job_id.clone(),
                             waiting: true,

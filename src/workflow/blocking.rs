@@ -9,6 +9,7 @@ use super::WorkflowError;
 use super::gather::Gathered;
 use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
 use crate::diagnosis::layered::{Blocker, ResourcePolicyKind, evaluate_layers};
+use crate::diagnosis::principal::Principal;
 
 /// The layers that block `request` over what `gathered` holds; a key in another account (whose
 /// policy could not be read) is added as [`Blocker::KeyInAnotherAccount`]. Empty when the
@@ -88,28 +89,33 @@ pub fn blocked(
     }
 }
 
-/// The role an assumed-role session belongs to (`arn:aws:iam::<account>:role/<name>`), for a
-/// resource policy's `Principal`; other ARNs as they are.
+/// The ARN a resource policy's `Principal` names the caller by (an assumed role's role).
 fn policy_principal(principal_arn: &str) -> String {
-    let parts: Vec<&str> = principal_arn.splitn(6, ':').collect();
-    match (parts.get(4), parts.get(5)) {
-        (Some(account), Some(resource)) if resource.starts_with("assumed-role/") => {
-            let role = resource
-                .trim_start_matches("assumed-role/")
-                .split('/')
-                .next()
-                .unwrap_or_default();
-            format!("arn:aws:iam::{account}:role/{role}")
-        }
-        _ => principal_arn.to_string(),
-    }
+    Principal::parse(principal_arn).policy_arn()
 }
 
 fn sid_text(sid: &Option<String>) -> String {
     match sid {
-        Some(sid) => format!("statement \"{sid}\" (Effect Deny)"),
-        None => "a statement without a Sid (Effect Deny)".into(),
+        Some(sid) => format!("an explicit deny in statement \"{sid}\" (Effect Deny)"),
+        None => "an explicit deny in a statement without a Sid (Effect Deny)".into(),
     }
+}
+
+/// The request's context keys, for an allow-list change that should stay as narrow as the
+/// request (`ec2:InstanceType = x2iedn.32xlarge`).
+fn context_text(request: &RequestContext) -> String {
+    if request.conditions.is_empty() {
+        return String::new();
+    }
+    let keys: Vec<String> = request
+        .conditions
+        .iter()
+        .map(|(key, values)| format!("{key} = {}", values.join(", ")))
+        .collect();
+    format!(
+        ", narrowed with conditions to this request's context ({})",
+        keys.join("; ")
+    )
 }
 
 fn level_text(target: &str) -> String {
@@ -206,8 +212,9 @@ fn sentence(
                     }
                 ),
                 format!(
-                    "in AWS Organizations, add to an SCP attached to {} the statement {allow} (an SCP change, never applied by restore-doctor)",
-                    level_text(target)
+                    "in AWS Organizations, add to an SCP attached to {} the statement {allow}{} (an SCP change, never applied by restore-doctor)",
+                    level_text(target),
+                    context_text(request)
                 ),
             )
         }

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::restore_round::{Round, restore_round};
 use super::{
     FixPlan, JobSummary, WorkflowError, blocking, gather, guardrails, managed, policy_checks,
+    rerun_guard,
 };
 use crate::aws::Session;
 use crate::diagnosis::evaluate::NamedPolicy;
@@ -57,13 +58,16 @@ pub async fn preview_fix(
         Verdict::MissingAllow => {}
     }
     let Some(report) = diagnosis.fix.clone() else {
-        return Err(WorkflowError::Refused(format!(
+        // An allow already matched (a guardrail denies), or nothing can be written: name the
+        // guardrail where it can be read.
+        let refusal = format!(
             "no fix: {}",
             diagnosis.no_fix_reason.clone().unwrap_or_default()
-        )));
+        );
+        return Err(guardrail_refusal(session, message, &diagnosis, refusal).await);
     };
     let fix = report.fix;
-    let (caller_account, _) = session.caller_identity().await?;
+    let (caller_account, caller_arn) = session.caller_identity().await?;
     let principal_account = diagnosis.principal.account.clone().unwrap_or_default();
     if principal_account != caller_account {
         let refusal = format!(
@@ -198,7 +202,7 @@ pub async fn preview_fix(
         .to_string();
     // Every other layer IAM will evaluate: a write is only worth making where the identity
     // layer is the cause.
-    let request = report::request_context(message);
+    let request = with_global_keys(report::request_context(message), &principal_account);
     let (mut gathered, guarded, checks) = tokio::join!(
         gather::identity_layers(
             session,
@@ -216,6 +220,12 @@ pub async fn preview_fix(
     gathered.absorb(guarded);
     let subject = format!("{} {}", fix.target.kind, fix.target.name);
     blocking::check_layers(&gathered, &request, &subject, &fix.statement)?;
+    // The re-run the fix is for: the vault's access policy may deny it to the caller.
+    if let Some(job) = job
+        && let (Some(vault), Some(point)) = (&job.backup_vault_arn, &job.recovery_point_arn)
+    {
+        rerun_guard::check_rerun(session, &mut gathered, vault, point, &caller_arn).await?;
+    }
     if let Some(error) = checks.errors().first() {
         return Err(WorkflowError::Refused(format!(
             "not writing: IAM Access Analyzer's ValidatePolicy reports an ERROR in the proposed document: {} {}",
@@ -307,7 +317,7 @@ async fn guardrail_refusal(
         Ok((caller, _)) => caller,
         Err(_) => return WorkflowError::Refused(refusal),
     };
-    let request = report::request_context(message);
+    let request = with_global_keys(report::request_context(message), &account);
     let gathered = guardrails::guardrail_layers(session, &account, &caller_account, &request).await;
     let blockers = blocking::guardrail_blockers(&gathered, &request);
     let statement = diagnosis
@@ -327,4 +337,30 @@ async fn guardrail_refusal(
             None => WorkflowError::Refused(refusal),
         },
     }
+}
+
+/// The request with the context keys IAM always has for it, where the decoded message did not
+/// carry them: `aws:PrincipalAccount`, `aws:PrincipalArn` (an assumed role's role ARN) and, for
+/// KMS, `kms:CallerAccount`; key and vault policies commonly condition on them
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html).
+fn with_global_keys(
+    mut request: crate::diagnosis::evaluate::RequestContext,
+    account: &str,
+) -> crate::diagnosis::evaluate::RequestContext {
+    let principal_arn =
+        crate::diagnosis::principal::Principal::parse(&request.principal_arn).policy_arn();
+    let mut keys = vec![
+        ("aws:PrincipalAccount", account.to_string()),
+        ("aws:PrincipalArn", principal_arn),
+    ];
+    if request.action.starts_with("kms:") {
+        keys.push(("kms:CallerAccount", account.to_string()));
+    }
+    for (key, value) in keys {
+        request
+            .conditions
+            .entry(key.to_string())
+            .or_insert_with(|| vec![value]);
+    }
+    request
 }

@@ -218,7 +218,7 @@ fn organization_label(organization: &Organization) -> String {
 fn named(policy: OrgPolicy, labels: &mut BTreeMap<String, String>) -> NamedPolicy {
     labels.insert(
         policy.id.clone(),
-        format!("{} ({}, {})", policy.id, policy.name, policy.arn),
+        format!("{} ({}, {})", policy.arn, policy.id, policy.name),
     );
     NamedPolicy {
         name: policy.id,
@@ -248,6 +248,13 @@ pub async fn resource_layer(
             return;
         }
         match session.key_policy(resource).await {
+            // An AWS managed key's policy is AWS's: it allows the account's principals through
+            // the service that uses the key (kms:CallerAccount, kms:ViaService), never a layer
+            // an owner can change (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
+            Ok(key) if key.manager.as_deref() == Some("AWS") => gathered.read.push(format!(
+                "key policy of {} (AWS managed: it allows account {}'s principals through the service that uses it)",
+                key.key_arn, key.account
+            )),
             Ok(key) => {
                 gathered.read.push(format!(
                     "key policy of {} (account {}{})",

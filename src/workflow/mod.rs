@@ -14,6 +14,7 @@ mod listing;
 mod managed;
 mod policy_checks;
 mod reconcile;
+mod rerun_guard;
 mod restore;
 mod restore_round;
 mod types;

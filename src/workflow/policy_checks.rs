@@ -40,6 +40,20 @@ impl PolicyChecks {
         if *self == PolicyChecks::default() {
             return lines;
         }
+        let check = format!("least-privilege check (CheckAccessNotGranted {action} on *)");
+        // Neither could run, for one reason: one line says so.
+        if let (None, None, Some(first), Some(second)) = (
+            &self.findings,
+            &self.least_privilege,
+            &self.findings_not_checked,
+            &self.least_privilege_not_checked,
+        ) && first == second
+        {
+            lines.push(format!(
+                "IAM Access Analyzer ValidatePolicy and {check}: not checked ({first})"
+            ));
+            return lines;
+        }
         match (&self.findings, &self.findings_not_checked) {
             (Some(findings), _) if findings.is_empty() => {
                 lines.push("IAM Access Analyzer ValidatePolicy: no findings".into())
@@ -55,7 +69,6 @@ impl PolicyChecks {
                 reason.as_deref().unwrap_or("not run")
             )),
         }
-        let check = format!("least-privilege check (CheckAccessNotGranted {action} on *)");
         match (&self.least_privilege, &self.least_privilege_not_checked) {
             (Some(result), _) if result.not_granted => lines.push(format!(
                 "{check}: passed, the document does not grant {action} on *"
@@ -116,5 +129,29 @@ mod tests {
         );
         assert!(!lines.contains("passed"), "{lines}");
         assert!(checks.errors().is_empty());
+        // One reason for both: one line, still "not checked".
+        let same = PolicyChecks {
+            findings_not_checked: Some("access denied".into()),
+            least_privilege_not_checked: Some("access denied".into()),
+            ..PolicyChecks::default()
+        };
+        assert_eq!(
+            same.lines("kms:Decrypt"),
+            [
+                "IAM Access Analyzer ValidatePolicy and least-privilege check (CheckAccessNotGranted kms:Decrypt on *): not checked (access denied)"
+            ]
+        );
+        // A document that grants the action on *: said, never "passed".
+        let wide = PolicyChecks {
+            findings: Some(Vec::new()),
+            least_privilege: Some(AccessCheck {
+                not_granted: false,
+                message: String::new(),
+            }),
+            ..PolicyChecks::default()
+        };
+        let lines = wide.lines("kms:Decrypt").join("\n");
+        assert!(lines.contains("DOES grant kms:Decrypt on *"), "{lines}");
+        assert!(!lines.contains("passed"), "{lines}");
     }
 }

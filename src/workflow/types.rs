@@ -22,6 +22,9 @@ pub struct JobSummary {
     pub resource_type: Option<String>,
     /// The recovery point restored from.
     pub recovery_point_arn: Option<String>,
+    /// The vault holding the recovery point, when AWS said (`BackupVaultArn`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup_vault_arn: Option<String>,
     /// The role the restore ran as.
     pub iam_role_arn: Option<String>,
     /// AWS's status message.
@@ -219,6 +222,7 @@ impl From<RestoreJob> for JobSummary {
             created: job.created,
             resource_type: job.resource_type,
             recovery_point_arn: job.recovery_point_arn,
+            backup_vault_arn: job.backup_vault_arn,
             iam_role_arn: job.iam_role_arn,
             status_message: job.status_message,
             created_resource_arn: job.created_resource_arn,

@@ -201,3 +201,35 @@ fn a_key_in_another_account_needs_its_key_policy_and_an_identity_allow() {
         }
     ));
 }
+
+#[test]
+fn an_rcp_denies_only_on_the_services_rcps_govern() {
+    let rcps = json!([{"id": "p-rcpdeny1", "type": "RESOURCE_CONTROL_POLICY", "name": "NoGrants",
+        "document": {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+            "Action": ["kms:CreateGrant", "elasticfilesystem:Restore"], "Resource": "*"}]},
+        "targets": ["r-a1b2"]}]);
+    let state = world(
+        allow_all(),
+        "/",
+        organization("999988887777", rcps, json!([])),
+    );
+    let own_key = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*", "Resource": "*"}]});
+    let mut state = state;
+    state.keys[0].policy = own_key;
+    assert_eq!(
+        ebs_with(&state, KEY),
+        RestoreDecision::Denied {
+            decoded: match ebs_with(&state, KEY) {
+                RestoreDecision::Denied { decoded, .. } => decoded,
+                RestoreDecision::Allowed => String::new(),
+            },
+            explicit: true,
+            by: super::DeniedBy::ResourceControl(
+                "arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/resource_control_policy/p-rcpdeny1".into()
+            ),
+        }
+    );
+    // EFS is not among the services RCPs govern: the same RCP does not stop its restore.
+    assert_eq!(efs(&state), RestoreDecision::Allowed);
+}

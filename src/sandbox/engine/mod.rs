@@ -11,6 +11,7 @@ mod text;
 
 pub use text::{DeniedBy, decoded_message, denial_sentence, plain_text_denial};
 
+use super::iam_services::RCP_SERVICES;
 use super::policy_layers;
 use super::state::{Role, State};
 use crate::diagnosis::catalogue;
@@ -260,22 +261,6 @@ pub fn decide_restore_with(
     }
     Ok(RestoreDecision::Allowed)
 }
-
-/// The services whose resources resource control policies govern (the Organizations user
-/// guide's list of services supporting RCPs:
-/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html>).
-const RCP_SERVICES: &[&str] = &[
-    "s3",
-    "sts",
-    "kms",
-    "sqs",
-    "secretsmanager",
-    "ecr",
-    "aoss",
-    "dynamodb",
-    "cognito-idp",
-    "logs",
-];
 
 /// One request over every layer (the one evaluator, `evaluate_layers`); the first blocker
 /// names the layer a denial reports.

@@ -154,3 +154,52 @@ pub fn plain_text_denial(
 fn json_string(text: &str) -> String {
     Value::String(text.to_string()).to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DECODED: &str = r#"{"allowed":false,"explicitDeny":true,"context":{"principal":{"id":"AROA:s","arn":"arn:aws:sts::111122223333:assumed-role/R/s"},"action":"kms:CreateGrant","resource":"arn:aws:kms:us-east-1:111122223333:key/k"}}"#;
+    const HEAD: &str = "User: arn:aws:sts::111122223333:assumed-role/R/s is not authorized to perform: kms:CreateGrant on resource: arn:aws:kms:us-east-1:111122223333:key/k ";
+
+    fn reason(explicit: bool, by: DeniedBy) -> String {
+        let sentence = denial_sentence(DECODED, explicit, &by).unwrap();
+        sentence.strip_prefix(HEAD).unwrap().to_string()
+    }
+
+    #[test]
+    fn each_layer_is_named_as_iam_names_it() {
+        let boundary = "arn:aws:iam::111122223333:policy/Boundary".to_string();
+        assert_eq!(
+            reason(true, DeniedBy::Boundary(boundary.clone())),
+            format!("with an explicit deny in a permissions boundary: {boundary}")
+        );
+        assert_eq!(
+            reason(false, DeniedBy::Boundary(boundary)),
+            "because no permissions boundary allows the kms:CreateGrant action"
+        );
+        let rcp =
+            "arn:aws:organizations::999988887777:policy/o-a1b2c3d4e5/resource_control_policy/p-r"
+                .to_string();
+        assert_eq!(
+            reason(true, DeniedBy::ResourceControl(rcp.clone())),
+            format!("with an explicit deny in a resource control policy: {rcp}")
+        );
+        assert_eq!(
+            reason(true, DeniedBy::ServiceControl(None)),
+            "with an explicit deny in a service control policy"
+        );
+        assert_eq!(
+            reason(false, DeniedBy::ResourceBased),
+            "because no resource-based policy allows the kms:CreateGrant action"
+        );
+        assert_eq!(
+            reason(true, DeniedBy::Identity),
+            "with an explicit deny in an identity-based policy"
+        );
+        assert_eq!(
+            plain_text_denial("EC2", DECODED, true, &DeniedBy::Identity),
+            None
+        );
+    }
+}

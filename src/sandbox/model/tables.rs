@@ -1696,6 +1696,244 @@ static KMS_DESCRIBEKEYREQUEST: Shape = Shape {
     ],
     item: None,
 };
+static ACCESSANALYZER_LOCALE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[
+        "DE", "EN", "ES", "FR", "IT", "JA", "KO", "PT_BR", "ZH_CN", "ZH_TW",
+    ],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_INTEGER: Shape = Shape {
+    kind: Kind::Int,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_TOKEN: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_POLICYDOCUMENT: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_POLICYTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[
+        "IDENTITY_POLICY",
+        "RESOURCE_POLICY",
+        "SERVICE_CONTROL_POLICY",
+        "RESOURCE_CONTROL_POLICY",
+    ],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_VALIDATEPOLICYRESOURCETYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[
+        "AWS::S3::Bucket",
+        "AWS::S3::AccessPoint",
+        "AWS::S3::MultiRegionAccessPoint",
+        "AWS::S3ObjectLambda::AccessPoint",
+        "AWS::IAM::AssumeRolePolicyDocument",
+        "AWS::DynamoDB::Table",
+    ],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_VALIDATEPOLICYREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "locale",
+            shape: &ACCESSANALYZER_LOCALE,
+            required: false,
+            location: Location::Body,
+            wire_name: "locale",
+        },
+        Member {
+            name: "maxResults",
+            shape: &ACCESSANALYZER_INTEGER,
+            required: false,
+            location: Location::Query,
+            wire_name: "maxResults",
+        },
+        Member {
+            name: "nextToken",
+            shape: &ACCESSANALYZER_TOKEN,
+            required: false,
+            location: Location::Query,
+            wire_name: "nextToken",
+        },
+        Member {
+            name: "policyDocument",
+            shape: &ACCESSANALYZER_POLICYDOCUMENT,
+            required: true,
+            location: Location::Body,
+            wire_name: "policyDocument",
+        },
+        Member {
+            name: "policyType",
+            shape: &ACCESSANALYZER_POLICYTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "policyType",
+        },
+        Member {
+            name: "validatePolicyResourceType",
+            shape: &ACCESSANALYZER_VALIDATEPOLICYRESOURCETYPE,
+            required: false,
+            location: Location::Body,
+            wire_name: "validatePolicyResourceType",
+        },
+    ],
+    item: None,
+};
+static ACCESSANALYZER_ACCESSCHECKPOLICYDOCUMENT: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_ACTION: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_ACCESSACTIONSLIST: Shape = Shape {
+    kind: Kind::List,
+    min: Some(0),
+    max: Some(100),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: Some(&ACCESSANALYZER_ACTION),
+};
+static ACCESSANALYZER_RESOURCE: Shape = Shape {
+    kind: Kind::Str,
+    min: Some(0),
+    max: Some(2048),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_ACCESSRESOURCESLIST: Shape = Shape {
+    kind: Kind::List,
+    min: Some(0),
+    max: Some(100),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: Some(&ACCESSANALYZER_RESOURCE),
+};
+static ACCESSANALYZER_ACCESS: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "actions",
+            shape: &ACCESSANALYZER_ACCESSACTIONSLIST,
+            required: false,
+            location: Location::Body,
+            wire_name: "actions",
+        },
+        Member {
+            name: "resources",
+            shape: &ACCESSANALYZER_ACCESSRESOURCESLIST,
+            required: false,
+            location: Location::Body,
+            wire_name: "resources",
+        },
+    ],
+    item: None,
+};
+static ACCESSANALYZER_CHECKACCESSNOTGRANTEDREQUESTACCESSLIST: Shape = Shape {
+    kind: Kind::List,
+    min: Some(0),
+    max: Some(1),
+    pattern: None,
+    enums: &[],
+    members: &[],
+    item: Some(&ACCESSANALYZER_ACCESS),
+};
+static ACCESSANALYZER_ACCESSCHECKPOLICYTYPE: Shape = Shape {
+    kind: Kind::Str,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &["IDENTITY_POLICY", "RESOURCE_POLICY"],
+    members: &[],
+    item: None,
+};
+static ACCESSANALYZER_CHECKACCESSNOTGRANTEDREQUEST: Shape = Shape {
+    kind: Kind::Struct,
+    min: None,
+    max: None,
+    pattern: None,
+    enums: &[],
+    members: &[
+        Member {
+            name: "policyDocument",
+            shape: &ACCESSANALYZER_ACCESSCHECKPOLICYDOCUMENT,
+            required: true,
+            location: Location::Body,
+            wire_name: "policyDocument",
+        },
+        Member {
+            name: "access",
+            shape: &ACCESSANALYZER_CHECKACCESSNOTGRANTEDREQUESTACCESSLIST,
+            required: true,
+            location: Location::Body,
+            wire_name: "access",
+        },
+        Member {
+            name: "policyType",
+            shape: &ACCESSANALYZER_ACCESSCHECKPOLICYTYPE,
+            required: true,
+            location: Location::Body,
+            wire_name: "policyType",
+        },
+    ],
+    item: None,
+};
 
 /// Every served operation's model.
 pub static OPERATIONS: &[OperationModel] = &[
@@ -1978,5 +2216,19 @@ pub static OPERATIONS: &[OperationModel] = &[
         method: "POST",
         uri: "/",
         input: &KMS_DESCRIBEKEYREQUEST,
+    },
+    OperationModel {
+        service: "accessanalyzer",
+        name: "ValidatePolicy",
+        method: "POST",
+        uri: "/policy/validation",
+        input: &ACCESSANALYZER_VALIDATEPOLICYREQUEST,
+    },
+    OperationModel {
+        service: "accessanalyzer",
+        name: "CheckAccessNotGranted",
+        method: "POST",
+        uri: "/policy/check-access-not-granted",
+        input: &ACCESSANALYZER_CHECKACCESSNOTGRANTEDREQUEST,
     },
 ];

@@ -1,5 +1,6 @@
 //! The wire protocols the sandbox speaks, parsing and serialising only: awsQuery (STS, IAM),
-//! restJson1 (Backup) and awsJson1_1 (Organizations, KMS). Neither knows what an operation does.
+//! restJson1 (Backup, Access Analyzer) and awsJson1_1 (Organizations, KMS). Neither knows what an
+//! operation does.
 
 pub mod json;
 pub mod query;

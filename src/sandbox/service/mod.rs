@@ -2,6 +2,7 @@
 //! from the wire, one function per operation, state below). A service reads its members from the
 //! model-shaped input the protocol built and answers a result or an [`AwsError`].
 
+pub mod access_analyzer;
 pub mod backup;
 pub mod iam;
 pub mod kms;

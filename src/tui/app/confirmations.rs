@@ -93,9 +93,71 @@ pub fn apply(plan: Box<FixPlan>, token: Option<String>) -> ConfirmModal {
 
 /// "Re-run restore?": which restore starts, from which recovery point, as which role, with
 /// which metadata.
-pub fn rerun(job: &JobSummary, account: &str) -> ConfirmModal {
+pub fn rerun(
+    job: &JobSummary,
+    account: &str,
+    offers_without_instance_profile: bool,
+) -> ConfirmModal {
+    let mut fields = vec![
+        ConfirmField::new(
+            "Start",
+            format!(
+                "a new {} restore job (StartRestoreJob) like failed job {}",
+                job.resource_type.as_deref().unwrap_or("AWS Backup"),
+                job.restore_job_id
+            ),
+        ),
+        ConfirmField::new(
+            "From",
+            format!(
+                "recovery point {}",
+                job.recovery_point_arn.as_deref().unwrap_or("?")
+            ),
+        ),
+        ConfirmField::new(
+            "As role",
+            job.iam_role_arn.as_deref().unwrap_or("?").to_string(),
+        ),
+        ConfirmField::new(
+            "Metadata",
+            format!(
+                "the restore metadata of job {} (GetRestoreJobMetadata); for EC2, NetworkInterfaces are dropped when SubnetId or SecurityGroupIds is set (EC2 refuses both)",
+                job.restore_job_id
+            ),
+        ),
+        ConfirmField::new(
+            "First",
+            "wait (at most 60s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it".to_string(),
+        ),
+        ConfirmField::new("Account", account.to_string()),
+    ];
+    if offers_without_instance_profile {
+        fields.push(ConfirmField::new(
+            "Or",
+            "press i to re-run WITHOUT the instance profile instead (no PassRole needed; changes what is restored)".to_string(),
+        ));
+    }
     ConfirmModal {
         action: "Re-run restore".into(),
+        fields,
+        pending: PendingWrite::Rerun {
+            job_id: job.restore_job_id.clone(),
+            without_instance_profile: false,
+            offers_without_instance_profile,
+        },
+    }
+}
+
+/// "Re-run restore WITHOUT its instance profile?": the Knowledge Center's alternative for a
+/// PassRole failure on the instance profile, which changes what is restored.
+pub fn rerun_without_instance_profile(job: &JobSummary, account: &str) -> ConfirmModal {
+    let mut warning = ConfirmField::new(
+        "Changes",
+        "the instance is restored WITHOUT its instance profile (IamInstanceProfileName is dropped from the metadata); attach one afterwards if it needs it".to_string(),
+    );
+    warning.warning = true;
+    ConfirmModal {
+        action: "Re-run restore WITHOUT its instance profile".into(),
         fields: vec![
             ConfirmField::new(
                 "Start",
@@ -116,21 +178,20 @@ pub fn rerun(job: &JobSummary, account: &str) -> ConfirmModal {
                 "As role",
                 job.iam_role_arn.as_deref().unwrap_or("?").to_string(),
             ),
+            warning,
             ConfirmField::new(
                 "Metadata",
                 format!(
-                    "the restore metadata of job {} (GetRestoreJobMetadata); for EC2, NetworkInterfaces are dropped when SubnetId or SecurityGroupIds is set (EC2 refuses both)",
+                    "the rest of job {}'s restore metadata (GetRestoreJobMetadata), as the re-run above would send it",
                     job.restore_job_id
                 ),
-            ),
-            ConfirmField::new(
-                "First",
-                "wait (at most 60s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it".to_string(),
             ),
             ConfirmField::new("Account", account.to_string()),
         ],
         pending: PendingWrite::Rerun {
             job_id: job.restore_job_id.clone(),
+            without_instance_profile: true,
+            offers_without_instance_profile: false,
         },
     }
 }

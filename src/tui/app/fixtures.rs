@@ -33,6 +33,7 @@ pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) ->
             "arn:aws:ec2:us-east-1::image/ami-0a1b2c3d4e5f6000{}",
             id[..id.len().min(1)].to_lowercase()
         )),
+        backup_vault_arn: None,
         iam_role_arn: Some(
             "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole".into(),
         ),

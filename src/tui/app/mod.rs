@@ -219,6 +219,8 @@ pub struct App {
     pub new_failures: HashSet<String>,
     /// The failed jobs of the previous listing (None before the first one).
     pub seen_failures: Option<HashSet<String>>,
+    /// The last throttled attempt the SDK retries, and when it came (the app's clock).
+    pub retry: Option<(crate::aws::retries::RetryNotice, std::time::Duration)>,
 }
 
 impl App {
@@ -270,6 +272,7 @@ impl App {
             watch: None,
             new_failures: HashSet::new(),
             seen_failures: None,
+            retry: None,
         }
     }
 

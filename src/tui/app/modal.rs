@@ -86,6 +86,11 @@ pub enum PendingWrite {
     Rerun {
         /// The failed job.
         job_id: String,
+        /// Restore the instance without its instance profile (the Knowledge Center's
+        /// alternative for a PassRole failure on it; changes what is restored).
+        without_instance_profile: bool,
+        /// `i` offers that alternative (an EC2 restore denied iam:PassRole).
+        offers_without_instance_profile: bool,
     },
     /// Undo this journal entry.
     Undo(Box<JournalEntry>),

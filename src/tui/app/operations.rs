@@ -13,6 +13,9 @@ use crate::workflow::{Reconciled, Resolution};
 pub const QUIT_WARNING: &str =
     "a write is in flight: wait, or press q again to quit and leave it to reconcile";
 
+/// How long a throttled retry stays on the spinner's line (the SDK's backoff is at most 5 s).
+const RETRY_SHOWN: Duration = Duration::from_secs(6);
+
 /// How long a notice stays.
 pub const NOTICE_LIFE: Duration = Duration::from_secs(20);
 
@@ -148,9 +151,11 @@ impl App {
             .map(|op| self.spin_text(op))
     }
 
-    /// `⠋ applying the fix 1.2s` for each operation, oldest first.
+    /// `⠋ applying the fix 1.2s` for each operation, oldest first; while they run, a throttled
+    /// attempt the SDK retries (in the last few seconds) adds `throttled, retry 2 of 5`.
     pub fn operation_lines(&self) -> Vec<String> {
-        self.operations
+        let mut lines: Vec<String> = self
+            .operations
             .iter()
             .map(|op| {
                 format!(
@@ -160,7 +165,14 @@ impl App {
                     elapsed_text(self.clock.saturating_sub(op.started))
                 )
             })
-            .collect()
+            .collect();
+        if let Some((notice, at)) = &self.retry
+            && !lines.is_empty()
+            && self.clock.saturating_sub(*at) < RETRY_SHOWN
+        {
+            lines.push(notice.to_string());
+        }
+        lines
     }
 
     fn spin_text(&self, op: &Operation) -> String {

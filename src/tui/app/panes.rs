@@ -107,6 +107,10 @@ impl App {
                 row.job.status == crate::diagnosis::RestoreJobStatus::Failed
                     && self.badge(row) != Badge::ExplicitDeny
             }),
+            (Context::Confirm, Action::AskRerunWithoutInstanceProfile) => matches!(
+                self.modals.last(),
+                Some(Modal::Confirm(c)) if matches!(c.pending, super::PendingWrite::Rerun { offers_without_instance_profile: true, .. })
+            ),
             (Context::Preview, Action::AskApply | Action::Export) => {
                 self.modals.iter().rev().any(|m| {
                     matches!(m, Modal::Preview(p) if matches!(&p.state, PreviewState::Ready(plan) if !plan.already_in_place))

@@ -70,11 +70,16 @@ impl App {
         let switch = match result {
             Ok(switch) => switch,
             Err(reason) => {
-                self.status = Some(format!(
-                    "{reason}; still on region {}, profile {}",
+                // What stays comes first, so a long AWS reason cut at the edge loses nothing else.
+                let still = format!(
+                    "still on region {}, profile {}",
                     self.header.region,
                     self.header.profile.as_deref().unwrap_or("default")
-                ));
+                );
+                self.status = Some(match reason.split_once(": ") {
+                    Some((head, why)) => format!("{head} ({still}): {why}"),
+                    None => format!("{reason} ({still})"),
+                });
                 return Vec::new();
             }
         };

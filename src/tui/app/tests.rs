@@ -292,7 +292,7 @@ fn a_failed_rerun_is_diagnosed_in_place() {
     app.update(Action::AskRerun);
     let effects = app.update(Action::Confirm);
     assert!(
-        matches!(effects.as_slice(), [Effect::Rerun { job_id }] if job_id == "4A1B2C3D-article")
+        matches!(effects.as_slice(), [Effect::Rerun { job_id, without_instance_profile: false }] if job_id == "4A1B2C3D-article")
     );
     app.update(Action::RerunStarted {
         job_id: "4A1B2C3D-article".into(),

@@ -212,8 +212,9 @@ fn a_session_that_cannot_be_used_keeps_the_old_one_with_one_line() {
     let screen = crate::tui::ui::tests::draw(&app);
     let status = screen.lines().last().unwrap_or_default();
     assert!(
-        status.contains("cannot use profile broken: InvalidClientTokenId")
-            && status.contains("still on region us-east-1, profile default"),
+        status.contains(
+            "cannot use profile broken (still on region us-east-1, profile default): InvalidClientTokenId"
+        ),
         "{status}"
     );
     // A newer switch makes an older answer stale.
@@ -373,4 +374,66 @@ fn a_rerun_says_while_it_waits_for_iam_to_propagate_the_fix() {
             .iter()
             .any(|l| l.contains("waiting for IAM"))
     );
+}
+
+#[test]
+fn a_passrole_rerun_offers_the_restore_without_the_instance_profile_as_its_own_confirmation() {
+    let mut app = app(false, (160, 45));
+    // The article's job: an EC2 restore denied iam:PassRole.
+    press(&mut app, KeyCode::Char('r'));
+    let Some(Modal::Confirm(confirm)) = app.modals.last() else {
+        panic!("a confirmation");
+    };
+    assert!(
+        confirm
+            .fields
+            .iter()
+            .any(|f| f.label == "Or" && f.value.contains("press i"))
+    );
+    let screen = crate::tui::ui::tests::draw(&app);
+    assert!(
+        screen.contains("without instance profile"),
+        "the footer offers i:\n{screen}"
+    );
+    // `i` is a second question, never an answer.
+    assert!(press(&mut app, KeyCode::Char('i')).is_empty());
+    let Some(Modal::Confirm(confirm)) = app.modals.last() else {
+        panic!("a second confirmation");
+    };
+    assert_eq!(
+        confirm.action,
+        "Re-run restore WITHOUT its instance profile"
+    );
+    assert!(
+        confirm
+            .fields
+            .iter()
+            .any(|f| f.warning && f.value.contains("WITHOUT its instance profile")),
+        "the change is said in red"
+    );
+    assert!(!app.offers(Context::Confirm, &Action::AskRerunWithoutInstanceProfile));
+    assert!(
+        press(&mut app, KeyCode::Char('i')).is_empty(),
+        "no third question"
+    );
+    let effects = press(&mut app, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Rerun { without_instance_profile: true, job_id }] if job_id == "4A1B2C3D-article"),
+        "{effects:?}"
+    );
+    // An explicit-deny job is not re-run at all; a job without a PassRole denial gets no `i`.
+    let mut app = super::fixtures::app(false, (160, 45));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('j'));
+    press(&mut app, KeyCode::Char('r'));
+    if let Some(Modal::Confirm(confirm)) = app.modals.last() {
+        assert!(
+            !confirm.fields.iter().any(|f| f.label == "Or"),
+            "{confirm:?}"
+        );
+        assert!(press(&mut app, KeyCode::Char('i')).is_empty());
+        assert!(
+            matches!(app.modals.last(), Some(Modal::Confirm(c)) if c.action == "Re-run restore")
+        );
+    }
 }

@@ -142,6 +142,10 @@ impl App {
             }
             Action::Refresh => self.refresh(),
             Action::ToggleWatch => self.toggle_watch(),
+            Action::Retrying(notice) => {
+                self.retry = Some((notice, self.clock));
+                Vec::new()
+            }
             Action::ProfilesLoaded(profiles) => {
                 self.profiles = profiles;
                 Vec::new()
@@ -228,6 +232,9 @@ impl App {
             }
             Action::AskApply => self.ask_apply(),
             Action::AskRerun => self.ask_rerun(context),
+            Action::AskRerunWithoutInstanceProfile => {
+                self.ask_rerun_without_instance_profile(context)
+            }
             Action::AskUndo => {
                 if self.header.read_only {
                     self.read_only_refusal("Undo");

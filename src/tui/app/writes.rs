@@ -176,7 +176,37 @@ impl App {
             return Vec::new();
         }
         let account = self.header.account.as_deref().unwrap_or("unknown");
-        let modal = super::confirmations::rerun(&row.job, account);
+        // The Knowledge Center's alternative applies to an EC2 restore denied iam:PassRole.
+        let passrole = row.job.resource_type.as_deref() == Some("EC2")
+            && matches!(self.decode_of(&row.job), Some(super::DecodeState::Done(d)) if d.1.action == "iam:PassRole");
+        let modal = super::confirmations::rerun(&row.job, account, passrole);
+        self.modals.push(Modal::Confirm(modal));
+        Vec::new()
+    }
+
+    /// `i` on a re-run confirmation that offers it: the same re-run WITHOUT the instance
+    /// profile, confirmed on its own (still only by `y`).
+    pub(super) fn ask_rerun_without_instance_profile(&mut self, context: Context) -> Vec<Effect> {
+        let offered = matches!(
+            self.modals.last(),
+            Some(Modal::Confirm(super::ConfirmModal {
+                pending: PendingWrite::Rerun {
+                    offers_without_instance_profile: true,
+                    ..
+                },
+                ..
+            }))
+        );
+        if context != Context::Confirm || !offered {
+            self.dirty = false;
+            return Vec::new();
+        }
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        let account = self.header.account.as_deref().unwrap_or("unknown");
+        let modal = super::confirmations::rerun_without_instance_profile(&row.job, account);
+        self.modals.pop();
         self.modals.push(Modal::Confirm(modal));
         Vec::new()
     }
@@ -200,7 +230,11 @@ impl App {
                 }
                 vec![Effect::Apply { plan, token }]
             }
-            PendingWrite::Rerun { job_id } => {
+            PendingWrite::Rerun {
+                job_id,
+                without_instance_profile,
+                ..
+            } => {
                 self.begin(OperationKind::RerunStart, Some(&job_id));
                 self.modals.push(Modal::Progress(ProgressModal {
                     source_job: job_id.clone(),
@@ -209,7 +243,10 @@ impl App {
                     error: None,
                     failure_token: None,
                 }));
-                vec![Effect::Rerun { job_id }]
+                vec![Effect::Rerun {
+                    job_id,
+                    without_instance_profile,
+                }]
             }
             PendingWrite::Undo(entry) => {
                 self.begin(OperationKind::Undo, None);

@@ -87,11 +87,10 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
     for unread in &plan.layers_unreadable {
         lines.push(field("NOT read", format!("{unread} (not checked)")));
     }
-    for blocker in &plan.blocking_layers {
+    // A plan's blocker is the identity layer's missing allow (what the fix adds); any other
+    // layer refuses the preview, so only an unexpected one is worth a line here.
+    for blocker in plan.blocking_layers.iter().filter(|b| !b.is_identity()) {
         lines.push(field("Blocking layer", blocker.label()));
-    }
-    for check in plan.policy_checks.lines(&plan.diagnosis.action) {
-        lines.push(field("Check", check));
     }
     if plan.already_in_place {
         lines.push(Line::from("The fix is already in place: nothing would be written.").yellow());
@@ -119,6 +118,14 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
             ChangeTag::Equal => ("  ", Style::new()),
         };
         lines.push(Line::styled(format!("{sign}{text}"), style));
+    }
+    // Access Analyzer's checks of that document, after it.
+    let checks = plan.policy_checks.lines(&plan.diagnosis.action);
+    if !checks.is_empty() {
+        lines.push(Line::from(""));
+    }
+    for check in checks {
+        lines.push(field("Check", check));
     }
     lines
 }

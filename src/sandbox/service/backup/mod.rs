@@ -150,6 +150,11 @@ fn job_json(state: &State, job: &Job, now: i64) -> Value {
     out.insert("AccountId".into(), json!(state.account_id));
     out.insert("RestoreJobId".into(), json!(job.id));
     out.insert("RecoveryPointArn".into(), json!(job.recovery_point_arn));
+    // DescribeRestoreJob and ListRestoreJobs name the vault of the recovery point
+    // (https://docs.aws.amazon.com/aws-backup/latest/devguide/API_DescribeRestoreJob.html).
+    if let Some(vault) = state.vaults.get(&job.vault) {
+        out.insert("BackupVaultArn".into(), json!(vault.arn));
+    }
     out.insert("CreationDate".into(), epoch(job.created_ms));
     if let Some(done) = view.completed_ms {
         out.insert("CompletionDate".into(), epoch(done));

@@ -98,7 +98,8 @@ fn get_key_policy(
 ) -> Result<Value, AwsError> {
     if key.account_id != state.account_id {
         // "Cross-account use: No": a key in another account cannot be read from this one, whatever
-        // its key policy says.
+        // its key policy says; KMS answers AccessDeniedException (as tools scanning keys meet it,
+        // e.g. cloud-custodian/cloud-custodian#10966).
         return Err(AwsError::new(
             400,
             "AccessDeniedException",

@@ -1,0 +1,62 @@
+//! Throttling made visible: against the sandbox answering most requests with its protocol's
+//! throttling error (`--faults throttle=…`), the SDK's retries reach the spinner's line as
+//! "throttled, retry N of 5" through the clients' interceptor, and the list still loads.
+
+use std::time::Duration;
+
+use restore_doctor::aws::Session;
+use restore_doctor::cli::sandbox_options;
+use restore_doctor::sandbox::{Sandbox, SandboxConfig};
+use restore_doctor::tui::{self, TuiOptions};
+use restore_doctor::workflow::Journal;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_retries_show_on_the_spinners_line() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        // Four listing pages, each throttled half the time: P(no retry at all) = 1/16 per run
+        // of the seeded draws, whatever order the first requests arrive in.
+        extra_jobs: 3000,
+        faults: "throttle=0.5".parse().expect("fault spec"),
+        seed: 11,
+        latency_ms: 100,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    let session = Session::connect(&sandbox_options(&sandbox, true))
+        .await
+        .expect("connect");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = TuiOptions {
+        since: Duration::from_secs(30 * 86_400),
+        limit: None,
+        read_only: true,
+        journal: Journal::at(dir.path().join("journal.jsonl")),
+        export_dir: dir.path().to_path_buf(),
+        mouse: false,
+        watch: None,
+    };
+    let mut driver = tui::driver(session, &options, 160, 45);
+    let got = driver
+        .settle_app(|app| app.retry.is_some(), Duration::from_secs(30))
+        .await;
+    eprintln!("retry notice arrived: {got} {:?}", driver.app().retry);
+    let screen = driver
+        .settle_until(
+            |screen| {
+                screen.lines().last().is_some_and(|footer| {
+                    footer.contains("throttled, retry ") && footer.contains(" of 5")
+                })
+            },
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap_or_else(|screen| panic!("no retry shown:\n{screen}"));
+    let footer = screen.lines().last().unwrap_or_default();
+    assert!(
+        footer.contains("listing restore jobs") || footer.contains("…"),
+        "{footer}"
+    );
+    let retry = driver.app().retry.clone().expect("a retry notice").0;
+    assert!((1..=5).contains(&retry.retry) && retry.of == 5, "{retry:?}");
+}
