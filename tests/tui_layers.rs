@@ -4,46 +4,19 @@
 //! write, and afterwards the diagnosis pane and the tree's title name the blocking layer
 //! instead of proposing an identity statement. Nothing is written to IAM.
 
-use std::time::Duration;
+mod tui_headless;
 
 use crossterm::event::KeyCode;
-use restore_doctor::aws::Session;
-use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
-use restore_doctor::tui::{self, Driver, TuiOptions};
-use restore_doctor::workflow::Journal;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
-    match driver
-        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
-        .await
-    {
-        Ok(screen) => screen,
-        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
-    }
-}
+use tui_headless::wait_for;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_allow_list_scp_is_named_as_the_blocking_layer_and_nothing_is_written() {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");
-    let session = Session::connect(&sandbox_options(&sandbox, false))
-        .await
-        .expect("connect");
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only: false,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    };
-    let mut driver = tui::driver(session, &options, 160, 45);
+    let (_session, mut driver) = tui_headless::driver(&sandbox, &dir, false, (160, 45)).await;
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
     // The GPU role's restore: the SCP allows only some instance types.
     driver.type_char('/');

@@ -3,33 +3,19 @@
 //! instance profile (no fix written, no PassRole needed), the new job completes, and the
 //! metadata Backup holds for it has no `IamInstanceProfileName` while everything else is sent.
 
+mod tui_headless;
+
 use std::time::Duration;
 
-use restore_doctor::aws::Session;
-use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
-use restore_doctor::tui::{self, TuiOptions};
-use restore_doctor::workflow::Journal;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rerun_without_the_instance_profile_completes_without_any_iam_write() {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");
-    let session = Session::connect(&sandbox_options(&sandbox, false))
-        .await
-        .expect("connect");
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only: false,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    };
-    let mut driver = tui::driver(session.clone(), &options, 160, 45);
+    let (session, mut driver) = tui_headless::driver(&sandbox, &dir, false, (160, 45)).await;
     let wait = Duration::from_secs(60);
     driver
         .settle_until(

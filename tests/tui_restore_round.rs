@@ -3,47 +3,22 @@
 //! whose role lacks kms:CreateGrant and then kms:Decrypt, reaches COMPLETED after one `p`,
 //! `a`, `y` and one `r`, `y`, with one IAM write.
 
+mod tui_headless;
+
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use restore_doctor::aws::Session;
-use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
-use restore_doctor::tui::{self, Driver, TuiOptions};
-use restore_doctor::workflow::Journal;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
-    match driver
-        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
-        .await
-    {
-        Ok(screen) => screen,
-        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
-    }
-}
+use tui_headless::wait_for;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_preview_apply_and_one_rerun_complete_an_ebs_restore_with_a_customer_managed_key() {
     let sandbox = Sandbox::start(SandboxConfig::default())
         .await
         .expect("sandbox");
-    let session = Session::connect(&sandbox_options(&sandbox, false))
-        .await
-        .expect("connect");
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only: false,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    };
     // Tall enough for the preview with its layer and Access Analyzer lines above the document.
-    let mut driver = tui::driver(session, &options, 160, 60);
+    let (_session, mut driver) = tui_headless::driver(&sandbox, &dir, false, (160, 60)).await;
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
     // The EBS restore is the second newest failed job.
     driver.type_char('j');

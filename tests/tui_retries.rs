@@ -2,13 +2,11 @@
 //! throttling error (`--faults throttle=…`), the SDK's retries reach the spinner's line as
 //! "throttled, retry N of 5" through the clients' interceptor, and the list still loads.
 
+mod tui_headless;
+
 use std::time::Duration;
 
-use restore_doctor::aws::Session;
-use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
-use restore_doctor::tui::{self, TuiOptions};
-use restore_doctor::workflow::Journal;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttled_retries_show_on_the_spinners_line() {
@@ -23,20 +21,8 @@ async fn throttled_retries_show_on_the_spinners_line() {
     })
     .await
     .expect("sandbox");
-    let session = Session::connect(&sandbox_options(&sandbox, true))
-        .await
-        .expect("connect");
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only: true,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    };
-    let mut driver = tui::driver(session, &options, 160, 45);
+    let (_session, mut driver) = tui_headless::driver(&sandbox, &dir, true, (160, 45)).await;
     let got = driver
         .settle_app(|app| app.retry.is_some(), Duration::from_secs(30))
         .await;

@@ -2,42 +2,18 @@
 //! the plain-text EFS denial shows its action in the table and is fixed with `p`, `a`, `y`;
 //! the IAM Identity Center role's job shows the permission-set change and writes nothing.
 
+mod tui_headless;
+
 use std::time::Duration;
 
 use crossterm::event::KeyCode;
-use restore_doctor::aws::Session;
-use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
+use restore_doctor::tui::Driver;
 use restore_doctor::tui::app::{App, Badge};
-use restore_doctor::tui::{self, Driver, TuiOptions};
-use restore_doctor::workflow::Journal;
-
-const WAIT: Duration = Duration::from_secs(20);
-
-async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
-    match driver
-        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
-        .await
-    {
-        Ok(screen) => screen,
-        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
-    }
-}
+use tui_headless::{WAIT, wait_for};
 
 async fn start(sandbox: &Sandbox, dir: &tempfile::TempDir) -> Driver {
-    let session = Session::connect(&sandbox_options(sandbox, false))
-        .await
-        .expect("connect");
-    let options = TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only: false,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    };
-    let mut driver = tui::driver(session, &options, 160, 45);
+    let (_session, mut driver) = tui_headless::driver(sandbox, dir, false, (160, 45)).await;
     wait_for(&mut driver, &["Principal: AWSBackupDefaultServiceRole"]).await;
     driver
 }
