@@ -98,26 +98,8 @@ pub fn rerun(
     account: &str,
     offers_without_instance_profile: bool,
 ) -> ConfirmModal {
-    let mut fields = vec![
-        ConfirmField::new(
-            "Start",
-            format!(
-                "a new {} restore job (StartRestoreJob) like failed job {}",
-                job.resource_type.as_deref().unwrap_or("AWS Backup"),
-                job.restore_job_id
-            ),
-        ),
-        ConfirmField::new(
-            "From",
-            format!(
-                "recovery point {}",
-                job.recovery_point_arn.as_deref().unwrap_or("?")
-            ),
-        ),
-        ConfirmField::new(
-            "As role",
-            job.iam_role_arn.as_deref().unwrap_or("?").to_string(),
-        ),
+    let mut fields = restore_fields(job);
+    fields.extend([
         ConfirmField::new(
             "Metadata",
             format!(
@@ -130,7 +112,7 @@ pub fn rerun(
             "wait (at most 60s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it".to_string(),
         ),
         ConfirmField::new("Account", account.to_string()),
-    ];
+    ]);
     if offers_without_instance_profile {
         fields.push(ConfirmField::new(
             "Or",
@@ -158,26 +140,9 @@ pub fn rerun_without_instance_profile(job: &JobSummary, account: &str) -> Confir
     warning.warning = true;
     ConfirmModal {
         action: "Re-run restore WITHOUT its instance profile".into(),
-        fields: vec![
-            ConfirmField::new(
-                "Start",
-                format!(
-                    "a new {} restore job (StartRestoreJob) like failed job {}",
-                    job.resource_type.as_deref().unwrap_or("AWS Backup"),
-                    job.restore_job_id
-                ),
-            ),
-            ConfirmField::new(
-                "From",
-                format!(
-                    "recovery point {}",
-                    job.recovery_point_arn.as_deref().unwrap_or("?")
-                ),
-            ),
-            ConfirmField::new(
-                "As role",
-                job.iam_role_arn.as_deref().unwrap_or("?").to_string(),
-            ),
+        fields: restore_fields(job)
+            .into_iter()
+            .chain([
             warning,
             ConfirmField::new(
                 "Metadata",
@@ -187,13 +152,39 @@ pub fn rerun_without_instance_profile(job: &JobSummary, account: &str) -> Confir
                 ),
             ),
             ConfirmField::new("Account", account.to_string()),
-        ],
+            ])
+            .collect(),
         pending: PendingWrite::Rerun {
             job_id: job.restore_job_id.clone(),
             without_instance_profile: true,
             offers_without_instance_profile: false,
         },
     }
+}
+
+/// What a re-run starts, from where and as whom (both re-run confirmations).
+fn restore_fields(job: &JobSummary) -> Vec<ConfirmField> {
+    vec![
+        ConfirmField::new(
+            "Start",
+            format!(
+                "a new {} restore job (StartRestoreJob) like failed job {}",
+                job.resource_type.as_deref().unwrap_or("AWS Backup"),
+                job.restore_job_id
+            ),
+        ),
+        ConfirmField::new(
+            "From",
+            format!(
+                "recovery point {}",
+                job.recovery_point_arn.as_deref().unwrap_or("?")
+            ),
+        ),
+        ConfirmField::new(
+            "As role",
+            job.iam_role_arn.as_deref().unwrap_or("?").to_string(),
+        ),
+    ]
 }
 
 /// What undoing `entry` does, as a phrase (`delete policy X from role Y`).
