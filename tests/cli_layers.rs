@@ -192,13 +192,12 @@ fn decoded_request(dir: &std::path::Path, action: &str, resource: &str) -> std::
     path
 }
 
-#[test]
-fn a_vault_access_policy_that_denies_gets_no_write_and_names_its_statement() {
-    let sandbox = SandboxProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let journal = dir.path().join("journal.jsonl");
-    let locked = "arn:aws:backup:us-east-1:111122223333:backup-vault:LockedVault";
-    let file = decoded_request(dir.path(), "backup:StartRestoreJob", locked);
+/// `fix --decoded FILE --yes --output json`, which must refuse (exit 3): the run and its JSON.
+fn refused_json(
+    sandbox: &SandboxProcess,
+    file: &std::path::Path,
+    journal: &std::path::Path,
+) -> (std::process::Output, Value) {
     let out = sandbox.run(
         &[
             "fix",
@@ -208,7 +207,7 @@ fn a_vault_access_policy_that_denies_gets_no_write_and_names_its_statement() {
             "--output",
             "json",
         ],
-        &journal,
+        journal,
     );
     assert_eq!(
         out.status.code(),
@@ -217,7 +216,18 @@ fn a_vault_access_policy_that_denies_gets_no_write_and_names_its_statement() {
         stdout(&out),
         stderr(&out)
     );
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answer = serde_json::from_slice(&out.stdout).unwrap();
+    (out, answer)
+}
+
+#[test]
+fn a_vault_access_policy_that_denies_gets_no_write_and_names_its_statement() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let locked = "arn:aws:backup:us-east-1:111122223333:backup-vault:LockedVault";
+    let file = decoded_request(dir.path(), "backup:StartRestoreJob", locked);
+    let (out, answer) = refused_json(&sandbox, &file, &journal);
     assert_eq!(
         answer["blocking_layers"],
         serde_json::json!([{"layer": "resource_deny", "kind": "vault_access_policy",
@@ -263,25 +273,7 @@ fn a_key_in_another_account_gets_no_write_and_both_changes_are_said() {
     let journal = dir.path().join("journal.jsonl");
     let key = "arn:aws:kms:us-east-1:444455556666:key/0a1b2c3d-1111-2222-3333-444455556666";
     let file = decoded_request(dir.path(), "kms:CreateGrant", key);
-    let out = sandbox.run(
-        &[
-            "fix",
-            "--decoded",
-            file.to_str().unwrap(),
-            "--yes",
-            "--output",
-            "json",
-        ],
-        &journal,
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}\n{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, answer) = refused_json(&sandbox, &file, &journal);
     assert_eq!(
         answer["blocking_layers"],
         serde_json::json!([{"layer": "key_in_another_account", "key": key, "account": "444455556666"}]),
