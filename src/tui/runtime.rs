@@ -23,7 +23,6 @@ pub const DECODE_CONCURRENCY: usize = 8;
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
 /// How long a re-run waits for IAM to allow the request its job failed on (as the CLI's
 /// `rerun --propagation-timeout` default).
-const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(60);
 /// When following a re-run gives up.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -324,7 +323,7 @@ impl Runtime {
                         let waited = workflow::wait_until_allowed(
                             &session,
                             &job_id,
-                            PROPAGATION_TIMEOUT,
+                            workflow::PROPAGATION_TIMEOUT,
                             |_| {},
                         )
                         .await;

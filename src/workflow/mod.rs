@@ -35,8 +35,8 @@ pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};
 pub use policy_checks::PolicyChecks;
 pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{
-    MetadataChange, Propagation, RerunOptions, RerunPlan, follow_job, job_progress,
-    normalise_metadata, plan_rerun, rerun, start_rerun, wait_until_allowed,
+    MetadataChange, PROPAGATION_TIMEOUT, Propagation, RerunOptions, RerunPlan, follow_job,
+    job_progress, normalise_metadata, plan_rerun, rerun, start_rerun, wait_until_allowed,
 };
 pub use types::*;
 pub use undo::{undo, undo_target};

@@ -246,6 +246,10 @@ pub async fn wait_until_allowed(
 /// How often the simulator is asked while waiting for IAM's propagation.
 const PROPAGATION_POLL: Duration = Duration::from_secs(2);
 
+/// How long a re-run waits by default for IAM to allow the failed request (the CLI's
+/// `--propagation-timeout` default and the TUI's wait).
+pub const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The job's current status.
 pub async fn job_progress(session: &Session, job_id: &str) -> Result<JobProgress, WorkflowError> {
     Ok(session.describe_restore_job(job_id).await?.into())

@@ -109,7 +109,10 @@ pub fn rerun(
         ),
         ConfirmField::new(
             "First",
-            "wait (at most 60s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it".to_string(),
+            format!(
+                "wait (at most {}s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it",
+                crate::workflow::PROPAGATION_TIMEOUT.as_secs()
+            ),
         ),
         ConfirmField::new("Account", account.to_string()),
     ]);
