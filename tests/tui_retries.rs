@@ -23,10 +23,6 @@ async fn throttled_retries_show_on_the_spinners_line() {
     .expect("sandbox");
     let dir = tempfile::tempdir().expect("tempdir");
     let (_session, mut driver) = tui_headless::driver(&sandbox, &dir, true, (160, 45)).await;
-    let got = driver
-        .settle_app(|app| app.retry.is_some(), Duration::from_secs(30))
-        .await;
-    eprintln!("retry notice arrived: {got} {:?}", driver.app().retry);
     let screen = driver
         .settle_until(
             |screen| {
