@@ -61,11 +61,9 @@ fn job(i: usize) -> JobSummary {
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),
         backup_vault_arn: None,
-        iam_role_arn: Some(format!(
-            "arn:aws:iam::111122223333:role/service-role/Role{i}"
-        )),
-        status_message: Some(format!("Encoded authorization failure message: {token}")),
-        encoded_message: Some(token),
+        iam_role_arn: Some(format!("arn:aws:iam::111122223333:role/service-role/Role{i}").into()),
+        status_message: Some(format!("Encoded authorization failure message: {token}").into()),
+        encoded_message: Some(token.into()),
         created_resource_arn: None,
     }
 }
@@ -93,7 +91,7 @@ fn app() -> App {
     for i in 0..JOBS {
         let _ = app.update(Action::TokenDecoded {
             generation,
-            token: format!("tok{i:05}"),
+            token: format!("tok{i:05}").into(),
             result: Ok(decoded.clone()),
         });
     }
@@ -217,7 +215,7 @@ fn decode_round(jobs: usize, filter: Option<&str>) -> (std::time::Duration, usiz
     let actions: Vec<Action> = (0..jobs)
         .map(|i| Action::TokenDecoded {
             generation,
-            token: format!("tok{i:05}"),
+            token: format!("tok{i:05}").into(),
             result: Ok(decoded.clone()),
         })
         .collect();

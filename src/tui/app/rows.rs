@@ -7,10 +7,12 @@
 //! with 100,000 rows (`render -- keys`).
 
 use super::labels::BadgeLabels;
+use super::row_search::{fields_contain, joined_lowercase};
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
 use crate::diagnosis::denial::{Denial, parse_denial};
-use crate::diagnosis::{Scope, diagnose};
+use crate::diagnosis::{Scope, Token, diagnose};
 use crate::tui::action::Effect;
+use crate::workflow::JobSummary;
 
 /// A column the jobs table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,12 +62,10 @@ impl SortColumn {
     }
 }
 
-/// What the filter matches in one row, in lowercase: the job's fields (fixed for a listing)
-/// and, after a space, its badge (which a decode changes).
+/// What the filter matches in one row besides the job's fields (searched in the job itself,
+/// `row_search.rs`): its badge (which a decode changes), after a space.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowText {
-    /// ID, created, type, recovery point and role.
-    pub fields: String,
     /// The badge's label, as its number in [`BadgeLabels`].
     pub badge: u32,
     /// Whether `fields` contains the current filter, once searched (None: not searched since
@@ -76,50 +76,40 @@ pub struct RowText {
 }
 
 impl RowText {
-    /// Whether the row's text (`fields badge`) contains `needle`, the filter `labels` were
-    /// matched against. A needle without a space cannot span the two parts, so a matching
-    /// badge settles it without searching the fields.
-    fn contains(&self, needle: &str, labels: &BadgeLabels) -> bool {
+    /// Whether the row's text (`fields badge`, the fields those of `job`) contains `needle`,
+    /// the filter `labels` were matched against. A needle without a space cannot span the two
+    /// parts, so a matching badge settles it without searching the fields.
+    fn contains(&self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         needle.is_empty()
             || labels.matches(self.badge)
             || self
                 .fields_match
-                .unwrap_or_else(|| self.fields.contains(needle))
-            || self.spans(needle, labels)
+                .unwrap_or_else(|| fields_contain(job, needle))
+            || self.spans(job, needle, labels)
     }
 
     /// [`RowText::contains`] for a new `needle`, remembering what the fields search found.
-    fn refresh(&mut self, needle: &str, labels: &BadgeLabels) -> bool {
+    fn refresh(&mut self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         self.fields_match = None;
         if needle.is_empty() || labels.matches(self.badge) {
             return true;
         }
-        let found = self.fields.contains(needle);
+        let found = fields_contain(job, needle);
         self.fields_match = Some(found);
-        found || self.spans(needle, labels)
+        found || self.spans(job, needle, labels)
     }
 
     /// `needle` holds a space and spans the fields and the badge.
-    fn spans(&self, needle: &str, labels: &BadgeLabels) -> bool {
+    fn spans(&self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         needle.contains(' ')
-            && format!("{} {}", self.fields, labels.text(self.badge)).contains(needle)
+            && format!("{} {}", joined_lowercase(job), labels.text(self.badge)).contains(needle)
     }
 }
 
 impl App {
-    /// The lowercase text the filter matches for `row`.
+    /// What the filter matches for `row` besides its job's fields.
     fn row_text(&self, row: &JobRow, labels: &mut BadgeLabels) -> RowText {
-        let job = &row.job;
         RowText {
-            fields: format!(
-                "{} {} {} {} {}",
-                job.restore_job_id,
-                job.created,
-                job.resource_type.as_deref().unwrap_or(""),
-                job.recovery_point_arn.as_deref().unwrap_or(""),
-                job.iam_role_arn.as_deref().unwrap_or(""),
-            )
-            .to_lowercase(),
             badge: labels.id_of(self.badge(row).label()),
             fields_match: None,
             rank: 0,
@@ -131,7 +121,8 @@ impl App {
             || self
                 .row_texts
                 .get(index)
-                .is_some_and(|text| text.contains(needle, &self.badge_labels))
+                .zip(self.jobs.get(index))
+                .is_some_and(|(text, row)| text.contains(&row.job, needle, &self.badge_labels))
     }
 
     /// Rebuilds every row's cached text and the token index (a new listing, a fixed mark
@@ -173,13 +164,18 @@ impl App {
             // A row the previous filter hid has fields without it, so without this one:
             // its `fields_match` is already `Some(false)`.
             let mut kept = std::mem::take(&mut self.visible);
-            let texts = &mut self.row_texts;
-            kept.retain(|&i| texts.get_mut(i).is_some_and(|t| t.refresh(needle, labels)));
+            let (texts, jobs) = (&mut self.row_texts, &self.jobs);
+            kept.retain(|&i| {
+                texts
+                    .get_mut(i)
+                    .zip(jobs.get(i))
+                    .is_some_and(|(t, row)| t.refresh(&row.job, needle, labels))
+            });
             kept
         } else {
             let mut visible: Vec<usize> = Vec::new();
-            for (i, text) in self.row_texts.iter_mut().enumerate() {
-                if text.refresh(needle, labels) {
+            for (i, (text, row)) in self.row_texts.iter_mut().zip(&self.jobs).enumerate() {
+                if text.refresh(&row.job, needle, labels) {
                     visible.push(i);
                 }
             }
@@ -327,19 +323,8 @@ impl App {
             }
         };
         let keep = self.selected_row().map(|r| r.job.restore_job_id.clone());
-        let fixed: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|r| r.fixed)
-            .map(|r| r.job.restore_job_id.clone())
-            .collect();
-        self.jobs = jobs
-            .into_iter()
-            .map(|job| JobRow {
-                fixed: fixed.contains(&job.restore_job_id),
-                job,
-            })
-            .collect();
+        // The same size as a job, so the listing's memory becomes the rows' (no copy).
+        self.jobs = jobs.into_iter().map(|job| JobRow { job }).collect();
         self.list_state = ListState::Loaded;
         self.stale_since = None;
         // A plain-text denial is read as it is (no STS call): its diagnosis is ready at once,
@@ -348,16 +333,21 @@ impl App {
             if row.job.encoded_message.is_some() {
                 continue;
             }
-            let Some(text) = row.job.status_message.as_deref() else {
+            let Some(text) = row
+                .job
+                .status_message
+                .as_ref()
+                .and_then(|m| m.shared_text())
+            else {
                 continue;
             };
-            if self.decodes.contains_key(text) {
+            if self.decodes.contains_key(&**text) {
                 continue;
             }
             if let Ok(Denial::PlainText(message)) = parse_denial(text) {
                 let diagnosis = diagnose(&message, Scope::Exact);
                 self.decodes.insert(
-                    text.to_string(),
+                    Token::from(text.clone()),
                     DecodeState::Done(std::sync::Arc::new((message, diagnosis))),
                 );
             }

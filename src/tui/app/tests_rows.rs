@@ -36,9 +36,9 @@ fn listed(jobs: usize, shared: usize) -> App {
             );
             // Two ARNs end in R1: the role column shows (and sorts by) R1 for both.
             job.iam_role_arn = Some(if i % 7 == 3 {
-                "arn:aws:iam::111122223333:role/service-role/R1".to_string()
+                "arn:aws:iam::111122223333:role/service-role/R1".into()
             } else {
-                format!("arn:aws:iam::111122223333:role/R{}", i % 7)
+                format!("arn:aws:iam::111122223333:role/R{}", i % 7).into()
             });
             job
         })
@@ -76,7 +76,7 @@ proptest! {
                 1 => Ok(fixtures::decoded(EXPLICIT_DENY)),
                 _ => Err("AccessDenied: sts:DecodeAuthorizationMessage".to_string()),
             };
-            app.update(Action::TokenDecoded { generation, token: format!("t{token}"), result });
+            app.update(Action::TokenDecoded { generation, token: format!("t{token}").into(), result });
             // Then, sometimes, a key: a character typed at the filter's end (narrowing), a
             // backspace (widening) or another sort column.
             let before = app.visible.get(app.selected).copied();
@@ -128,7 +128,7 @@ fn sort_value(app: &App, row: &JobRow) -> String {
     let role = row.job.iam_role_arn.as_deref().unwrap_or("");
     match app.sort {
         SortColumn::Created => String::new(),
-        SortColumn::Type => row.job.resource_type.clone().unwrap_or_default(),
+        SortColumn::Type => row.job.resource_type.as_deref().unwrap_or("").to_string(),
         SortColumn::Role => role.rsplit(['/', ':']).next().unwrap_or("").to_lowercase(),
         SortColumn::Status => row.job.status.to_string(),
         SortColumn::Badge => app.badge(row).label(),
@@ -158,7 +158,14 @@ fn o_cycles_the_sort_column_and_the_title_says_it() {
     let types: Vec<_> = app
         .visible
         .iter()
-        .map(|&i| app.jobs[i].job.resource_type.clone().unwrap_or_default())
+        .map(|&i| {
+            app.jobs[i]
+                .job
+                .resource_type
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
     assert_eq!(types, ["EBS", "EC2", "EC2", "EC2"]);
     let screen = crate::tui::ui::tests::draw(&app);
