@@ -235,11 +235,20 @@ impl App {
         let needle = std::mem::take(&mut self.filter_needle);
         if self.sort == SortColumn::Badge {
             self.move_rebadged_rows(&rows, &needle);
-        } else {
+        } else if needle.is_empty() {
+            // Without a filter every row shows and keeps its place.
             for &index in &rows {
                 self.rebadge(index);
             }
-            self.move_changed_rows(&rows, &needle);
+        } else {
+            for &index in &rows {
+                // `visible` holds exactly the rows matching the filter: one that did not
+                // match before its new badge is not there, with no search to show it.
+                let shown = self.matches(index, &needle);
+                self.rebadge(index);
+                self.move_changed_row(index, shown, &needle);
+            }
+            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
         }
         self.filter_needle = needle;
     }
@@ -279,33 +288,27 @@ impl App {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Moves the changed `rows`, whose sort keys a decode does not change, into or out of
-    /// `visible` for the filter `needle`.
-    fn move_changed_rows(&mut self, rows: &[usize], needle: &str) {
-        // Without a filter every row shows and keeps its place.
-        if needle.is_empty() {
-            return;
-        }
-        // The others keep their order: the selection shifts by what moved before it.
-        for &index in rows {
-            let showing = !self.visible.is_empty();
-            match (self.position_of(index), self.matches(index, needle)) {
-                (Some(position), false) => {
-                    self.visible.remove(position);
-                    if position < self.selected {
-                        self.selected -= 1;
-                    }
+    /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
+    /// for the filter `needle` (`shown`: it matched, so showed, before); the others keep their
+    /// order and the selection shifts by what moved before it.
+    fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
+        let showing = !self.visible.is_empty();
+        let position = if shown { self.position_of(index) } else { None };
+        match (position, self.matches(index, needle)) {
+            (Some(position), false) => {
+                self.visible.remove(position);
+                if position < self.selected {
+                    self.selected -= 1;
                 }
-                (None, true) => {
-                    let position = self.insert_sorted(index);
-                    if showing && position <= self.selected {
-                        self.selected += 1;
-                    }
-                }
-                _ => {}
             }
+            (None, true) => {
+                let position = self.insert_sorted(index);
+                if showing && position <= self.selected {
+                    self.selected += 1;
+                }
+            }
+            _ => {}
         }
-        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
     /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
