@@ -1,8 +1,10 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
 //! that change one row's badge. Each row's filter text is cached (its fields, and its badge
 //! apart); a decode result updates the badge of the rows holding its token and moves only
-//! them, so decoding 100,000 jobs with a filter costs about what it costs without one (the
-//! bench `render -- decode_cpu` measures it). A longer filter looks only at the rows the
+//! them, so in listing order decoding 100,000 jobs with a filter costs about what it costs
+//! without one (1.03x the instructions: `render -- decode_cpu`, and `decode_once` under
+//! callgrind, BENCHMARKS.md); sorted by another column a joining row still shifts the rows
+//! after it. A longer filter looks only at the rows the
 //! shorter one kept, and rows sort by integer ranks (`ranks.rs`), so a key press stays cheap
 //! with 100,000 rows (`render -- keys`).
 
