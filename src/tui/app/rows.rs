@@ -1,8 +1,10 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
 //! that change one row's badge. Each row's filter text is cached (its fields, and its badge
 //! apart); a decode result updates the badge of the rows holding its token and moves only
-//! them, so decoding 100,000 jobs with a filter costs about what it costs without one (the
-//! bench `render -- decode_cpu` measures it). A longer filter looks only at the rows the
+//! them, so in listing order decoding 100,000 jobs with a filter costs about what it costs
+//! without one (1.03x the instructions: `render -- decode_cpu`, and `decode_once` under
+//! callgrind, BENCHMARKS.md); sorted by another column a joining row still shifts the rows
+//! after it. A longer filter looks only at the rows the
 //! shorter one kept, and rows sort by integer ranks (`ranks.rs`), so a key press stays cheap
 //! with 100,000 rows (`render -- keys`).
 
@@ -198,11 +200,15 @@ impl App {
         self.status = Some(format!("sorted by {}", column.name()));
     }
 
-    /// Where row `index` is in `visible`, if it shows. Its sort key is unchanged by a decode
-    /// unless the table is sorted by badge, so a binary search finds it.
+    /// Where row `index` is in `visible`, if it shows. `visible` is sorted by the rows'
+    /// current sort keys (a decode changes a row's key only under the badge sort, and
+    /// `token_changed` looks a row up before changing it), so a binary search finds it.
     fn position_of(&self, index: usize) -> Option<usize> {
         match self.sort {
-            SortColumn::Badge => return self.visible.iter().position(|&i| i == index),
+            // Not ranked by badge (no listing ranked yet): no order to search by.
+            SortColumn::Badge if self.order.ranked != Some(SortColumn::Badge) => {
+                return self.visible.iter().position(|&i| i == index);
+            }
             // Listing order: `visible` is sorted by index, and results mostly arrive in it.
             SortColumn::Created => {
                 if self.visible.last().is_none_or(|&last| last < index) {
@@ -224,63 +230,85 @@ impl App {
         let Some(rows) = self.rows_by_token.get(token).cloned() else {
             return;
         };
-        for &index in &rows {
-            if let Some(row) = self.jobs.get(index) {
-                let badge = self.badge_labels.id_of(self.badge(row).label());
-                if let Some(text) = self.row_texts.get_mut(index) {
-                    text.badge = badge;
-                }
-            }
-            if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
-                self.rerank_badge(index);
-            }
-        }
         let needle = std::mem::take(&mut self.filter_needle);
-        self.move_changed_rows(&rows, &needle);
+        if self.sort == SortColumn::Badge {
+            self.move_rebadged_rows(&rows, &needle);
+        } else if needle.is_empty() {
+            // Without a filter every row shows and keeps its place.
+            for &index in &rows {
+                self.rebadge(index);
+            }
+        } else {
+            for &index in &rows {
+                // `visible` holds exactly the rows matching the filter: one that did not
+                // match before its new badge is not there, with no search to show it. In
+                // listing order the search is one comparison with the last row: cheaper
+                // than the match (callgrind, BENCHMARKS.md).
+                let shown = self.sort == SortColumn::Created || self.matches(index, &needle);
+                self.rebadge(index);
+                self.move_changed_row(index, shown, &needle);
+            }
+            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        }
         self.filter_needle = needle;
     }
 
-    /// Moves the changed `rows` into, out of or within `visible` for the filter `needle`.
-    fn move_changed_rows(&mut self, rows: &[usize], needle: &str) {
-        // Without a filter every row shows, and only a badge sort reorders on a decode.
-        if needle.is_empty() && self.sort != SortColumn::Badge {
-            return;
+    /// Gives row `index` the badge (and, sorted by badge, the rank) of its decode state.
+    fn rebadge(&mut self, index: usize) {
+        if let Some(row) = self.jobs.get(index) {
+            let badge = self.badge_labels.id_of(self.badge(row).label());
+            if let Some(text) = self.row_texts.get_mut(index) {
+                text.badge = badge;
+            }
         }
-        if self.sort == SortColumn::Badge {
-            let kept = self.visible.get(self.selected).copied();
-            // Their keys changed: take them all out, so the rest is sorted, then put back
-            // those that match where they now belong.
-            self.visible.retain(|i| !rows.contains(i));
-            for &index in rows {
-                if self.matches(index, needle) {
-                    self.insert_sorted(index);
-                }
+        if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
+            self.rerank_badge(index);
+        }
+    }
+
+    /// Sorted by badge, the decoded `rows` change their sort keys: each is taken out where
+    /// its old key puts it (a binary search, so the rest stays sorted; a full scan of
+    /// `visible` per decode made decoding 100,000 jobs take seconds), given its new badge,
+    /// and put back where it now belongs if it matches `needle`. A new label ranks every row
+    /// again, which keeps the others' order (`rerank_badge`).
+    fn move_rebadged_rows(&mut self, rows: &[usize], needle: &str) {
+        let kept = self.visible.get(self.selected).copied();
+        for &index in rows {
+            if let Some(position) = self.position_of(index) {
+                self.visible.remove(position);
             }
-            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
-                self.selected = position;
+            self.rebadge(index);
+            if self.matches(index, needle) {
+                self.insert_sorted(index);
             }
-        } else {
-            // The others keep their order: the selection shifts by what moved before it.
-            for &index in rows {
-                let showing = !self.visible.is_empty();
-                match (self.position_of(index), self.matches(index, needle)) {
-                    (Some(position), false) => {
-                        self.visible.remove(position);
-                        if position < self.selected {
-                            self.selected -= 1;
-                        }
-                    }
-                    (None, true) => {
-                        let position = self.insert_sorted(index);
-                        if showing && position <= self.selected {
-                            self.selected += 1;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        }
+        if let Some(position) = kept.and_then(|job| self.position_of(job)) {
+            self.selected = position;
         }
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
+    /// for the filter `needle` (`shown` false: it did not match before, so is not there); the
+    /// others keep their order and the selection shifts by what moved before it.
+    fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
+        let showing = !self.visible.is_empty();
+        let position = if shown { self.position_of(index) } else { None };
+        match (position, self.matches(index, needle)) {
+            (Some(position), false) => {
+                self.visible.remove(position);
+                if position < self.selected {
+                    self.selected -= 1;
+                }
+            }
+            (None, true) => {
+                let position = self.insert_sorted(index);
+                if showing && position <= self.selected {
+                    self.selected += 1;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Puts row `index` into the sorted `visible` where its key belongs; returns where.

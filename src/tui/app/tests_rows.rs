@@ -206,3 +206,68 @@ fn a_filter_spanning_a_rows_fields_and_its_badge_matches() {
         "role …/R1, then the badge iam:PassRole"
     );
 }
+
+/// Decodes `token` in `app` to the example `text`.
+fn decode(app: &mut App, token: &str, text: &str) {
+    let generation = app.generation;
+    app.update(Action::TokenDecoded {
+        generation,
+        token: token.into(),
+        result: Ok(fixtures::decoded(text)),
+    });
+}
+
+/// The jobs shown, by their position in the listing.
+fn shown(app: &App) -> Vec<usize> {
+    app.visible.clone()
+}
+
+#[test]
+fn sorted_by_type_with_a_filter_a_decoded_row_joins_its_group_and_leaves_when_it_stops_matching() {
+    let mut app = listed(12, 12);
+    app.sort_by(SortColumn::Type);
+    app.filter = "passrole".into();
+    app.refilter();
+    assert!(
+        app.visible.is_empty(),
+        "no badge says PassRole before a decode"
+    );
+    decode(&mut app, "t3", PASSROLE);
+    decode(&mut app, "t1", PASSROLE);
+    decode(&mut app, "t0", PASSROLE);
+    // Rows 0 and 3 are EBS, row 1 EC2: EBS first, then the listing order.
+    assert_eq!(shown(&app), [0, 3, 1]);
+    app.selected = 2;
+    decode(&mut app, "t6", PASSROLE);
+    assert_eq!(shown(&app), [0, 3, 6, 1]);
+    assert_eq!(app.selected, 3, "the selection stays on row 1");
+    decode(&mut app, "t3", EXPLICIT_DENY);
+    assert_eq!(shown(&app), [0, 6, 1], "an explicit deny no longer matches");
+    assert_eq!(app.visible[app.selected], 1);
+}
+
+#[test]
+fn sorted_by_badge_a_decoded_row_moves_to_its_badge_and_the_selection_stays() {
+    let mut app = listed(6, 6);
+    app.sort_by(SortColumn::Badge);
+    // "decoding…" for the five rows with a token, "no encoded message" for row 4.
+    assert_eq!(shown(&app), [0, 1, 2, 3, 5, 4]);
+    app.selected = 3;
+    decode(&mut app, "t2", PASSROLE);
+    // "decoding…" < "iam:passrole" < "no encoded message".
+    assert_eq!(shown(&app), [0, 1, 3, 5, 2, 4]);
+    assert_eq!(app.visible[app.selected], 3, "the selection stays on row 3");
+    decode(&mut app, "t0", EXPLICIT_DENY);
+    assert_eq!(
+        shown(&app),
+        [1, 3, 5, 0, 2, 4],
+        "\"explicit deny\" sorts before iam:"
+    );
+    assert_eq!(app.visible[app.selected], 3);
+    decode(&mut app, "t3", PASSROLE);
+    assert_eq!(shown(&app), [1, 5, 0, 2, 3, 4]);
+    assert_eq!(
+        app.visible[app.selected], 3,
+        "the selected row moved with its badge"
+    );
+}
