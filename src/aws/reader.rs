@@ -128,6 +128,7 @@ impl Session {
             let page = page.map_err(|e| classify("ListRestoreJobs", e))?;
             for job in page.restore_jobs() {
                 jobs.push((
+                    jobs.len(),
                     job.creation_date()
                         .map(|d| (d.secs(), d.subsec_nanos()))
                         .unwrap_or_default(),
@@ -152,8 +153,13 @@ impl Session {
                 break;
             }
         }
-        jobs.sort_by_key(|(created, _)| std::cmp::Reverse(*created));
-        let mut jobs: Vec<RestoreJob> = jobs.into_iter().map(|(_, j)| j).collect();
+        // Newest first, ties in AWS's order. An unstable sort on (date, position) gives the same
+        // order as a stable sort without the stable sort's buffer of half the jobs (~12 MB at
+        // 100,000 jobs); AWS already lists newest first, so usually nothing moves.
+        if !jobs.is_sorted_by_key(|(n, created, _)| (std::cmp::Reverse(*created), *n)) {
+            jobs.sort_unstable_by_key(|(n, created, _)| (std::cmp::Reverse(*created), *n));
+        }
+        let mut jobs: Vec<RestoreJob> = jobs.into_iter().map(|(_, _, j)| j).collect();
         if let Some(limit) = limit {
             jobs.truncate(limit);
         }

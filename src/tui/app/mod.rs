@@ -18,6 +18,7 @@ mod resident;
 mod row_search;
 mod rows;
 mod session;
+mod token_rows;
 pub mod tree;
 mod update;
 mod writes;
@@ -191,7 +192,7 @@ pub struct App {
     /// one row when its token is decoded.
     pub row_texts: Vec<RowText>,
     /// The rows (indices into `jobs`) holding each encoded message.
-    pub rows_by_token: HashMap<Token, Vec<usize>>,
+    pub rows_by_token: HashMap<Token, token_rows::TokenRows>,
     /// The rows' sort ranks and what `visible` was last built for.
     pub order: RowOrder,
     /// The rows' distinct badge labels, matched against the filter once each.
@@ -226,6 +227,8 @@ pub struct App {
     pub seen_failures: Option<HashSet<u64>>,
     /// Jobs (IDs) a fix was applied to in this session; kept across listings.
     pub fixed: HashSet<String>,
+    /// The denied actions evicted badges name, one copy each.
+    pub action_names: crate::diagnosis::TextInterner,
     /// The last throttled attempt the SDK retries, and when it came (the app's clock).
     pub retry: Option<(crate::aws::retries::RetryNotice, std::time::Duration)>,
 }
@@ -281,6 +284,7 @@ impl App {
             new_failures: HashSet::new(),
             seen_failures: None,
             fixed: HashSet::new(),
+            action_names: Default::default(),
             retry: None,
         }
     }

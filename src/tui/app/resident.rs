@@ -20,7 +20,9 @@ pub(super) fn decoded_badge(decoded: &Decoded) -> Badge {
     match decoded.1.verdict {
         crate::diagnosis::Verdict::ExplicitDeny => Badge::ExplicitDeny,
         crate::diagnosis::Verdict::Allowed => Badge::Allowed,
-        crate::diagnosis::Verdict::MissingAllow => Badge::MissingAllow(decoded.1.action.clone()),
+        crate::diagnosis::Verdict::MissingAllow => {
+            Badge::MissingAllow(decoded.1.action.as_str().into())
+        }
     }
 }
 
@@ -57,7 +59,13 @@ impl App {
         if let Some(state) = self.decodes.get_mut(token)
             && let DecodeState::Done(decoded) = state
         {
-            *state = DecodeState::Evicted(decoded_badge(decoded));
+            let badge = match decoded_badge(decoded) {
+                Badge::MissingAllow(action) => {
+                    Badge::MissingAllow(self.action_names.intern(&action))
+                }
+                other => other,
+            };
+            *state = DecodeState::Evicted(badge);
         }
     }
 

@@ -10,6 +10,7 @@
 
 use super::labels::BadgeLabels;
 use super::row_search::{fields_contain, joined_lowercase};
+use super::token_rows::TokenRows;
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
 use crate::diagnosis::denial::{Denial, parse_denial};
 use crate::diagnosis::{Scope, Token, diagnose};
@@ -142,8 +143,8 @@ impl App {
             if let Some(token) = &row.job.encoded_message {
                 self.rows_by_token
                     .entry(token.clone())
-                    .or_default()
-                    .push(index);
+                    .and_modify(|rows| rows.push(index))
+                    .or_insert_with(|| TokenRows::new(index));
             }
         }
         self.number_rows();
@@ -227,7 +228,7 @@ impl App {
     /// `token` was decoded: only the rows holding it get a new badge and filter text, and
     /// join, leave or move in `visible`.
     pub(super) fn token_changed(&mut self, token: &str) {
-        let Some(rows) = self.rows_by_token.get(token).cloned() else {
+        let Some(rows) = self.rows_by_token.get(token).map(TokenRows::indices) else {
             return;
         };
         let needle = std::mem::take(&mut self.filter_needle);
