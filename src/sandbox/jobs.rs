@@ -14,6 +14,10 @@ use crate::diagnosis::evaluate::EvaluateError;
 pub const NEW_JOB_DURATION_MS: i64 = 1_500;
 /// How long a historical restore took.
 const HISTORICAL_DURATION_MS: i64 = 14 * 60 * 1_000;
+/// At most this many threads decide the extra historical jobs at start-up.
+const MAX_REPLAY_THREADS: usize = 8;
+/// Fewer extra jobs than this per thread are not worth a thread of their own.
+const MIN_JOBS_PER_THREAD: usize = 1_024;
 
 /// A restore to start.
 #[derive(Debug, Clone)]
@@ -222,23 +226,58 @@ pub fn replay(
         .filter(|t| !t.running && t.failure.is_none())
         .cloned()
         .collect();
-    if !templates.is_empty() {
-        for n in 0..extra {
+    if !templates.is_empty() && extra > 0 {
+        let shared: &State = state;
+        let extra_job = |n: usize, cache: &mut StepCache| {
             let spec = &templates[n % templates.len()];
             let hours = first + span * (n as f64) / (extra as f64);
             let created = now_ms - (hours * hour_ms) as i64;
-            let job = historical(
-                state,
+            historical(
+                shared,
                 sealer,
                 spec,
                 Some(n),
                 created,
                 &format!("history-{n}"),
-                &mut cache,
-            )?;
-            built.push(job);
+                cache,
+            )
+        };
+        // Each job is decided on its own from the unchanged state, so the extra jobs split into
+        // contiguous ranges decided in parallel (one cache per thread) and joined in order give
+        // the same jobs as one loop would.
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .clamp(1, MAX_REPLAY_THREADS)
+            .min(extra.div_ceil(MIN_JOBS_PER_THREAD));
+        let chunk = extra.div_ceil(workers);
+        let ranges: Vec<std::ops::Range<usize>> = (0..workers)
+            .map(|w| w * chunk..((w + 1) * chunk).min(extra))
+            .collect();
+        let decided: Vec<Result<Vec<Job>, EvaluateError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|range| {
+                    let extra_job = &extra_job;
+                    scope.spawn(move || {
+                        let mut cache = StepCache::default();
+                        range
+                            .map(|n| extra_job(n, &mut cache))
+                            .collect::<Result<Vec<Job>, EvaluateError>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // A worker only panics if deciding a job panicked; propagate it as such.
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for jobs in decided {
+            built.extend(jobs?);
         }
     }
+    state.jobs.reserve(built.len());
+    state.job_index.reserve(built.len());
     for job in built {
         state.push_job(job);
     }
@@ -316,5 +355,73 @@ mod tests {
         let ids: std::collections::HashSet<&str> =
             state.jobs.iter().map(|j| j.id.as_str()).collect();
         assert_eq!(ids.len(), state.jobs.len());
+    }
+
+    #[test]
+    // The extra jobs are decided in parallel with shared caches; each must still carry the
+    // decision the engine makes for that job alone, with its own `{n}` in the request.
+    fn each_extra_job_carries_the_engines_decision_for_its_own_request() {
+        let extra = 2_500;
+        let (state, sealer) = demo(extra);
+        let scenario = scenario::load("demo").unwrap();
+        let templates: Vec<&JobSpec> = scenario
+            .history
+            .iter()
+            .filter(|t| !t.running && t.failure.is_none())
+            .collect();
+        assert_eq!(
+            templates.len(),
+            3,
+            "the demo's templates changed; revisit this test"
+        );
+        let extra_jobs = &state.jobs[scenario.jobs.len()..];
+        assert_eq!(extra_jobs.len(), extra);
+        let mut with_own_n = 0;
+        for (n, job) in extra_jobs.iter().enumerate() {
+            assert_eq!(
+                job.id,
+                job_id(&format!("history-{n}")),
+                "job {n} out of order"
+            );
+            let spec = templates[n % templates.len()];
+            let request = request_of(&state, spec, Some(n));
+            assert_eq!(job.recovery_point_arn, request.recovery_point_arn);
+            assert_eq!(job.metadata, request.metadata);
+            // The engine alone, for this job's request, with nothing cached from other jobs.
+            let role = state.role_by_arn(&request.iam_role_arn).unwrap();
+            let requests = engine::restore_requests(
+                &state,
+                &request.resource_type,
+                &request.recovery_point_arn,
+                &request.metadata,
+            );
+            let RestoreDecision::Denied { decoded, .. } =
+                engine::decide_restore(&state, role, &requests).unwrap()
+            else {
+                panic!("job {n}: the engine allows it, yet it is an extra failed job");
+            };
+            let Outcome::Failed { status_message } = &job.outcome else {
+                panic!("job {n} not failed")
+            };
+            let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
+            let opened = sealer.open(token).unwrap();
+            assert_eq!(opened, decoded, "job {n}");
+            let own = format!("{n:05}");
+            let context: serde_json::Value = serde_json::from_str(&opened).unwrap();
+            let resource = context["context"]["resource"].as_str().unwrap();
+            match n % templates.len() {
+                0 => assert!(
+                    resource.ends_with(&format!("role/LegacyAppRole-{own}")),
+                    "{resource}"
+                ),
+                1 => assert!(
+                    resource.ends_with(&format!("key/archive-{own}")),
+                    "{resource}"
+                ),
+                _ => assert!(!resource.contains(&own), "{resource}"),
+            }
+            with_own_n += usize::from(resource.contains(&own));
+        }
+        assert!(with_own_n > extra / 2, "{with_own_n}");
     }
 }
