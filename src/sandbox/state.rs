@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::credentials::SANDBOX_ACCESS_KEY_ID;
+use super::job_metadata::RestoreMetadata;
 use super::organization::Organization;
 use super::resources::{KmsKey, Vault};
 use super::scenario::{JobSpec, Scenario};
@@ -140,7 +141,7 @@ pub struct Job {
     /// EC2, EBS, EFS…
     pub resource_type: String,
     /// The restore metadata.
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: RestoreMetadata,
     /// The vault holding the recovery point.
     pub vault: String,
     /// A denial reports plain text and the encoded token together (hybrid).
@@ -514,7 +515,7 @@ mod tests {
             recovery_point_arn: "rp".into(),
             iam_role_arn: "r".into(),
             resource_type: "EC2".into(),
-            metadata: BTreeMap::new(),
+            metadata: RestoreMetadata::default(),
             vault: "Default".into(),
             hybrid: false,
             created_ms: 1_000,

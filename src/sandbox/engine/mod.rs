@@ -217,6 +217,9 @@ pub struct StepCache {
     layers: HashMap<String, RoleLayers>,
 }
 
+/// How many step outcomes a [`StepCache`] remembers at most.
+const STEP_CACHE_CAPACITY: usize = 4_096;
+
 /// A role's layers, with and without its RCPs (which apply only to some services' actions).
 #[derive(Debug)]
 struct RoleLayers {
@@ -269,7 +272,11 @@ pub fn decide_restore_with(
                     .entry(role.arn.clone())
                     .or_insert_with(|| RoleLayers::of(state, role));
                 let step = evaluate_step(state, layers, request, &principal_arn, &role.id)?;
-                cache.steps.insert(key, step.clone());
+                // Bounded: a request naming a job's own resource (its `{n}`) never recurs, and
+                // 100,000 such entries would outweigh the jobs; the shared ones come first.
+                if cache.steps.len() < STEP_CACHE_CAPACITY {
+                    cache.steps.insert(key, step.clone());
+                }
                 step
             }
         };
