@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::engine::{self, AUTHORIZATION_FAILURE, RestoreDecision, StepCache};
+use super::engine::{self, RestoreDecision, StepCache};
 use super::scenario::JobSpec;
 use super::state::{Job, Outcome, State, hex_id};
 use super::tokens::TokenSealer;
@@ -110,20 +110,15 @@ pub fn decide(
                 decoded,
                 explicit,
                 by,
-            } => Outcome::Failed {
-                status_message: match engine::plain_text_denial(
-                    &request.resource_type,
-                    &decoded,
-                    explicit,
-                    &by,
-                ) {
-                    Some(text) => text,
-                    None if request.hybrid => format!(
-                        "{}. {AUTHORIZATION_FAILURE}{}",
-                        engine::denial_sentence(&decoded, explicit, &by).unwrap_or_default(),
-                        sealer.seal(&decoded)
-                    ),
-                    None => format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+            } => match engine::plain_text_denial(&request.resource_type, &decoded, explicit, &by) {
+                Some(text) => Outcome::Failed {
+                    status_message: text,
+                },
+                None => Outcome::Denied {
+                    sentence: request.hybrid.then(|| {
+                        engine::denial_sentence(&decoded, explicit, &by).unwrap_or_default()
+                    }),
+                    token: sealer.seal(&decoded),
                 },
             },
         },
@@ -298,6 +293,7 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::engine::AUTHORIZATION_FAILURE;
     use crate::sandbox::scenario;
 
     fn demo(extra: usize) -> (State, TokenSealer) {
@@ -314,13 +310,11 @@ mod tests {
         let failed: Vec<&Job> = state
             .jobs
             .iter()
-            .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .filter(|j| j.outcome.status_message().is_some())
             .filter(|j| j.region == state.region)
             .collect();
         let newest = failed.iter().max_by_key(|j| j.created_ms).unwrap();
-        let Outcome::Failed { status_message } = &newest.outcome else {
-            unreachable!()
-        };
+        let status_message = newest.outcome.status_message().unwrap();
         let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
         let decoded = sealer.open(token).unwrap();
         assert!(decoded.contains("AmazonSSMRoleForInstancesQuickSetup"));
@@ -331,6 +325,8 @@ mod tests {
         );
         assert!(failed.iter().any(|j| matches!(&j.outcome,
             Outcome::Failed { status_message } if !status_message.contains("Encoded authorization"))));
+        assert!(failed.iter().any(|j| matches!(&j.outcome,
+            Outcome::Denied { sentence: Some(sentence), .. } if sentence.contains("not authorized"))));
         assert!(state.jobs.iter().any(|j| j.outcome == Outcome::Running));
         assert!(
             state
@@ -355,7 +351,7 @@ mod tests {
         let mut decoded = std::collections::HashSet::new();
         for job in &state.jobs[scenario..] {
             assert!(job.created_ms < scenario_oldest);
-            let Outcome::Failed { status_message } = &job.outcome else {
+            let Some(status_message) = job.outcome.status_message() else {
                 panic!("extra job not failed")
             };
             let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
@@ -411,7 +407,7 @@ mod tests {
             else {
                 panic!("job {n}: the engine allows it, yet it is an extra failed job");
             };
-            let Outcome::Failed { status_message } = &job.outcome else {
+            let Some(status_message) = job.outcome.status_message() else {
                 panic!("job {n} not failed")
             };
             let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();

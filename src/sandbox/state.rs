@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::credentials::SANDBOX_ACCESS_KEY_ID;
+use super::engine::AUTHORIZATION_FAILURE;
 use super::job_metadata::RestoreMetadata;
 use super::organization::Organization;
 use super::resources::{KmsKey, Vault};
@@ -125,8 +126,34 @@ pub enum Outcome {
         /// `StatusMessage`.
         status_message: String,
     },
+    /// It fails authorization: its status message is Backup's sentence with the encoded token,
+    /// put together when shown (kept apart, 100,000 jobs do not each hold the same sentence).
+    Denied {
+        /// IAM's own sentence before Backup's, for a hybrid message (as EC2 reports).
+        sentence: Option<String>,
+        /// The encoded authorization message.
+        token: String,
+    },
     /// It keeps running.
     Running,
+}
+
+impl Outcome {
+    /// The `StatusMessage` of a failed job (None unless it failed).
+    pub fn status_message(&self) -> Option<String> {
+        match self {
+            Outcome::Failed { status_message } => Some(status_message.clone()),
+            Outcome::Denied {
+                sentence: Some(sentence),
+                token,
+            } => Some(format!("{sentence}. {AUTHORIZATION_FAILURE}{token}")),
+            Outcome::Denied {
+                sentence: None,
+                token,
+            } => Some(format!("{AUTHORIZATION_FAILURE}{token}")),
+            Outcome::Completed { .. } | Outcome::Running => None,
+        }
+    }
 }
 
 /// A restore job: its request, its creation time and the outcome the engine decided.
@@ -204,9 +231,9 @@ impl Job {
                 completed_ms,
                 created_resource_arn: Some(created_resource_arn.clone()),
             },
-            Outcome::Failed { status_message } => JobView {
+            Outcome::Failed { .. } | Outcome::Denied { .. } => JobView {
                 status: "FAILED",
-                status_message: Some(status_message.clone()),
+                status_message: self.outcome.status_message(),
                 percent_done: "0.0".into(),
                 completed_ms,
                 created_resource_arn: None,
@@ -540,6 +567,27 @@ mod tests {
             status_message: "nope".into(),
         });
         assert_eq!(failed.view(5_000).status_message.as_deref(), Some("nope"));
+        let denied = job(Outcome::Denied {
+            sentence: None,
+            token: "tok".into(),
+        });
+        let view = denied.view(5_000);
+        assert_eq!(view.status, "FAILED");
+        assert_eq!(
+            view.status_message,
+            Some(format!("{AUTHORIZATION_FAILURE}tok"))
+        );
+        let hybrid = job(Outcome::Denied {
+            sentence: Some("User: x is not authorized".into()),
+            token: "tok".into(),
+        });
+        assert_eq!(
+            hybrid.view(5_000).status_message,
+            Some(format!(
+                "User: x is not authorized. {AUTHORIZATION_FAILURE}tok"
+            ))
+        );
+        assert_eq!(denied.view(1_100).status_message, None, "not yet failed");
         assert_eq!(job(Outcome::Running).view(9_999_999).status, "RUNNING");
     }
 
