@@ -6,6 +6,9 @@
 //! CPU time `App::update` spends taking the decode results of 5,000 and of 100,000 listed jobs
 //! (one `TokenDecoded` each, as the runtime sends them) with a jobs filter active and without one.
 //!
+//! `render-HASH decode_once JOBS on|off [SORT]` runs one such round (filter on or off, sorted
+//! by SORT) for callgrind.
+//!
 //! `cargo bench --bench render -- frame_cpu` measures the same frame as the thread's CPU time
 //! (so other processes on a shared machine do not count): the median of 21 batches of 50.
 //!
@@ -21,7 +24,7 @@ use ratatui::backend::TestBackend;
 use restore_doctor::diagnosis::{DecodedMessage, Scope, diagnose};
 use restore_doctor::tui::action::Action;
 use restore_doctor::tui::app::tree::{self, Node};
-use restore_doctor::tui::app::{App, HeaderInfo};
+use restore_doctor::tui::app::{App, HeaderInfo, SortColumn};
 use restore_doctor::tui::ui;
 use restore_doctor::workflow::JobSummary;
 use serde_json::json;
@@ -61,11 +64,9 @@ fn job(i: usize) -> JobSummary {
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),
         recovery_point_arn: Some(format!("arn:aws:ec2:us-east-1::image/ami-{i:017x}")),
         backup_vault_arn: None,
-        iam_role_arn: Some(format!(
-            "arn:aws:iam::111122223333:role/service-role/Role{i}"
-        )),
-        status_message: Some(format!("Encoded authorization failure message: {token}")),
-        encoded_message: Some(token),
+        iam_role_arn: Some(format!("arn:aws:iam::111122223333:role/service-role/Role{i}").into()),
+        status_message: Some(format!("Encoded authorization failure message: {token}").into()),
+        encoded_message: Some(token.into()),
         created_resource_arn: None,
     }
 }
@@ -93,7 +94,7 @@ fn app() -> App {
     for i in 0..JOBS {
         let _ = app.update(Action::TokenDecoded {
             generation,
-            token: format!("tok{i:05}"),
+            token: format!("tok{i:05}").into(),
             result: Ok(decoded.clone()),
         });
     }
@@ -186,6 +187,34 @@ fn thread_cpu() -> std::time::Duration {
 /// CPU time of applying one `TokenDecoded` per job to an app listing `jobs` jobs, with
 /// `filter` typed first (None: no filter).
 fn decode_round(jobs: usize, filter: Option<&str>) -> (std::time::Duration, usize) {
+    decode_round_sorted(jobs, filter, SortColumn::Created)
+}
+
+/// [`decode_round`] with the table sorted by `sort` first.
+fn decode_round_sorted(
+    jobs: usize,
+    filter: Option<&str>,
+    sort: SortColumn,
+) -> (std::time::Duration, usize) {
+    let (mut app, actions) = decode_setup(jobs, filter, sort);
+    let start = thread_cpu();
+    decode_loop(&mut app, actions);
+    let spent = thread_cpu() - start;
+    (spent, app.visible.len())
+}
+
+/// `App::update` taking each of `actions` in turn: the measured part of [`decode_round`],
+/// kept out of line so callgrind can count it alone (`--toggle-collect='*decode_loop*'`).
+#[inline(never)]
+fn decode_loop(app: &mut App, actions: Vec<Action>) {
+    for action in actions {
+        black_box(app.update(action));
+    }
+}
+
+/// An app listing `jobs` jobs with `filter` typed (None: no filter), and one `TokenDecoded`
+/// per job, as the runtime sends them.
+fn decode_setup(jobs: usize, filter: Option<&str>, sort: SortColumn) -> (App, Vec<Action>) {
     let header = HeaderInfo {
         account: Some("111122223333".into()),
         caller_arn: Some("arn:aws:iam::111122223333:user/bench".into()),
@@ -201,6 +230,9 @@ fn decode_round(jobs: usize, filter: Option<&str>) -> (std::time::Duration, usiz
         generation,
         result: Ok((0..jobs).map(job).collect()),
     });
+    while app.sort != sort {
+        let _ = app.update(Action::CycleSort);
+    }
     if let Some(filter) = filter {
         let _ = app.update(Action::StartFilter);
         for ch in filter.chars() {
@@ -217,16 +249,34 @@ fn decode_round(jobs: usize, filter: Option<&str>) -> (std::time::Duration, usiz
     let actions: Vec<Action> = (0..jobs)
         .map(|i| Action::TokenDecoded {
             generation,
-            token: format!("tok{i:05}"),
+            token: format!("tok{i:05}").into(),
             result: Ok(decoded.clone()),
         })
         .collect();
-    let start = thread_cpu();
-    for action in actions {
-        black_box(app.update(action));
-    }
-    let spent = thread_cpu() - start;
-    (spent, app.visible.len())
+    (app, actions)
+}
+
+/// One decode round, filter on or off, for an instruction count of [`decode_loop`] alone:
+/// `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*decode_loop*'
+/// target/release/deps/render-HASH decode_once JOBS on|off [SORT]` (SORT: a column's name, as
+/// the palette's `sort` takes it; created when not given).
+fn decode_once(args: &[String]) {
+    let jobs = args
+        .get(2)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(DECODE_JOBS[0]);
+    let filter = (args.get(3).map(String::as_str) == Some("on")).then_some("passrole");
+    let sort = args
+        .get(4)
+        .and_then(|name| SortColumn::parse(name))
+        .unwrap_or(SortColumn::Created);
+    let (spent, shown) = decode_round_sorted(jobs, filter, sort);
+    println!(
+        "decode_once {jobs} jobs, sorted by {}, filter {}: {:.1} ms of CPU, {shown} rows shown",
+        sort.name(),
+        filter.unwrap_or("off"),
+        spent.as_secs_f64() * 1e3
+    );
 }
 
 fn median(mut times: Vec<std::time::Duration>) -> std::time::Duration {
@@ -367,6 +417,11 @@ fn keys() {
 criterion_group!(benches, render);
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("decode_once") {
+        decode_once(&args);
+        return;
+    }
     if std::env::args().any(|arg| arg == "decode_cpu") {
         decode_cpu();
         return;

@@ -74,3 +74,29 @@ fn list_status_filters_by_status_and_region() {
         stderr(&bad)
     );
 }
+
+#[test]
+fn demo_honours_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |region: Option<&str>| {
+        let mut args = vec!["--demo", "list", "--status", "all", "--output", "json"];
+        if let Some(region) = region {
+            args.extend(["--region", region]);
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_restore-doctor"))
+            .args(&args)
+            .arg("--journal")
+            .arg(dir.path().join("journal.jsonl"))
+            .output()
+            .expect("runs")
+    };
+    let west = run(Some("us-west-2"));
+    assert_eq!(west.status.code(), Some(0), "{}", stderr(&west));
+    assert_eq!(statuses(&west), ["RUNNING", "FAILED"], "{}", stdout(&west));
+    let east = run(None);
+    assert!(statuses(&east).len() > 10, "{}", stdout(&east));
+    assert!(
+        !stdout(&east).contains(":us-west-2:"),
+        "the default region lists only its own jobs"
+    );
+}

@@ -173,7 +173,7 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     assert!(sandbox.audit().len() > writes, "the undo was written");
     driver.press(KeyCode::Esc);
     assert!(
-        !driver.app().jobs.iter().any(|row| row.fixed),
+        driver.app().fixed.is_empty(),
         "the undone job is no longer marked fixed"
     );
 

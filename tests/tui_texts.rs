@@ -20,8 +20,9 @@ async fn start(sandbox: &Sandbox, dir: &tempfile::TempDir) -> Driver {
 
 fn selected_role(app: &App) -> String {
     app.selected_row()
-        .and_then(|r| r.job.iam_role_arn.clone())
+        .and_then(|r| r.job.iam_role_arn.as_deref())
         .unwrap_or_default()
+        .to_string()
 }
 
 /// Moves the selection down to the job of `role`.

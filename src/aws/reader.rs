@@ -1,6 +1,7 @@
 //! The read-only AWS calls restore-doctor makes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use aws_sdk_backup::primitives::DateTime;
 use aws_smithy_types::date_time::Format;
@@ -10,7 +11,7 @@ use super::Session;
 use super::error::{AwsError, AwsErrorKind, classify};
 use super::layers::context_entries;
 use crate::diagnosis::evaluate::Decision;
-use crate::diagnosis::{RestoreJobStatus, TargetType};
+use crate::diagnosis::{RestoreJobStatus, StatusMessage, TargetType, TextInterner};
 
 /// A role as IAM describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,15 +46,15 @@ pub struct RestoreJob {
     /// Creation time, RFC 3339 at millisecond precision (empty when AWS sent none).
     pub created: String,
     /// `EC2`, `EBS`, `EFS`, …
-    pub resource_type: Option<String>,
+    pub resource_type: Option<Arc<str>>,
     /// The recovery point restored from.
     pub recovery_point_arn: Option<String>,
     /// The vault holding the recovery point (`BackupVaultArn`).
-    pub backup_vault_arn: Option<String>,
+    pub backup_vault_arn: Option<Arc<str>>,
     /// The role the restore ran as.
-    pub iam_role_arn: Option<String>,
-    /// AWS's status message.
-    pub status_message: Option<String>,
+    pub iam_role_arn: Option<Arc<str>>,
+    /// AWS's status message (its words shared with other jobs of the same listing).
+    pub status_message: Option<StatusMessage>,
     /// The resource a completed restore created.
     pub created_resource_arn: Option<String>,
     /// Percent done, when AWS reports it.
@@ -122,6 +123,7 @@ impl Session {
         }
         let mut pages = request.into_paginator().send();
         let mut jobs = Vec::new();
+        let mut interner = TextInterner::default();
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| classify("ListRestoreJobs", e))?;
             for job in page.restore_jobs() {
@@ -133,11 +135,13 @@ impl Session {
                         restore_job_id: job.restore_job_id().unwrap_or_default().to_string(),
                         status: status_of(job.status()),
                         created: rfc3339(job.creation_date()),
-                        resource_type: job.resource_type().map(str::to_string),
+                        resource_type: job.resource_type().map(|s| interner.intern(s)),
                         recovery_point_arn: job.recovery_point_arn().map(str::to_string),
-                        backup_vault_arn: job.backup_vault_arn().map(str::to_string),
-                        iam_role_arn: job.iam_role_arn().map(str::to_string),
-                        status_message: job.status_message().map(str::to_string),
+                        backup_vault_arn: job.backup_vault_arn().map(|s| interner.intern(s)),
+                        iam_role_arn: job.iam_role_arn().map(|s| interner.intern(s)),
+                        status_message: job
+                            .status_message()
+                            .map(|m| StatusMessage::new(m, &mut interner)),
                         created_resource_arn: job.created_resource_arn().map(str::to_string),
                         percent_done: job.percent_done().map(str::to_string),
                     },
@@ -170,11 +174,11 @@ impl Session {
             restore_job_id: out.restore_job_id().unwrap_or(job_id).to_string(),
             status: status_of(out.status()),
             created: rfc3339(out.creation_date()),
-            resource_type: out.resource_type().map(str::to_string),
+            resource_type: out.resource_type().map(Arc::from),
             recovery_point_arn: out.recovery_point_arn().map(str::to_string),
-            backup_vault_arn: out.backup_vault_arn().map(str::to_string),
-            iam_role_arn: out.iam_role_arn().map(str::to_string),
-            status_message: out.status_message().map(str::to_string),
+            backup_vault_arn: out.backup_vault_arn().map(Arc::from),
+            iam_role_arn: out.iam_role_arn().map(Arc::from),
+            status_message: out.status_message().map(StatusMessage::from),
             created_resource_arn: out.created_resource_arn().map(str::to_string),
             percent_done: out.percent_done().map(str::to_string),
         })

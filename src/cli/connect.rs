@@ -31,7 +31,11 @@ pub async fn connect(global: &GlobalArgs) -> Result<Connection, AppError> {
         let sandbox = Sandbox::start(SandboxConfig::default())
             .await
             .map_err(|e| AppError::aws(format!("cannot start the embedded sandbox: {e}")))?;
-        let options = sandbox_options(&sandbox, global.read_only);
+        let mut options = sandbox_options(&sandbox, global.read_only);
+        // The sandbox answers every region it has jobs in (the demo's: us-east-1, us-west-2).
+        if let Some(region) = &global.region {
+            options.region = Some(region.clone());
+        }
         let session = Session::connect(&options)
             .await
             .map_err(|e| AppError::aws(e.to_string()))?;

@@ -58,7 +58,11 @@ pub async fn resolve_message(
     match (job, token_text) {
         (Some(id), _) => {
             let found = find_job(connection, id, since).await?;
-            let status = found.status_message.clone().unwrap_or_default();
+            let status = found
+                .status_message
+                .as_ref()
+                .map(|m| m.text().into_owned())
+                .unwrap_or_default();
             let failure = classify_status_message(Some(&status));
             if matches!(
                 failure.kind,

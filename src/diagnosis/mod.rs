@@ -15,9 +15,13 @@ pub mod principal;
 pub mod protected;
 pub mod report;
 pub mod restore_round;
+pub mod shared_token;
+pub mod status_text;
 pub mod token;
 
 pub use decoded::{DecodedMessage, ParseError};
 pub use fix::{Fix, POLICY_NAME, Scope};
 pub use kinds::{DenialSource, LocalVerification, RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};
+pub use shared_token::Token;
+pub use status_text::{StatusMessage, TextInterner};

@@ -96,7 +96,8 @@ fn token_after_marker(rest: &str) -> String {
 }
 
 /// Returns the byte offset just after the marker, if the text contains it.
-fn find_marker(text: &str) -> Option<usize> {
+/// Where the token's marker ends in `text`, if it is there.
+pub(crate) fn find_marker(text: &str) -> Option<usize> {
     // ASCII lower-casing keeps byte offsets identical to the original text.
     let lower = text.to_ascii_lowercase();
     lower.find(MARKER).map(|i| i + MARKER.len())

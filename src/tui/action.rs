@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::diagnosis::{DecodedMessage, Scope};
+use crate::diagnosis::{DecodedMessage, Scope, Token};
 use crate::workflow::journal::JournalEntry;
 use crate::workflow::{ApplyOutcome, FixPlan, JobProgress, JobSummary, Reconciled};
 
@@ -134,7 +134,7 @@ pub enum Action {
         /// Which listing asked (older ones are ignored).
         generation: u64,
         /// The encoded message.
-        token: String,
+        token: Token,
         /// The decoded message and diagnosis, or why it failed.
         result: Result<Decoded, String>,
     },
@@ -160,7 +160,7 @@ pub enum Action {
         /// The plan that was applied.
         plan: Box<FixPlan>,
         /// The token it answers.
-        token: Option<String>,
+        token: Option<Token>,
         /// The outcome, or why it failed.
         result: Result<ApplyOutcome, String>,
     },
@@ -303,7 +303,7 @@ pub enum Effect {
         /// The listing's generation.
         generation: u64,
         /// The encoded messages.
-        tokens: Vec<String>,
+        tokens: Vec<Token>,
     },
     /// Build the fix plan (aborts an older preview).
     Preview {
@@ -321,7 +321,7 @@ pub enum Effect {
         /// The plan shown in the preview.
         plan: Box<FixPlan>,
         /// The token it answers (journalled by hash).
-        token: Option<String>,
+        token: Option<Token>,
     },
     /// Start the job's restore again (the CLI's `rerun` path) and follow the new job.
     Rerun {

@@ -58,9 +58,8 @@ impl Driver {
 
     /// Applies an action as the event loop would.
     pub fn dispatch(&mut self, action: Action) {
-        for effect in self.app.update_at(action, self.epoch.elapsed()) {
-            self.runtime.execute(effect);
-        }
+        self.runtime
+            .apply(&mut self.app, action, self.epoch.elapsed());
     }
 
     /// Runs an effect as if `update` had asked for it, past the app's own guards (for tests
@@ -120,6 +119,28 @@ impl Driver {
             text.push('\n');
         }
         text
+    }
+
+    /// How many results the runtime has sent that are not applied yet.
+    pub fn queued(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Applies results one at a time as they arrive until `done(app)` holds, leaving the rest
+    /// queued; false after `timeout`.
+    pub async fn step_until(&mut self, done: impl Fn(&App) -> bool, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !done(&self.app) {
+            let now = tokio::time::Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            match tokio::time::timeout(deadline - now, self.actions.recv()).await {
+                Ok(Some(action)) => self.dispatch(action),
+                _ => return false,
+            }
+        }
+        true
     }
 
     /// Applies results as they arrive until `done(app)` holds; false after `timeout`.

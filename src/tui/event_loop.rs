@@ -136,17 +136,13 @@ pub async fn run(
             _ = user2.recv() => Some(Action::ForceQuit),
         };
         if let Some(action) = action {
-            for effect in app.update_at(action, epoch.elapsed()) {
-                runtime.execute(effect);
-            }
+            runtime.apply(app, action, epoch.elapsed());
         }
         let draining = std::time::Instant::now();
         while draining.elapsed() < DRAIN
             && let Ok(action) = actions.try_recv()
         {
-            for effect in app.update_at(action, epoch.elapsed()) {
-                runtime.execute(effect);
-            }
+            runtime.apply(app, action, epoch.elapsed());
         }
     };
     stop.store(true, Ordering::Relaxed);

@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
 use futures_util::StreamExt;
+use tokio::sync::Semaphore;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -19,10 +21,13 @@ use crate::workflow::{self, Journal};
 /// At most this many STS decode calls run at once.
 pub const DECODE_CONCURRENCY: usize = 8;
 
+/// At most this many decode results wait in the channel for the app: the decode tasks pause
+/// until the app has taken some, so when the app falls behind (a loaded machine, 100,000 jobs)
+/// results (each a decoded message and its diagnosis, ~20 KB) do not pile up in memory.
+pub const DECODES_QUEUED: usize = 256;
+
 /// How often a re-run job is polled.
 const FOLLOW_INTERVAL: Duration = Duration::from_millis(700);
-/// How long a re-run waits for IAM to allow the request its job failed on (as the CLI's
-/// `rerun --propagation-timeout` default).
 /// When following a re-run gives up.
 const FOLLOW_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -58,6 +63,9 @@ pub struct Runtime {
     pub copied: Vec<String>,
     /// Forwards the session's retry notices as actions.
     retry_forwarder: Option<AbortHandle>,
+    /// Room for decode results in the channel ([`DECODES_QUEUED`]): a decode task takes a
+    /// permit per result it sends, [`Runtime::apply`] gives it back when the app takes it.
+    decode_room: Arc<Semaphore>,
 }
 
 impl Runtime {
@@ -79,8 +87,20 @@ impl Runtime {
             read_only: options.read_only,
             copied: Vec::new(),
             retry_forwarder: None,
+            decode_room: Arc::new(Semaphore::new(DECODES_QUEUED)),
         }
         .forwarding_retries()
+    }
+
+    /// Gives `action` to the app at `at` and starts the work it asks for (the event loop's
+    /// and the headless driver's one way of applying an action).
+    pub fn apply(&mut self, app: &mut super::app::App, action: Action, at: Duration) {
+        if matches!(action, Action::TokenDecoded { .. }) {
+            self.decode_room.add_permits(1);
+        }
+        for effect in app.update_at(action, at) {
+            self.execute(effect);
+        }
     }
 
     /// Forwards the current session's throttled-retry notices to the app (replacing the old
@@ -210,9 +230,15 @@ impl Runtime {
             }
             Effect::Decode { generation, tokens } => {
                 let actions = self.actions.clone();
+                let room = Arc::clone(&self.decode_room);
                 let mut decoded = workflow::decode_tokens(&session, tokens, DECODE_CONCURRENCY);
                 self.spawn(Group::Listing, async move {
                     while let Some((token, result)) = decoded.next().await {
+                        // Given back when the app takes the result (`apply`); never closed.
+                        match room.acquire().await {
+                            Ok(permit) => permit.forget(),
+                            Err(_) => return None,
+                        }
                         let action = Action::TokenDecoded {
                             generation,
                             token,

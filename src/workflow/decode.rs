@@ -13,7 +13,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use super::{DecodedJob, JobSummary, WorkflowError};
 use crate::aws::Session;
 use crate::diagnosis::denial::{self, Denial};
-use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, diagnose};
+use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, Token, diagnose};
 
 /// Failed restore jobs created within `since`, newest first.
 pub async fn list_failed_jobs(
@@ -68,7 +68,7 @@ pub type Decoded = Arc<(DecodedMessage, Diagnosis)>;
 pub type DecodeOutcome = Result<Decoded, String>;
 
 /// One decode, with the transient-failure rounds, as a shareable future.
-fn decode_once(session: &Session, token: String) -> Shared<BoxFuture<'static, DecodeOutcome>> {
+fn decode_once(session: &Session, token: Token) -> Shared<BoxFuture<'static, DecodeOutcome>> {
     let session = session.clone();
     async move {
         decode_token(&session, &token)
@@ -85,11 +85,11 @@ fn decode_once(session: &Session, token: String) -> Shared<BoxFuture<'static, De
 /// soon as it is done.
 pub fn decode_tokens(
     session: &Session,
-    tokens: impl IntoIterator<Item = String>,
+    tokens: impl IntoIterator<Item = Token>,
     concurrency: usize,
-) -> impl Stream<Item = (String, DecodeOutcome)> + Send + 'static {
+) -> impl Stream<Item = (Token, DecodeOutcome)> + Send + 'static {
     let mut seen = HashSet::new();
-    let distinct: Vec<String> = tokens
+    let distinct: Vec<Token> = tokens
         .into_iter()
         .filter(|token| seen.insert(token.clone()))
         .collect();
@@ -114,11 +114,11 @@ pub fn decode_jobs_in_order(
     jobs: Vec<JobSummary>,
     concurrency: usize,
 ) -> impl Stream<Item = DecodedJob> + Send + 'static {
-    let mut left: HashMap<String, usize> = HashMap::new();
+    let mut left: HashMap<Token, usize> = HashMap::new();
     for token in jobs.iter().filter_map(|job| job.encoded_message.as_ref()) {
         *left.entry(token.clone()).or_default() += 1;
     }
-    let mut decoding: HashMap<String, Shared<BoxFuture<'static, DecodeOutcome>>> = HashMap::new();
+    let mut decoding: HashMap<Token, Shared<BoxFuture<'static, DecodeOutcome>>> = HashMap::new();
     let session = session.clone();
     stream::iter(jobs)
         .map(move |job| {
@@ -142,7 +142,8 @@ pub fn decode_jobs_in_order(
                     None => None,
                 };
                 let mut row = DecodedJob::undecoded(job);
-                let denial = row.job.status_message.as_deref().map(denial::parse_denial);
+                let status = row.job.status_message.as_ref().map(|m| m.text());
+                let denial = status.as_deref().map(denial::parse_denial);
                 match (outcome, denial) {
                     // A hybrid: the token gives the context, the text the policy type and ARN.
                     (

@@ -13,7 +13,6 @@ use super::{JobProgress, WorkflowError, decode_token, sha256_hex};
 use crate::aws::{Session, Writer};
 use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::report::diagnosis_request_context;
-use crate::diagnosis::token::encoded_message_in;
 use crate::diagnosis::{RestoreJobStatus, TargetType};
 
 /// How to plan a re-run.
@@ -103,8 +102,8 @@ pub async fn plan_rerun(
     Ok(RerunPlan {
         source_job_id: job_id.to_string(),
         recovery_point_arn,
-        iam_role_arn,
-        resource_type: detail.resource_type,
+        iam_role_arn: iam_role_arn.to_string(),
+        resource_type: detail.resource_type.map(|t| t.to_string()),
         metadata,
         changes,
         idempotency_token,
@@ -201,7 +200,12 @@ pub async fn wait_until_allowed(
     mut on_wait: impl FnMut(Duration),
 ) -> Result<Propagation, WorkflowError> {
     let detail = session.describe_restore_job(job_id).await?;
-    let Some(token) = encoded_message_in(detail.status_message.as_deref()) else {
+    let Some(token) = detail
+        .status_message
+        .as_ref()
+        .and_then(|m| m.token())
+        .map(|t| t.to_string())
+    else {
         return Ok(Propagation::NotApplicable {
             reason: "the job's status message carries no encoded authorization message".into(),
         });

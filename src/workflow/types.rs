@@ -1,13 +1,15 @@
 //! The data the workflow steps hand to the CLI and the TUI.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::aws::RestoreJob;
 use crate::diagnosis::denial::{JobFailure, classify_status_message};
 use crate::diagnosis::evaluate::Decision;
-use crate::diagnosis::token::encoded_message_in;
 use crate::diagnosis::{Diagnosis, RestoreJobStatus, Scope, TargetType};
+use crate::diagnosis::{StatusMessage, Token};
 
 /// One restore job as listed (the `list --output json` contract; add fields, never rename).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -19,18 +21,18 @@ pub struct JobSummary {
     /// Creation time, RFC 3339.
     pub created: String,
     /// `EC2`, `EBS`, `EFS`, …
-    pub resource_type: Option<String>,
+    pub resource_type: Option<Arc<str>>,
     /// The recovery point restored from.
     pub recovery_point_arn: Option<String>,
     /// The vault holding the recovery point, when AWS said (`BackupVaultArn`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub backup_vault_arn: Option<String>,
+    pub backup_vault_arn: Option<Arc<str>>,
     /// The role the restore ran as.
-    pub iam_role_arn: Option<String>,
-    /// AWS's status message.
-    pub status_message: Option<String>,
+    pub iam_role_arn: Option<Arc<str>>,
+    /// AWS's status message (its token and words shared, not copied).
+    pub status_message: Option<StatusMessage>,
     /// The encoded authorization message found in the status message, if any.
-    pub encoded_message: Option<String>,
+    pub encoded_message: Option<Token>,
     /// The resource a completed restore created.
     pub created_resource_arn: Option<String>,
 }
@@ -56,7 +58,12 @@ impl DecodedJob {
     /// A listed job, not decoded: its status message classified.
     pub fn undecoded(job: JobSummary) -> DecodedJob {
         DecodedJob {
-            failure: classify_status_message(job.status_message.as_deref()),
+            failure: classify_status_message(
+                job.status_message
+                    .as_ref()
+                    .map(StatusMessage::text)
+                    .as_deref(),
+            ),
             job,
             diagnosis: None,
             decode_error: None,
@@ -206,7 +213,7 @@ impl From<RestoreJob> for JobProgress {
             restore_job_id: job.restore_job_id,
             status: job.status,
             percent_done: job.percent_done,
-            status_message: job.status_message,
+            status_message: job.status_message.map(|m| m.text().into_owned()),
             created_resource_arn: job.created_resource_arn,
         }
     }
@@ -216,7 +223,11 @@ impl From<RestoreJob> for JobSummary {
     /// The `list` row of a job: the encoded message is looked for in its status message.
     fn from(job: RestoreJob) -> JobSummary {
         JobSummary {
-            encoded_message: encoded_message_in(job.status_message.as_deref()),
+            encoded_message: job
+                .status_message
+                .as_ref()
+                .and_then(StatusMessage::token)
+                .cloned(),
             restore_job_id: job.restore_job_id,
             status: job.status,
             created: job.created,

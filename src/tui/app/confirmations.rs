@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::{ConfirmField, ConfirmModal, PendingWrite};
+use crate::diagnosis::Token;
 use crate::workflow::journal::JournalEntry;
 use crate::workflow::{ApplyOutcome, FixPlan, JobSummary, Verification};
 
@@ -52,7 +53,7 @@ pub fn scope_text(plan: &FixPlan) -> (String, bool) {
 }
 
 /// "Apply fix?": which inline policy document goes to which role or user, in which account.
-pub fn apply(plan: Box<FixPlan>, token: Option<String>) -> ConfirmModal {
+pub fn apply(plan: Box<FixPlan>, token: Option<Token>) -> ConfirmModal {
     let mut fields = vec![
         ConfirmField::new(
             "Write",

@@ -38,10 +38,10 @@ pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) ->
             "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole".into(),
         ),
         status_message: Some(match token {
-            Some(t) => format!("Encoded authorization failure message: {t}"),
+            Some(t) => format!("Encoded authorization failure message: {t}").into(),
             None => "Insufficient capacity in us-east-1a".into(),
         }),
-        encoded_message: token.map(str::to_string),
+        encoded_message: token.map(crate::diagnosis::Token::from),
         created_resource_arn: None,
     }
 }

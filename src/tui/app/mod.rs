@@ -15,6 +15,7 @@ mod palette;
 mod panes;
 mod ranks;
 mod resident;
+mod row_search;
 mod rows;
 mod session;
 pub mod tree;
@@ -42,6 +43,7 @@ use std::collections::{HashMap, HashSet};
 
 use super::action::{Action, Decoded, Effect};
 use super::keymap::Context;
+use crate::diagnosis::Token;
 use crate::workflow::JobSummary;
 
 pub use badge::Badge;
@@ -116,13 +118,12 @@ pub enum ListState {
     Failed(String),
 }
 
-/// One row of the jobs table.
+/// One row of the jobs table: the job as listed, and nothing else, so a listing of 100,000
+/// jobs becomes rows in place (whether a fix was applied is in [`App::fixed`]).
 #[derive(Debug, Clone)]
 pub struct JobRow {
     /// The job as listed.
     pub job: JobSummary,
-    /// A fix for it was applied in this session.
-    pub fixed: bool,
 }
 
 /// The whole UI state.
@@ -133,7 +134,7 @@ pub struct App {
     /// Every listed job, newest first.
     pub jobs: Vec<JobRow>,
     /// Decode state per token.
-    pub decodes: HashMap<String, DecodeState>,
+    pub decodes: HashMap<Token, DecodeState>,
     /// The listing state.
     pub list_state: ListState,
     /// The current listing's generation; results of older ones are stale.
@@ -190,7 +191,7 @@ pub struct App {
     /// one row when its token is decoded.
     pub row_texts: Vec<RowText>,
     /// The rows (indices into `jobs`) holding each encoded message.
-    pub rows_by_token: HashMap<String, Vec<usize>>,
+    pub rows_by_token: HashMap<Token, Vec<usize>>,
     /// The rows' sort ranks and what `visible` was last built for.
     pub order: RowOrder,
     /// The rows' distinct badge labels, matched against the filter once each.
@@ -198,9 +199,9 @@ pub struct App {
     /// Full decode results kept from the first decodes (at most `RESIDENT_DECODES`).
     pub resident: usize,
     /// Tokens of selected jobs whose full results are kept, oldest first.
-    pub recent: std::collections::VecDeque<String>,
+    pub recent: std::collections::VecDeque<Token>,
     /// Evicted tokens being decoded again for a selected job.
-    pub refetching: HashSet<String>,
+    pub refetching: HashSet<Token>,
     /// The context tree's filter text.
     pub tree_filter: String,
     /// The last previewed plan per job (the export viewer exports its merged document).
@@ -220,8 +221,11 @@ pub struct App {
     pub watch: Option<Watch>,
     /// Failed jobs that were not in a previous listing (marked until selected).
     pub new_failures: HashSet<String>,
-    /// The failed jobs of the previous listing (None before the first one).
-    pub seen_failures: Option<HashSet<String>>,
+    /// The failed jobs of the previous listing, by a fingerprint of their IDs (None before
+    /// the first one).
+    pub seen_failures: Option<HashSet<u64>>,
+    /// Jobs (IDs) a fix was applied to in this session; kept across listings.
+    pub fixed: HashSet<String>,
     /// The last throttled attempt the SDK retries, and when it came (the app's clock).
     pub retry: Option<(crate::aws::retries::RetryNotice, std::time::Duration)>,
 }
@@ -276,6 +280,7 @@ impl App {
             watch: None,
             new_failures: HashSet::new(),
             seen_failures: None,
+            fixed: HashSet::new(),
             retry: None,
         }
     }
@@ -352,8 +357,9 @@ impl App {
             Some(token) => Some(self.decodes.get(token).unwrap_or(&DecodeState::Pending)),
             None => job
                 .status_message
-                .as_deref()
-                .and_then(|text| self.decodes.get(text)),
+                .as_ref()
+                .and_then(|m| m.shared_text())
+                .and_then(|text| self.decodes.get(&**text)),
         }
     }
 
@@ -367,7 +373,7 @@ impl App {
 
     /// The badge a row shows: decoding, the denied action, explicit deny, fixed, ….
     pub fn badge(&self, row: &JobRow) -> Badge {
-        if row.fixed {
+        if self.fixed.contains(&row.job.restore_job_id) {
             return Badge::Fixed;
         }
         match self.decode_of(&row.job) {

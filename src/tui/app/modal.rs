@@ -1,6 +1,6 @@
 //! The modal stack's entries: preview, confirmation, message, help, re-run progress, export.
 
-use crate::diagnosis::Scope;
+use crate::diagnosis::{Scope, Token};
 use crate::workflow::journal::JournalEntry;
 use crate::workflow::{FixPlan, JobProgress};
 
@@ -63,7 +63,7 @@ pub struct PreviewModal {
     /// The job's ID.
     pub job_id: String,
     /// The job's token.
-    pub token: Option<String>,
+    pub token: Option<Token>,
     /// The scope previewed.
     pub scope: Scope,
     /// The plan or its state.
@@ -80,7 +80,7 @@ pub enum PendingWrite {
         /// The plan as previewed.
         plan: Box<FixPlan>,
         /// Its token.
-        token: Option<String>,
+        token: Option<Token>,
     },
     /// Re-run this job's restore.
     Rerun {
@@ -254,5 +254,5 @@ pub struct ProgressModal {
     /// Why it stopped, if it failed to start or follow.
     pub error: Option<String>,
     /// The new failure's token, diagnosed in place.
-    pub failure_token: Option<String>,
+    pub failure_token: Option<Token>,
 }

@@ -82,8 +82,8 @@ impl App {
                 DiagnosisLine::Sentence,
                 row.job
                     .status_message
-                    .clone()
-                    .unwrap_or_else(|| "No status message.".into()),
+                    .as_ref()
+                    .map_or_else(|| "No status message.".into(), |m| m.to_string()),
             ));
         }
         lines

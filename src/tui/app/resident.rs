@@ -6,10 +6,11 @@
 //! message again (one read-only STS call); the last [`RECENT_DECODES`] of those stay.
 
 use super::{App, Badge, DecodeState};
+use crate::diagnosis::Token;
 use crate::tui::action::{Decoded, Effect};
 
 /// Full decode results kept from the first decodes.
-pub const RESIDENT_DECODES: usize = 1_000;
+pub const RESIDENT_DECODES: usize = 300;
 
 /// Full decode results kept from the jobs selected since (decoded again, or when they arrived).
 pub const RECENT_DECODES: usize = 100;
@@ -27,8 +28,9 @@ impl App {
     /// `token` was decoded: it is kept in full while fewer than [`RESIDENT_DECODES`] are, or
     /// when its job is selected (then among the [`RECENT_DECODES`] last selected); otherwise
     /// only its badge is kept.
-    pub(super) fn keep_resident(&mut self, token: &str) {
-        let selected = self.refetching.remove(token) || self.selected_token() == Some(token);
+    pub(super) fn keep_resident(&mut self, token: &Token) {
+        let selected =
+            self.refetching.remove(token.as_str()) || self.selected_token() == Some(token);
         if !selected {
             if self.resident < RESIDENT_DECODES {
                 self.resident += 1;
@@ -37,12 +39,12 @@ impl App {
             }
             return;
         }
-        self.recent.push_back(token.to_string());
+        self.recent.push_back(token.clone());
         while self.recent.len() > RECENT_DECODES {
             let Some(oldest) = self.recent.pop_front() else {
                 break;
             };
-            if self.selected_token() == Some(oldest.as_str()) {
+            if self.selected_token() == Some(&oldest) {
                 self.recent.push_back(oldest);
             } else {
                 self.evict(&oldest);
@@ -51,7 +53,7 @@ impl App {
     }
 
     /// Keeps only the badge of `token`'s result.
-    fn evict(&mut self, token: &str) {
+    fn evict(&mut self, token: &Token) {
         if let Some(state) = self.decodes.get_mut(token)
             && let DecodeState::Done(decoded) = state
         {
@@ -59,8 +61,8 @@ impl App {
         }
     }
 
-    fn selected_token(&self) -> Option<&str> {
-        self.selected_row()?.job.encoded_message.as_deref()
+    fn selected_token(&self) -> Option<&Token> {
+        self.selected_row()?.job.encoded_message.as_ref()
     }
 
     /// The selected job's result was evicted: the effect that decodes it again, once.
@@ -71,7 +73,7 @@ impl App {
         {
             return None;
         }
-        let token = token.to_string();
+        let token = token.clone();
         self.refetching.insert(token.clone());
         Some(Effect::Decode {
             generation: self.generation,

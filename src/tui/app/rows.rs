@@ -1,16 +1,20 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
 //! that change one row's badge. Each row's filter text is cached (its fields, and its badge
 //! apart); a decode result updates the badge of the rows holding its token and moves only
-//! them, so decoding 100,000 jobs with a filter costs about what it costs without one (the
-//! bench `render -- decode_cpu` measures it). A longer filter looks only at the rows the
+//! them, so in listing order decoding 100,000 jobs with a filter costs about what it costs
+//! without one (1.03x the instructions: `render -- decode_cpu`, and `decode_once` under
+//! callgrind, BENCHMARKS.md); sorted by another column a joining row still shifts the rows
+//! after it. A longer filter looks only at the rows the
 //! shorter one kept, and rows sort by integer ranks (`ranks.rs`), so a key press stays cheap
 //! with 100,000 rows (`render -- keys`).
 
 use super::labels::BadgeLabels;
+use super::row_search::{fields_contain, joined_lowercase};
 use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
 use crate::diagnosis::denial::{Denial, parse_denial};
-use crate::diagnosis::{Scope, diagnose};
+use crate::diagnosis::{Scope, Token, diagnose};
 use crate::tui::action::Effect;
+use crate::workflow::JobSummary;
 
 /// A column the jobs table can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,12 +64,10 @@ impl SortColumn {
     }
 }
 
-/// What the filter matches in one row, in lowercase: the job's fields (fixed for a listing)
-/// and, after a space, its badge (which a decode changes).
+/// What the filter matches in one row besides the job's fields (searched in the job itself,
+/// `row_search.rs`): its badge (which a decode changes), after a space.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowText {
-    /// ID, created, type, recovery point and role.
-    pub fields: String,
     /// The badge's label, as its number in [`BadgeLabels`].
     pub badge: u32,
     /// Whether `fields` contains the current filter, once searched (None: not searched since
@@ -76,50 +78,40 @@ pub struct RowText {
 }
 
 impl RowText {
-    /// Whether the row's text (`fields badge`) contains `needle`, the filter `labels` were
-    /// matched against. A needle without a space cannot span the two parts, so a matching
-    /// badge settles it without searching the fields.
-    fn contains(&self, needle: &str, labels: &BadgeLabels) -> bool {
+    /// Whether the row's text (`fields badge`, the fields those of `job`) contains `needle`,
+    /// the filter `labels` were matched against. A needle without a space cannot span the two
+    /// parts, so a matching badge settles it without searching the fields.
+    fn contains(&self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         needle.is_empty()
             || labels.matches(self.badge)
             || self
                 .fields_match
-                .unwrap_or_else(|| self.fields.contains(needle))
-            || self.spans(needle, labels)
+                .unwrap_or_else(|| fields_contain(job, needle))
+            || self.spans(job, needle, labels)
     }
 
     /// [`RowText::contains`] for a new `needle`, remembering what the fields search found.
-    fn refresh(&mut self, needle: &str, labels: &BadgeLabels) -> bool {
+    fn refresh(&mut self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         self.fields_match = None;
         if needle.is_empty() || labels.matches(self.badge) {
             return true;
         }
-        let found = self.fields.contains(needle);
+        let found = fields_contain(job, needle);
         self.fields_match = Some(found);
-        found || self.spans(needle, labels)
+        found || self.spans(job, needle, labels)
     }
 
     /// `needle` holds a space and spans the fields and the badge.
-    fn spans(&self, needle: &str, labels: &BadgeLabels) -> bool {
+    fn spans(&self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
         needle.contains(' ')
-            && format!("{} {}", self.fields, labels.text(self.badge)).contains(needle)
+            && format!("{} {}", joined_lowercase(job), labels.text(self.badge)).contains(needle)
     }
 }
 
 impl App {
-    /// The lowercase text the filter matches for `row`.
+    /// What the filter matches for `row` besides its job's fields.
     fn row_text(&self, row: &JobRow, labels: &mut BadgeLabels) -> RowText {
-        let job = &row.job;
         RowText {
-            fields: format!(
-                "{} {} {} {} {}",
-                job.restore_job_id,
-                job.created,
-                job.resource_type.as_deref().unwrap_or(""),
-                job.recovery_point_arn.as_deref().unwrap_or(""),
-                job.iam_role_arn.as_deref().unwrap_or(""),
-            )
-            .to_lowercase(),
             badge: labels.id_of(self.badge(row).label()),
             fields_match: None,
             rank: 0,
@@ -131,7 +123,8 @@ impl App {
             || self
                 .row_texts
                 .get(index)
-                .is_some_and(|text| text.contains(needle, &self.badge_labels))
+                .zip(self.jobs.get(index))
+                .is_some_and(|(text, row)| text.contains(&row.job, needle, &self.badge_labels))
     }
 
     /// Rebuilds every row's cached text and the token index (a new listing, a fixed mark
@@ -173,13 +166,18 @@ impl App {
             // A row the previous filter hid has fields without it, so without this one:
             // its `fields_match` is already `Some(false)`.
             let mut kept = std::mem::take(&mut self.visible);
-            let texts = &mut self.row_texts;
-            kept.retain(|&i| texts.get_mut(i).is_some_and(|t| t.refresh(needle, labels)));
+            let (texts, jobs) = (&mut self.row_texts, &self.jobs);
+            kept.retain(|&i| {
+                texts
+                    .get_mut(i)
+                    .zip(jobs.get(i))
+                    .is_some_and(|(t, row)| t.refresh(&row.job, needle, labels))
+            });
             kept
         } else {
             let mut visible: Vec<usize> = Vec::new();
-            for (i, text) in self.row_texts.iter_mut().enumerate() {
-                if text.refresh(needle, labels) {
+            for (i, (text, row)) in self.row_texts.iter_mut().zip(&self.jobs).enumerate() {
+                if text.refresh(&row.job, needle, labels) {
                     visible.push(i);
                 }
             }
@@ -202,11 +200,15 @@ impl App {
         self.status = Some(format!("sorted by {}", column.name()));
     }
 
-    /// Where row `index` is in `visible`, if it shows. Its sort key is unchanged by a decode
-    /// unless the table is sorted by badge, so a binary search finds it.
+    /// Where row `index` is in `visible`, if it shows. `visible` is sorted by the rows'
+    /// current sort keys (a decode changes a row's key only under the badge sort, and
+    /// `token_changed` looks a row up before changing it), so a binary search finds it.
     fn position_of(&self, index: usize) -> Option<usize> {
         match self.sort {
-            SortColumn::Badge => return self.visible.iter().position(|&i| i == index),
+            // Not ranked by badge (no listing ranked yet): no order to search by.
+            SortColumn::Badge if self.order.ranked != Some(SortColumn::Badge) => {
+                return self.visible.iter().position(|&i| i == index);
+            }
             // Listing order: `visible` is sorted by index, and results mostly arrive in it.
             SortColumn::Created => {
                 if self.visible.last().is_none_or(|&last| last < index) {
@@ -228,63 +230,85 @@ impl App {
         let Some(rows) = self.rows_by_token.get(token).cloned() else {
             return;
         };
-        for &index in &rows {
-            if let Some(row) = self.jobs.get(index) {
-                let badge = self.badge_labels.id_of(self.badge(row).label());
-                if let Some(text) = self.row_texts.get_mut(index) {
-                    text.badge = badge;
-                }
-            }
-            if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
-                self.rerank_badge(index);
-            }
-        }
         let needle = std::mem::take(&mut self.filter_needle);
-        self.move_changed_rows(&rows, &needle);
+        if self.sort == SortColumn::Badge {
+            self.move_rebadged_rows(&rows, &needle);
+        } else if needle.is_empty() {
+            // Without a filter every row shows and keeps its place.
+            for &index in &rows {
+                self.rebadge(index);
+            }
+        } else {
+            for &index in &rows {
+                // `visible` holds exactly the rows matching the filter: one that did not
+                // match before its new badge is not there, with no search to show it. In
+                // listing order the search is one comparison with the last row: cheaper
+                // than the match (callgrind, BENCHMARKS.md).
+                let shown = self.sort == SortColumn::Created || self.matches(index, &needle);
+                self.rebadge(index);
+                self.move_changed_row(index, shown, &needle);
+            }
+            self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        }
         self.filter_needle = needle;
     }
 
-    /// Moves the changed `rows` into, out of or within `visible` for the filter `needle`.
-    fn move_changed_rows(&mut self, rows: &[usize], needle: &str) {
-        // Without a filter every row shows, and only a badge sort reorders on a decode.
-        if needle.is_empty() && self.sort != SortColumn::Badge {
-            return;
+    /// Gives row `index` the badge (and, sorted by badge, the rank) of its decode state.
+    fn rebadge(&mut self, index: usize) {
+        if let Some(row) = self.jobs.get(index) {
+            let badge = self.badge_labels.id_of(self.badge(row).label());
+            if let Some(text) = self.row_texts.get_mut(index) {
+                text.badge = badge;
+            }
         }
-        if self.sort == SortColumn::Badge {
-            let kept = self.visible.get(self.selected).copied();
-            // Their keys changed: take them all out, so the rest is sorted, then put back
-            // those that match where they now belong.
-            self.visible.retain(|i| !rows.contains(i));
-            for &index in rows {
-                if self.matches(index, needle) {
-                    self.insert_sorted(index);
-                }
+        if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
+            self.rerank_badge(index);
+        }
+    }
+
+    /// Sorted by badge, the decoded `rows` change their sort keys: each is taken out where
+    /// its old key puts it (a binary search, so the rest stays sorted; a full scan of
+    /// `visible` per decode made decoding 100,000 jobs take seconds), given its new badge,
+    /// and put back where it now belongs if it matches `needle`. A new label ranks every row
+    /// again, which keeps the others' order (`rerank_badge`).
+    fn move_rebadged_rows(&mut self, rows: &[usize], needle: &str) {
+        let kept = self.visible.get(self.selected).copied();
+        for &index in rows {
+            if let Some(position) = self.position_of(index) {
+                self.visible.remove(position);
             }
-            if let Some(position) = kept.and_then(|job| self.position_of(job)) {
-                self.selected = position;
+            self.rebadge(index);
+            if self.matches(index, needle) {
+                self.insert_sorted(index);
             }
-        } else {
-            // The others keep their order: the selection shifts by what moved before it.
-            for &index in rows {
-                let showing = !self.visible.is_empty();
-                match (self.position_of(index), self.matches(index, needle)) {
-                    (Some(position), false) => {
-                        self.visible.remove(position);
-                        if position < self.selected {
-                            self.selected -= 1;
-                        }
-                    }
-                    (None, true) => {
-                        let position = self.insert_sorted(index);
-                        if showing && position <= self.selected {
-                            self.selected += 1;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+        }
+        if let Some(position) = kept.and_then(|job| self.position_of(job)) {
+            self.selected = position;
         }
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+    }
+
+    /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
+    /// for the filter `needle` (`shown` false: it did not match before, so is not there); the
+    /// others keep their order and the selection shifts by what moved before it.
+    fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
+        let showing = !self.visible.is_empty();
+        let position = if shown { self.position_of(index) } else { None };
+        match (position, self.matches(index, needle)) {
+            (Some(position), false) => {
+                self.visible.remove(position);
+                if position < self.selected {
+                    self.selected -= 1;
+                }
+            }
+            (None, true) => {
+                let position = self.insert_sorted(index);
+                if showing && position <= self.selected {
+                    self.selected += 1;
+                }
+            }
+            _ => {}
+        }
     }
 
     /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
@@ -327,19 +351,8 @@ impl App {
             }
         };
         let keep = self.selected_row().map(|r| r.job.restore_job_id.clone());
-        let fixed: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|r| r.fixed)
-            .map(|r| r.job.restore_job_id.clone())
-            .collect();
-        self.jobs = jobs
-            .into_iter()
-            .map(|job| JobRow {
-                fixed: fixed.contains(&job.restore_job_id),
-                job,
-            })
-            .collect();
+        // The same size as a job, so the listing's memory becomes the rows' (no copy).
+        self.jobs = jobs.into_iter().map(|job| JobRow { job }).collect();
         self.list_state = ListState::Loaded;
         self.stale_since = None;
         // A plain-text denial is read as it is (no STS call): its diagnosis is ready at once,
@@ -348,16 +361,21 @@ impl App {
             if row.job.encoded_message.is_some() {
                 continue;
             }
-            let Some(text) = row.job.status_message.as_deref() else {
+            let Some(text) = row
+                .job
+                .status_message
+                .as_ref()
+                .and_then(|m| m.shared_text())
+            else {
                 continue;
             };
-            if self.decodes.contains_key(text) {
+            if self.decodes.contains_key(&**text) {
                 continue;
             }
             if let Ok(Denial::PlainText(message)) = parse_denial(text) {
                 let diagnosis = diagnose(&message, Scope::Exact);
                 self.decodes.insert(
-                    text.to_string(),
+                    Token::from(text.clone()),
                     DecodeState::Done(std::sync::Arc::new((message, diagnosis))),
                 );
             }

@@ -139,19 +139,26 @@ impl App {
     /// After a listing: which failed jobs are new since the previous one (marked until
     /// selected). The first listing marks nothing.
     pub(super) fn mark_new_failures(&mut self) {
-        let failed: HashSet<String> = self
+        let failed: HashSet<u64> = self
             .jobs
             .iter()
             .filter(|row| row.job.status == RestoreJobStatus::Failed)
-            .map(|row| row.job.restore_job_id.clone())
+            .map(|row| id_hash(&row.job.restore_job_id))
             .collect();
         // A mark stays until its row is selected (while the job is still listed): with a short
         // `--watch` interval a mark that faded at the next refresh could be gone before anyone
         // looked.
-        let mut marked: HashSet<String> =
-            self.new_failures.intersection(&failed).cloned().collect();
-        if let Some(seen) = &self.seen_failures {
-            marked.extend(failed.difference(seen).cloned());
+        let mut marked: HashSet<String> = HashSet::new();
+        for row in &self.jobs {
+            let id = &row.job.restore_job_id;
+            let hash = id_hash(id);
+            let new = self
+                .seen_failures
+                .as_ref()
+                .is_some_and(|seen| failed.contains(&hash) && !seen.contains(&hash));
+            if new || (self.new_failures.contains(id) && failed.contains(&hash)) {
+                marked.insert(id.clone());
+            }
         }
         self.new_failures = marked;
         self.seen_failures = Some(failed);
@@ -171,6 +178,14 @@ impl App {
             .filter(|w| w.enabled)
             .map(|w| format!("watching every {}", watch_text(w.every)))
     }
+}
+
+/// A job ID's fingerprint in [`App::seen_failures`]: 8 bytes instead of the ID and its
+/// allocation for each of 100,000 failed jobs. SipHash with fixed keys, so two different IDs
+/// share one with a chance of about 1 in 3 billion among 100,000 jobs (a missed "new" mark).
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(id)
 }
 
 /// `w` without `--watch`: every 30 s.

@@ -40,7 +40,7 @@ fn listing_decodes_each_distinct_token_once() {
     let tokens: Vec<_> = effects
         .iter()
         .flat_map(|e| match e {
-            Effect::Decode { tokens, .. } => tokens.iter().map(String::as_str),
+            Effect::Decode { tokens, .. } => tokens.iter().map(|t| t.as_str()),
             other => panic!("unexpected {other:?}"),
         })
         .collect();
@@ -332,7 +332,8 @@ fn a_click_selects_the_row_under_the_mouse_and_the_wheel_moves() {
 #[test]
 fn undo_asks_first_and_clears_the_fixed_mark() {
     let mut app = app(false, (160, 45));
-    app.jobs[0].fixed = true;
+    let id = app.jobs[0].job.restore_job_id.clone();
+    app.fixed.insert(id.clone());
     assert_eq!(app.update(Action::AskUndo), vec![Effect::FindUndo]);
     let entry = crate::workflow::journal::JournalEntry {
         id: "e1".into(),
@@ -361,12 +362,13 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
         app.update(Action::Cancel).is_empty(),
         "cancel writes nothing"
     );
-    assert!(app.jobs[0].fixed);
+    assert_eq!(app.badge(&app.jobs[0]), Badge::Fixed);
     app.update(Action::UndoTargetFound(Ok(Box::new(entry.clone()))));
     let effects = app.update(Action::Confirm);
     assert_eq!(effects, vec![Effect::Undo(Box::new(entry))]);
     app.update(Action::Undone(Ok("e2".into())));
-    assert!(!app.jobs[0].fixed);
+    assert!(!app.fixed.contains(&id));
+    assert_ne!(app.badge(&app.jobs[0]), Badge::Fixed);
 }
 
 #[test]
@@ -410,7 +412,8 @@ fn the_status_line_expires_on_ticks_and_idle_ticks_do_not_redraw() {
 fn a_refresh_keeps_the_selected_job_and_its_fixed_mark() {
     let mut app = app(false, (160, 45));
     app.update(Action::MoveDown);
-    app.jobs[1].fixed = true;
+    let id = app.jobs[1].job.restore_job_id.clone();
+    app.fixed.insert(id);
     app.update(Action::Refresh);
     let generation = app.generation;
     let mut jobs: Vec<_> = app.jobs.iter().map(|r| r.job.clone()).collect();
@@ -424,5 +427,5 @@ fn a_refresh_keeps_the_selected_job_and_its_fixed_mark() {
     });
     let row = app.selected_row().expect("a row");
     assert_eq!(row.job.restore_job_id, "5B2C3D4E-deny");
-    assert!(row.fixed);
+    assert_eq!(app.badge(row), Badge::Fixed);
 }

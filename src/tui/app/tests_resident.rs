@@ -28,7 +28,7 @@ fn decoded_everything(jobs: usize) -> App {
     for i in 0..jobs {
         app.update(Action::TokenDecoded {
             generation,
-            token: format!("t{i}"),
+            token: format!("t{i}").into(),
             result: Ok(fixtures::decoded(PASSROLE)),
         });
     }
@@ -69,7 +69,7 @@ fn later_results_keep_only_their_badge_and_a_selected_one_is_decoded_again() {
         effects,
         vec![Effect::Decode {
             generation: app.generation,
-            tokens: vec![last.clone()],
+            tokens: vec![last.as_str().into()],
         }]
     );
     assert!(app.selected_decoded().is_none());

@@ -36,9 +36,9 @@ fn listed(jobs: usize, shared: usize) -> App {
             );
             // Two ARNs end in R1: the role column shows (and sorts by) R1 for both.
             job.iam_role_arn = Some(if i % 7 == 3 {
-                "arn:aws:iam::111122223333:role/service-role/R1".to_string()
+                "arn:aws:iam::111122223333:role/service-role/R1".into()
             } else {
-                format!("arn:aws:iam::111122223333:role/R{}", i % 7)
+                format!("arn:aws:iam::111122223333:role/R{}", i % 7).into()
             });
             job
         })
@@ -76,7 +76,7 @@ proptest! {
                 1 => Ok(fixtures::decoded(EXPLICIT_DENY)),
                 _ => Err("AccessDenied: sts:DecodeAuthorizationMessage".to_string()),
             };
-            app.update(Action::TokenDecoded { generation, token: format!("t{token}"), result });
+            app.update(Action::TokenDecoded { generation, token: format!("t{token}").into(), result });
             // Then, sometimes, a key: a character typed at the filter's end (narrowing), a
             // backspace (widening) or another sort column.
             let before = app.visible.get(app.selected).copied();
@@ -128,7 +128,7 @@ fn sort_value(app: &App, row: &JobRow) -> String {
     let role = row.job.iam_role_arn.as_deref().unwrap_or("");
     match app.sort {
         SortColumn::Created => String::new(),
-        SortColumn::Type => row.job.resource_type.clone().unwrap_or_default(),
+        SortColumn::Type => row.job.resource_type.as_deref().unwrap_or("").to_string(),
         SortColumn::Role => role.rsplit(['/', ':']).next().unwrap_or("").to_lowercase(),
         SortColumn::Status => row.job.status.to_string(),
         SortColumn::Badge => app.badge(row).label(),
@@ -158,7 +158,14 @@ fn o_cycles_the_sort_column_and_the_title_says_it() {
     let types: Vec<_> = app
         .visible
         .iter()
-        .map(|&i| app.jobs[i].job.resource_type.clone().unwrap_or_default())
+        .map(|&i| {
+            app.jobs[i]
+                .job
+                .resource_type
+                .as_deref()
+                .unwrap_or("")
+                .to_string()
+        })
         .collect();
     assert_eq!(types, ["EBS", "EC2", "EC2", "EC2"]);
     let screen = crate::tui::ui::tests::draw(&app);
@@ -197,5 +204,70 @@ fn a_filter_spanning_a_rows_fields_and_its_badge_matches() {
         shown,
         ["0001-job"],
         "role …/R1, then the badge iam:PassRole"
+    );
+}
+
+/// Decodes `token` in `app` to the example `text`.
+fn decode(app: &mut App, token: &str, text: &str) {
+    let generation = app.generation;
+    app.update(Action::TokenDecoded {
+        generation,
+        token: token.into(),
+        result: Ok(fixtures::decoded(text)),
+    });
+}
+
+/// The jobs shown, by their position in the listing.
+fn shown(app: &App) -> Vec<usize> {
+    app.visible.clone()
+}
+
+#[test]
+fn sorted_by_type_with_a_filter_a_decoded_row_joins_its_group_and_leaves_when_it_stops_matching() {
+    let mut app = listed(12, 12);
+    app.sort_by(SortColumn::Type);
+    app.filter = "passrole".into();
+    app.refilter();
+    assert!(
+        app.visible.is_empty(),
+        "no badge says PassRole before a decode"
+    );
+    decode(&mut app, "t3", PASSROLE);
+    decode(&mut app, "t1", PASSROLE);
+    decode(&mut app, "t0", PASSROLE);
+    // Rows 0 and 3 are EBS, row 1 EC2: EBS first, then the listing order.
+    assert_eq!(shown(&app), [0, 3, 1]);
+    app.selected = 2;
+    decode(&mut app, "t6", PASSROLE);
+    assert_eq!(shown(&app), [0, 3, 6, 1]);
+    assert_eq!(app.selected, 3, "the selection stays on row 1");
+    decode(&mut app, "t3", EXPLICIT_DENY);
+    assert_eq!(shown(&app), [0, 6, 1], "an explicit deny no longer matches");
+    assert_eq!(app.visible[app.selected], 1);
+}
+
+#[test]
+fn sorted_by_badge_a_decoded_row_moves_to_its_badge_and_the_selection_stays() {
+    let mut app = listed(6, 6);
+    app.sort_by(SortColumn::Badge);
+    // "decoding…" for the five rows with a token, "no encoded message" for row 4.
+    assert_eq!(shown(&app), [0, 1, 2, 3, 5, 4]);
+    app.selected = 3;
+    decode(&mut app, "t2", PASSROLE);
+    // "decoding…" < "iam:passrole" < "no encoded message".
+    assert_eq!(shown(&app), [0, 1, 3, 5, 2, 4]);
+    assert_eq!(app.visible[app.selected], 3, "the selection stays on row 3");
+    decode(&mut app, "t0", EXPLICIT_DENY);
+    assert_eq!(
+        shown(&app),
+        [1, 3, 5, 0, 2, 4],
+        "\"explicit deny\" sorts before iam:"
+    );
+    assert_eq!(app.visible[app.selected], 3);
+    decode(&mut app, "t3", PASSROLE);
+    assert_eq!(shown(&app), [1, 5, 0, 2, 3, 4]);
+    assert_eq!(
+        app.visible[app.selected], 3,
+        "the selected row moved with its badge"
     );
 }

@@ -354,11 +354,7 @@ impl App {
                 if result.is_ok()
                     && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
                 {
-                    for row in &mut self.jobs {
-                        if row.job.restore_job_id == job {
-                            row.fixed = false;
-                        }
-                    }
+                    self.fixed.remove(&job);
                     self.reindex();
                 }
                 let modal = match result {

@@ -5,7 +5,7 @@ use super::{
     App, DecodeState, MessageModal, Modal, OperationKind, PendingWrite, PreviewModal, PreviewState,
     ProgressModal,
 };
-use crate::diagnosis::Scope;
+use crate::diagnosis::{Scope, Token};
 use crate::tui::action::Effect;
 use crate::tui::keymap::Context;
 use crate::workflow::{ApplyOutcome, FixPlan, encoded_message_in};
@@ -259,7 +259,7 @@ impl App {
     pub(super) fn applied(
         &mut self,
         plan: &FixPlan,
-        token: Option<String>,
+        token: Option<Token>,
         result: Result<ApplyOutcome, String>,
     ) -> Vec<Effect> {
         self.end(OperationKind::Apply, None);
@@ -279,9 +279,9 @@ impl App {
                 return Vec::new();
             }
         };
-        for row in &mut self.jobs {
+        for row in &self.jobs {
             if token.is_some() && row.job.encoded_message == token {
-                row.fixed = true;
+                self.fixed.insert(row.job.restore_job_id.clone());
             }
         }
         self.reindex();
@@ -308,7 +308,7 @@ impl App {
         let mut effects = Vec::new();
         let new_token = match &result {
             Ok(done) if done.status == crate::diagnosis::RestoreJobStatus::Failed => {
-                encoded_message_in(done.status_message.as_deref())
+                encoded_message_in(done.status_message.as_deref()).map(Token::from)
             }
             _ => None,
         };

@@ -56,15 +56,18 @@ fn lines(app: &App, describe: &DescribeModal) -> Vec<Line<'static>> {
         )];
     };
     let job = &row.job;
-    let or_dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let or_dash = |v: Option<&str>| v.unwrap_or("-").to_string();
     let mut lines = vec![
         field("Restore job", job.restore_job_id.clone()),
         field("Status", job.status.to_string()),
         field("Created", job.created.clone()),
-        field("Resource type", or_dash(&job.resource_type)),
-        field("Recovery point", or_dash(&job.recovery_point_arn)),
-        field("IAM role", or_dash(&job.iam_role_arn)),
-        field("Created resource", or_dash(&job.created_resource_arn)),
+        field("Resource type", or_dash(job.resource_type.as_deref())),
+        field("Recovery point", or_dash(job.recovery_point_arn.as_deref())),
+        field("IAM role", or_dash(job.iam_role_arn.as_deref())),
+        field(
+            "Created resource",
+            or_dash(job.created_resource_arn.as_deref()),
+        ),
         field("Badge", app.badge(row).label()),
         field(
             "Encoded message",
@@ -75,7 +78,11 @@ fn lines(app: &App, describe: &DescribeModal) -> Vec<Line<'static>> {
         ),
         Line::from(""),
         heading("Status message"),
-        Line::from(or_dash(&job.status_message)),
+        Line::from(
+            job.status_message
+                .as_ref()
+                .map_or_else(|| "-".into(), |m| m.to_string()),
+        ),
         Line::from(""),
         heading("Decoded context"),
     ];

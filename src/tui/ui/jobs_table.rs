@@ -53,7 +53,7 @@ fn cells(app: &App, job: &JobRow) -> ([String; 7], Badge) {
             job.job.restore_job_id.clone(),
             created,
             job.job.status.to_string(),
-            job.job.resource_type.clone().unwrap_or_else(|| "-".into()),
+            job.job.resource_type.as_deref().unwrap_or("-").to_string(),
             short_arn(job.job.recovery_point_arn.as_deref()),
             short_arn(job.job.iam_role_arn.as_deref()),
             // A failure that was not in the previous list (auto-refresh) says so first.
