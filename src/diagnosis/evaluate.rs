@@ -11,6 +11,7 @@ use iam_rs::{
     Arn, Context, ContextValue, Decision as IamDecision, EvaluationOptions, IAMPolicy,
     PolicyEvaluator, Principal, PrincipalId,
 };
+use serde::Deserialize;
 use serde_json::Value;
 
 /// One request to evaluate: who asks to do what to which resource, with its condition keys.
@@ -119,7 +120,7 @@ pub enum EvaluateError {
 
 /// Checks that a JSON document parses as an IAM policy (what IAM's `MalformedPolicyDocument` guards).
 pub fn validate_policy(document: &Value) -> Result<(), String> {
-    let policy: IAMPolicy = serde_json::from_value(document.clone()).map_err(|e| e.to_string())?;
+    let policy = IAMPolicy::deserialize(document).map_err(|e| e.to_string())?;
     if policy.statement.is_empty() {
         return Err("the policy has no statements".into());
     }
@@ -134,12 +135,13 @@ pub fn evaluate(
 ) -> Result<Evaluation, EvaluateError> {
     let mut parsed = Vec::with_capacity(policies.len());
     for named in policies {
-        let policy: IAMPolicy = serde_json::from_value(named.document.clone()).map_err(|e| {
-            EvaluateError::InvalidPolicy {
+        // Deserialised from the borrowed document: the same parse as `from_value` without
+        // copying the document first (the sandbox's start-up replay evaluates each one often).
+        let policy =
+            IAMPolicy::deserialize(&named.document).map_err(|e| EvaluateError::InvalidPolicy {
                 name: named.name.clone(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         parsed.push((named, policy));
     }
     let key_types = condition_key_types(policies);
@@ -148,9 +150,9 @@ pub fn evaluate(
     let mut matched = Vec::new();
     let mut any_allow = false;
     let mut any_deny = false;
-    for (named, policy) in &parsed {
+    for (named, policy) in parsed {
         let evaluator =
-            PolicyEvaluator::with_policies(vec![policy.clone()]).with_options(EvaluationOptions {
+            PolicyEvaluator::with_policies(vec![policy]).with_options(EvaluationOptions {
                 stop_on_explicit_deny: false,
                 collect_match_details: true,
                 max_statements: usize::MAX,

@@ -14,7 +14,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::evaluate::{self, Decision, EvaluateError, NamedPolicy, RequestContext, statements_of};
+use super::evaluate::{
+    self, Decision, EvaluateError, Evaluation, NamedPolicy, RequestContext, statements_of,
+};
 
 /// The policies attached at one level of an organization (the root, an OU, the account).
 #[derive(Debug, Clone, PartialEq)]
@@ -223,19 +225,28 @@ fn deny_in(
     policies: &[NamedPolicy],
     request: &RequestContext,
 ) -> Result<Option<(String, Option<String>)>, EvaluateError> {
-    let evaluation = evaluate::evaluate(policies, request)?;
-    Ok(evaluation
+    Ok(first_deny(&evaluate::evaluate(policies, request)?))
+}
+
+/// The first denying statement an evaluation matched, if any: (policy label, Sid).
+fn first_deny(evaluation: &Evaluation) -> Option<(String, Option<String>)> {
+    evaluation
         .matched
-        .into_iter()
+        .iter()
         .find(|m| m.effect == evaluate::Effect::Deny)
-        .map(|m| (m.policy, m.sid)))
+        .map(|m| (m.policy.clone(), m.sid.clone()))
 }
 
 fn allows(policies: &[NamedPolicy], request: &RequestContext) -> Result<bool, EvaluateError> {
-    Ok(evaluate::evaluate(policies, request)?
+    Ok(any_allow(&evaluate::evaluate(policies, request)?))
+}
+
+/// True when an evaluation matched an allowing statement.
+fn any_allow(evaluation: &Evaluation) -> bool {
+    evaluation
         .matched
         .iter()
-        .any(|m| m.effect == evaluate::Effect::Allow))
+        .any(|m| m.effect == evaluate::Effect::Allow)
 }
 
 /// How a resource policy statement's principal relates to the caller.
@@ -328,17 +339,28 @@ pub fn evaluate_layers(
     request: &RequestContext,
 ) -> Result<LayeredEvaluation, EvaluateError> {
     let mut blockers = Vec::new();
+    // Each layer is evaluated once, in this order, and read for both its denies (step 1) and
+    // its allows (steps 2 and 3): evaluation is pure, so this is what evaluating it twice gave.
+    let identity = evaluate::evaluate(&layers.identity, request)?;
+    let boundary = layers
+        .boundary
+        .as_ref()
+        .map(|b| evaluate::evaluate(std::slice::from_ref(b), request))
+        .transpose()?;
+    let scps = layers
+        .scps
+        .iter()
+        .map(|level| evaluate::evaluate(&level.policies, request))
+        .collect::<Result<Vec<_>, _>>()?;
     // 1. An explicit deny anywhere wins.
-    if let Some((policy, sid)) = deny_in(&layers.identity, request)? {
+    if let Some((policy, sid)) = first_deny(&identity) {
         blockers.push(Blocker::IdentityDeny { policy, sid });
     }
-    if let Some(boundary) = &layers.boundary
-        && let Some((policy, sid)) = deny_in(std::slice::from_ref(boundary), request)?
-    {
+    if let Some((policy, sid)) = boundary.as_ref().and_then(first_deny) {
         blockers.push(Blocker::BoundaryDeny { policy, sid });
     }
-    for level in &layers.scps {
-        if let Some((policy, sid)) = deny_in(&level.policies, request)? {
+    for (level, evaluation) in layers.scps.iter().zip(&scps) {
+        if let Some((policy, sid)) = first_deny(evaluation) {
             blockers.push(Blocker::ScpDeny {
                 target: level.target.clone(),
                 policy,
@@ -355,9 +377,12 @@ pub fn evaluate_layers(
             });
         }
     }
-    if let Some(session) = &layers.session
-        && let Some((_, sid)) = deny_in(std::slice::from_ref(session), request)?
-    {
+    let session = layers
+        .session
+        .as_ref()
+        .map(|s| evaluate::evaluate(std::slice::from_ref(s), request))
+        .transpose()?;
+    if let Some((_, sid)) = session.as_ref().and_then(first_deny) {
         blockers.push(Blocker::SessionDeny { sid });
     }
     let resource_parts = layers
@@ -381,23 +406,17 @@ pub fn evaluate_layers(
         });
     }
     // 2. Guardrails that must allow: every SCP level, the boundary, the session policy.
-    for level in &layers.scps {
-        if !allows(&level.policies, request)? {
+    for (level, evaluation) in layers.scps.iter().zip(&scps) {
+        if !any_allow(evaluation) {
             blockers.push(Blocker::ScpMissingAllow {
                 target: level.target.clone(),
             });
         }
     }
     // 3. The grant: identity (within the boundary) or, in the same account, the resource policy.
-    let identity_allows = allows(&layers.identity, request)?;
-    let boundary_allows = match &layers.boundary {
-        Some(boundary) => allows(std::slice::from_ref(boundary), request)?,
-        None => true,
-    };
-    let session_allows = match &layers.session {
-        Some(session) => allows(std::slice::from_ref(session), request)?,
-        None => true,
-    };
+    let identity_allows = any_allow(&identity);
+    let boundary_allows = boundary.as_ref().is_none_or(any_allow);
+    let session_allows = session.as_ref().is_none_or(any_allow);
     let identity_grant = identity_allows && boundary_allows && session_allows;
     let granted = match &resource_parts {
         None => identity_grant,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::engine::{self, AUTHORIZATION_FAILURE, RestoreDecision, StepCache};
+use super::engine::{self, RestoreDecision, StepCache};
 use super::scenario::JobSpec;
 use super::state::{Job, Outcome, State, hex_id};
 use super::tokens::TokenSealer;
@@ -14,6 +14,10 @@ use crate::diagnosis::evaluate::EvaluateError;
 pub const NEW_JOB_DURATION_MS: i64 = 1_500;
 /// How long a historical restore took.
 const HISTORICAL_DURATION_MS: i64 = 14 * 60 * 1_000;
+/// At most this many threads decide the extra historical jobs at start-up.
+const MAX_REPLAY_THREADS: usize = 8;
+/// Fewer extra jobs than this per thread are not worth a thread of their own.
+const MIN_JOBS_PER_THREAD: usize = 1_024;
 
 /// A restore to start.
 #[derive(Debug, Clone)]
@@ -106,20 +110,15 @@ pub fn decide(
                 decoded,
                 explicit,
                 by,
-            } => Outcome::Failed {
-                status_message: match engine::plain_text_denial(
-                    &request.resource_type,
-                    &decoded,
-                    explicit,
-                    &by,
-                ) {
-                    Some(text) => text,
-                    None if request.hybrid => format!(
-                        "{}. {AUTHORIZATION_FAILURE}{}",
-                        engine::denial_sentence(&decoded, explicit, &by).unwrap_or_default(),
-                        sealer.seal(&decoded)
-                    ),
-                    None => format!("{AUTHORIZATION_FAILURE}{}", sealer.seal(&decoded)),
+            } => match engine::plain_text_denial(&request.resource_type, &decoded, explicit, &by) {
+                Some(text) => Outcome::Failed {
+                    status_message: text,
+                },
+                None => Outcome::Denied {
+                    sentence: request.hybrid.then(|| {
+                        engine::denial_sentence(&decoded, explicit, &by).unwrap_or_default()
+                    }),
+                    token: sealer.seal(&decoded),
                 },
             },
         },
@@ -178,7 +177,7 @@ fn historical(
         recovery_point_arn: request.recovery_point_arn,
         iam_role_arn: request.iam_role_arn,
         resource_type: request.resource_type,
-        metadata: request.metadata,
+        metadata: request.metadata.into(),
         vault: request.vault,
         hybrid: request.hybrid,
         created_ms,
@@ -201,7 +200,7 @@ pub fn replay(
     // Extra jobs spread between just before the oldest scenario job and 29 days ago.
     let first = oldest_hours + 1.0;
     let span = (29.0 * 24.0 - first).max(1.0);
-    let mut built = Vec::with_capacity(jobs.len() + extra);
+    let mut built = Vec::with_capacity(jobs.len());
     // No policy changes during the replay, so step outcomes can be shared between jobs.
     let mut cache = StepCache::default();
     for (i, spec) in jobs.iter().enumerate() {
@@ -222,21 +221,67 @@ pub fn replay(
         .filter(|t| !t.running && t.failure.is_none())
         .cloned()
         .collect();
-    if !templates.is_empty() {
-        for n in 0..extra {
+    if !templates.is_empty() && extra > 0 {
+        let shared: &State = state;
+        let extra_job = |n: usize, cache: &mut StepCache| {
             let spec = &templates[n % templates.len()];
             let hours = first + span * (n as f64) / (extra as f64);
             let created = now_ms - (hours * hour_ms) as i64;
-            let job = historical(
-                state,
+            historical(
+                shared,
                 sealer,
                 spec,
                 Some(n),
                 created,
                 &format!("history-{n}"),
-                &mut cache,
-            )?;
-            built.push(job);
+                cache,
+            )
+        };
+        // Each job is decided on its own from the unchanged state, so the extra jobs split into
+        // contiguous ranges decided in parallel (one cache per thread) and joined in order give
+        // the same jobs as one loop would.
+        let workers = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .clamp(1, MAX_REPLAY_THREADS)
+            .min(extra.div_ceil(MIN_JOBS_PER_THREAD));
+        let chunk = extra.div_ceil(workers);
+        let ranges: Vec<std::ops::Range<usize>> = (0..workers)
+            .map(|w| w * chunk..((w + 1) * chunk).min(extra))
+            .collect();
+        let decided: Vec<Result<Vec<Job>, EvaluateError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .into_iter()
+                .map(|range| {
+                    let extra_job = &extra_job;
+                    scope.spawn(move || {
+                        let mut cache = StepCache::default();
+                        // Sized once: no doubling of 50,000 jobs' worth of buffer.
+                        let mut jobs = Vec::with_capacity(range.len());
+                        for n in range {
+                            jobs.push(extra_job(n, &mut cache)?);
+                        }
+                        Ok::<Vec<Job>, EvaluateError>(jobs)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                // A worker only panics if deciding a job panicked; propagate it as such.
+                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        let decided = decided.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let total = built.len() + decided.iter().map(Vec::len).sum::<usize>();
+        state.jobs.reserve(total);
+        state.job_index.reserve(total);
+        for job in built.drain(..) {
+            state.push_job(job);
+        }
+        // Moved range by range, each range's buffer freed as soon as it is empty.
+        for jobs in decided {
+            for job in jobs {
+                state.push_job(job);
+            }
         }
     }
     for job in built {
@@ -248,6 +293,7 @@ pub fn replay(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sandbox::engine::AUTHORIZATION_FAILURE;
     use crate::sandbox::scenario;
 
     fn demo(extra: usize) -> (State, TokenSealer) {
@@ -264,13 +310,11 @@ mod tests {
         let failed: Vec<&Job> = state
             .jobs
             .iter()
-            .filter(|j| matches!(j.outcome, Outcome::Failed { .. }))
+            .filter(|j| j.outcome.status_message().is_some())
             .filter(|j| j.region == state.region)
             .collect();
         let newest = failed.iter().max_by_key(|j| j.created_ms).unwrap();
-        let Outcome::Failed { status_message } = &newest.outcome else {
-            unreachable!()
-        };
+        let status_message = newest.outcome.status_message().unwrap();
         let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
         let decoded = sealer.open(token).unwrap();
         assert!(decoded.contains("AmazonSSMRoleForInstancesQuickSetup"));
@@ -281,6 +325,8 @@ mod tests {
         );
         assert!(failed.iter().any(|j| matches!(&j.outcome,
             Outcome::Failed { status_message } if !status_message.contains("Encoded authorization"))));
+        assert!(failed.iter().any(|j| matches!(&j.outcome,
+            Outcome::Denied { sentence: Some(sentence), .. } if sentence.contains("not authorized"))));
         assert!(state.jobs.iter().any(|j| j.outcome == Outcome::Running));
         assert!(
             state
@@ -305,7 +351,7 @@ mod tests {
         let mut decoded = std::collections::HashSet::new();
         for job in &state.jobs[scenario..] {
             assert!(job.created_ms < scenario_oldest);
-            let Outcome::Failed { status_message } = &job.outcome else {
+            let Some(status_message) = job.outcome.status_message() else {
                 panic!("extra job not failed")
             };
             let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
@@ -316,5 +362,73 @@ mod tests {
         let ids: std::collections::HashSet<&str> =
             state.jobs.iter().map(|j| j.id.as_str()).collect();
         assert_eq!(ids.len(), state.jobs.len());
+    }
+
+    #[test]
+    // The extra jobs are decided in parallel with shared caches; each must still carry the
+    // decision the engine makes for that job alone, with its own `{n}` in the request.
+    fn each_extra_job_carries_the_engines_decision_for_its_own_request() {
+        let extra = 2_500;
+        let (state, sealer) = demo(extra);
+        let scenario = scenario::load("demo").unwrap();
+        let templates: Vec<&JobSpec> = scenario
+            .history
+            .iter()
+            .filter(|t| !t.running && t.failure.is_none())
+            .collect();
+        assert_eq!(
+            templates.len(),
+            3,
+            "the demo's templates changed; revisit this test"
+        );
+        let extra_jobs = &state.jobs[scenario.jobs.len()..];
+        assert_eq!(extra_jobs.len(), extra);
+        let mut with_own_n = 0;
+        for (n, job) in extra_jobs.iter().enumerate() {
+            assert_eq!(
+                job.id,
+                job_id(&format!("history-{n}")),
+                "job {n} out of order"
+            );
+            let spec = templates[n % templates.len()];
+            let request = request_of(&state, spec, Some(n));
+            assert_eq!(job.recovery_point_arn, request.recovery_point_arn);
+            assert_eq!(job.metadata.to_map(), request.metadata);
+            // The engine alone, for this job's request, with nothing cached from other jobs.
+            let role = state.role_by_arn(&request.iam_role_arn).unwrap();
+            let requests = engine::restore_requests(
+                &state,
+                &request.resource_type,
+                &request.recovery_point_arn,
+                &request.metadata,
+            );
+            let RestoreDecision::Denied { decoded, .. } =
+                engine::decide_restore(&state, role, &requests).unwrap()
+            else {
+                panic!("job {n}: the engine allows it, yet it is an extra failed job");
+            };
+            let Some(status_message) = job.outcome.status_message() else {
+                panic!("job {n} not failed")
+            };
+            let token = status_message.strip_prefix(AUTHORIZATION_FAILURE).unwrap();
+            let opened = sealer.open(token).unwrap();
+            assert_eq!(opened, decoded, "job {n}");
+            let own = format!("{n:05}");
+            let context: serde_json::Value = serde_json::from_str(&opened).unwrap();
+            let resource = context["context"]["resource"].as_str().unwrap();
+            match n % templates.len() {
+                0 => assert!(
+                    resource.ends_with(&format!("role/LegacyAppRole-{own}")),
+                    "{resource}"
+                ),
+                1 => assert!(
+                    resource.ends_with(&format!("key/archive-{own}")),
+                    "{resource}"
+                ),
+                _ => assert!(!resource.contains(&own), "{resource}"),
+            }
+            with_own_n += usize::from(resource.contains(&own));
+        }
+        assert!(with_own_n > extra / 2, "{with_own_n}");
     }
 }

@@ -14,6 +14,7 @@ mod credentials;
 mod engine;
 mod faults;
 mod iam_services;
+mod job_metadata;
 mod jobs;
 mod model;
 mod organization;

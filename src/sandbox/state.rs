@@ -7,6 +7,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::credentials::SANDBOX_ACCESS_KEY_ID;
+use super::engine::AUTHORIZATION_FAILURE;
+use super::job_metadata::RestoreMetadata;
 use super::organization::Organization;
 use super::resources::{KmsKey, Vault};
 use super::scenario::{JobSpec, Scenario};
@@ -124,8 +126,34 @@ pub enum Outcome {
         /// `StatusMessage`.
         status_message: String,
     },
+    /// It fails authorization: its status message is Backup's sentence with the encoded token,
+    /// put together when shown (kept apart, 100,000 jobs do not each hold the same sentence).
+    Denied {
+        /// IAM's own sentence before Backup's, for a hybrid message (as EC2 reports).
+        sentence: Option<String>,
+        /// The encoded authorization message.
+        token: String,
+    },
     /// It keeps running.
     Running,
+}
+
+impl Outcome {
+    /// The `StatusMessage` of a failed job (None unless it failed).
+    pub fn status_message(&self) -> Option<String> {
+        match self {
+            Outcome::Failed { status_message } => Some(status_message.clone()),
+            Outcome::Denied {
+                sentence: Some(sentence),
+                token,
+            } => Some(format!("{sentence}. {AUTHORIZATION_FAILURE}{token}")),
+            Outcome::Denied {
+                sentence: None,
+                token,
+            } => Some(format!("{AUTHORIZATION_FAILURE}{token}")),
+            Outcome::Completed { .. } | Outcome::Running => None,
+        }
+    }
 }
 
 /// A restore job: its request, its creation time and the outcome the engine decided.
@@ -140,7 +168,7 @@ pub struct Job {
     /// EC2, EBS, EFS…
     pub resource_type: String,
     /// The restore metadata.
-    pub metadata: BTreeMap<String, String>,
+    pub metadata: RestoreMetadata,
     /// The vault holding the recovery point.
     pub vault: String,
     /// A denial reports plain text and the encoded token together (hybrid).
@@ -203,9 +231,9 @@ impl Job {
                 completed_ms,
                 created_resource_arn: Some(created_resource_arn.clone()),
             },
-            Outcome::Failed { status_message } => JobView {
+            Outcome::Failed { .. } | Outcome::Denied { .. } => JobView {
                 status: "FAILED",
-                status_message: Some(status_message.clone()),
+                status_message: self.outcome.status_message(),
                 percent_done: "0.0".into(),
                 completed_ms,
                 created_resource_arn: None,
@@ -273,13 +301,13 @@ pub fn unique_id(prefix: &str, seed: &str) -> String {
 
 /// A deterministic lowercase hex string of `len` characters derived from `seed`.
 pub fn hex_id(seed: &str, len: usize) -> String {
-    let digest = Sha256::digest(seed.as_bytes());
-    digest
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    // Two digits per byte without a `format!` each (a restore job ID is made per extra job).
+    Sha256::digest(seed.as_bytes())
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
-        .chars()
+        .flat_map(|b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
         .take(len)
+        .map(char::from)
         .collect()
 }
 
@@ -514,7 +542,7 @@ mod tests {
             recovery_point_arn: "rp".into(),
             iam_role_arn: "r".into(),
             resource_type: "EC2".into(),
-            metadata: BTreeMap::new(),
+            metadata: RestoreMetadata::default(),
             vault: "Default".into(),
             hybrid: false,
             created_ms: 1_000,
@@ -539,6 +567,27 @@ mod tests {
             status_message: "nope".into(),
         });
         assert_eq!(failed.view(5_000).status_message.as_deref(), Some("nope"));
+        let denied = job(Outcome::Denied {
+            sentence: None,
+            token: "tok".into(),
+        });
+        let view = denied.view(5_000);
+        assert_eq!(view.status, "FAILED");
+        assert_eq!(
+            view.status_message,
+            Some(format!("{AUTHORIZATION_FAILURE}tok"))
+        );
+        let hybrid = job(Outcome::Denied {
+            sentence: Some("User: x is not authorized".into()),
+            token: "tok".into(),
+        });
+        assert_eq!(
+            hybrid.view(5_000).status_message,
+            Some(format!(
+                "User: x is not authorized. {AUTHORIZATION_FAILURE}tok"
+            ))
+        );
+        assert_eq!(denied.view(1_100).status_message, None, "not yet failed");
         assert_eq!(job(Outcome::Running).view(9_999_999).status, "RUNNING");
     }
 
@@ -549,5 +598,8 @@ mod tests {
         assert_eq!(a.len(), 21);
         assert_ne!(a, unique_id("AROA", "y"));
         assert_eq!(hex_id("x", 17).len(), 17);
+        // SHA-256("x") begins 2d711642b726b044… (`printf x | sha256sum`).
+        assert_eq!(hex_id("x", 17), "2d711642b726b0440");
+        assert_eq!(hex_id("x", 99).len(), 64);
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::{RestoreDecision, decide_restore, restore_requests};
 use crate::sandbox::jobs::{self, RestoreRequest};
 use crate::sandbox::scenario;
-use crate::sandbox::state::{Outcome, State};
+use crate::sandbox::state::State;
 use crate::sandbox::tokens::TokenSealer;
 
 const ACCOUNT: &str = "111122223333";
@@ -92,9 +92,10 @@ fn efs_message(state: &State) -> String {
         hybrid: false,
     };
     let sealer = TokenSealer::new();
-    match jobs::decide(state, &sealer, &request, "s", &mut Default::default()).unwrap() {
-        Outcome::Failed { status_message } => status_message,
-        other => panic!("expected a failure, got {other:?}"),
+    let outcome = jobs::decide(state, &sealer, &request, "s", &mut Default::default()).unwrap();
+    match outcome.status_message() {
+        Some(status_message) => status_message,
+        None => panic!("expected a failure, got {outcome:?}"),
     }
 }
 

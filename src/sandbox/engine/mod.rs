@@ -3,6 +3,7 @@
 //! and attached policies and its invisible guardrails; the decoded message of the first denied
 //! request; and the caller checks every API call goes through.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
@@ -206,10 +207,39 @@ enum Step {
     },
 }
 
-/// Step outcomes remembered while no policy changes (the start-up replay), so thousands of
-/// historical jobs that share requests evaluate each distinct request once.
+/// Step outcomes and each role's gathered layers, remembered while no policy changes (the
+/// start-up replay), so thousands of historical jobs that share requests evaluate each distinct
+/// request once, and gather a role's layers once rather than once per job.
 #[derive(Debug, Default)]
-pub struct StepCache(HashMap<String, Step>);
+pub struct StepCache {
+    steps: HashMap<String, Step>,
+    /// By role ARN.
+    layers: HashMap<String, RoleLayers>,
+}
+
+/// How many step outcomes a [`StepCache`] remembers at most.
+const STEP_CACHE_CAPACITY: usize = 4_096;
+
+/// A role's layers, with and without its RCPs (which apply only to some services' actions).
+#[derive(Debug)]
+struct RoleLayers {
+    with_rcps: PolicyLayers,
+    without_rcps: PolicyLayers,
+}
+
+impl RoleLayers {
+    fn of(state: &State, role: &Role) -> Self {
+        let with_rcps = policy_layers::role_layers(state, role);
+        let without_rcps = PolicyLayers {
+            rcps: Vec::new(),
+            ..with_rcps.clone()
+        };
+        Self {
+            with_rcps,
+            without_rcps,
+        }
+    }
+}
 
 /// Runs a restore's requests as `role`; the first denied one decides.
 #[cfg(test)]
@@ -229,18 +259,24 @@ pub fn decide_restore_with(
     cache: &mut StepCache,
 ) -> Result<RestoreDecision, EvaluateError> {
     let (principal_arn, principal_id) = backup_session(state, role);
-    let mut layers: Option<PolicyLayers> = None;
     for request in requests {
         let key = format!(
             "{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}",
             role.arn, request.action, request.resource, request.shown, request.hidden
         );
-        let step = match cache.0.get(&key) {
+        let step = match cache.steps.get(&key) {
             Some(step) => step.clone(),
             None => {
-                let layers = layers.get_or_insert_with(|| policy_layers::role_layers(state, role));
+                let layers = cache
+                    .layers
+                    .entry(role.arn.clone())
+                    .or_insert_with(|| RoleLayers::of(state, role));
                 let step = evaluate_step(state, layers, request, &principal_arn, &role.id)?;
-                cache.0.insert(key, step.clone());
+                // Bounded: a request naming a job's own resource (its `{n}`) never recurs, and
+                // 100,000 such entries would outweigh the jobs; the shared ones come first.
+                if cache.steps.len() < STEP_CACHE_CAPACITY {
+                    cache.steps.insert(key, step.clone());
+                }
                 step
             }
         };
@@ -266,7 +302,7 @@ pub fn decide_restore_with(
 /// names the layer a denial reports.
 fn evaluate_step(
     state: &State,
-    role_layers: &PolicyLayers,
+    role_layers: &RoleLayers,
     request: &ServiceRequest,
     principal_arn: &str,
     role_id: &str,
@@ -292,13 +328,22 @@ fn evaluate_step(
         resource: request.resource.clone(),
         conditions,
     };
-    let mut layers = role_layers.clone();
     let service = request.action.split(':').next().unwrap_or_default();
-    if !RCP_SERVICES.contains(&service) {
-        layers.rcps.clear();
-    }
-    layers.resource = policy_layers::resource_policy(state, &request.action, &request.resource);
-    let mut evaluation = evaluate_layers(&layers, &context)?;
+    let base = if RCP_SERVICES.contains(&service) {
+        &role_layers.with_rcps
+    } else {
+        &role_layers.without_rcps
+    };
+    // Copied only when the request has a resource policy of its own (a key policy).
+    let layers = match policy_layers::resource_policy(state, &request.action, &request.resource) {
+        Some(resource) => Cow::Owned(PolicyLayers {
+            resource: Some(resource),
+            ..base.clone()
+        }),
+        None => Cow::Borrowed(base),
+    };
+    let layers = layers.as_ref();
+    let mut evaluation = evaluate_layers(layers, &context)?;
     // Across accounts the key policy alone never grants: the caller's account must allow too.
     if evaluation.decision == Decision::Allowed
         && policy_layers::is_cross_account(state, &request.resource)

@@ -260,7 +260,7 @@ fn start_restore_job(ctx: &mut Context<'_>, input: &Value) -> Result<Value, AwsE
         recovery_point_arn: request.recovery_point_arn,
         iam_role_arn: request.iam_role_arn,
         resource_type: request.resource_type,
-        metadata: request.metadata,
+        metadata: request.metadata.into(),
         vault: request.vault,
         hybrid: request.hybrid,
         created_ms,
