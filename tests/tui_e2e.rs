@@ -11,37 +11,17 @@ use restore_doctor::cli::sandbox_options;
 use restore_doctor::sandbox::{Sandbox, SandboxConfig};
 use restore_doctor::tui::action::Effect;
 use restore_doctor::tui::app::{Badge, Modal, PreviewModal, PreviewState};
-use restore_doctor::tui::{self, Driver, TuiOptions};
-use restore_doctor::workflow::Journal;
+use restore_doctor::tui::{self, Driver};
 
-const WAIT: Duration = Duration::from_secs(20);
+#[path = "tui_headless/mod.rs"]
+mod headless;
+use headless::{WAIT, options, wait_for};
+use restore_doctor::workflow::Journal;
 
 async fn connect(sandbox: &Sandbox, read_only: bool) -> Session {
     Session::connect(&sandbox_options(sandbox, read_only))
         .await
         .expect("connect")
-}
-
-fn options(dir: &tempfile::TempDir, read_only: bool) -> TuiOptions {
-    TuiOptions {
-        since: Duration::from_secs(30 * 86_400),
-        limit: None,
-        read_only,
-        journal: Journal::at(dir.path().join("journal.jsonl")),
-        export_dir: dir.path().to_path_buf(),
-        mouse: false,
-        watch: None,
-    }
-}
-
-async fn wait_for(driver: &mut Driver, what: &[&str]) -> String {
-    match driver
-        .settle_until(|screen| what.iter().all(|w| screen.contains(w)), WAIT)
-        .await
-    {
-        Ok(screen) => screen,
-        Err(screen) => panic!("timed out waiting for {what:?}; the screen was:\n{screen}"),
-    }
 }
 
 /// The jobs are listed and the article's job, selected first, shows its decoded context.

@@ -403,18 +403,12 @@ pub async fn export(
                             workflow::export_plan(&plan, args.format)
                                 .map_err(AppError::bad_input)?,
                         ),
-                        // Another layer blocks: its owner's change is the export, not an
-                        // identity statement that would not help.
-                        Err(workflow::WorkflowError::Blocked {
-                            sentence,
-                            blockers,
-                            owner_change,
-                            ..
-                        }) => {
-                            print_owner_change(args.format, &sentence, &blockers, &owner_change);
-                            return Err(AppError::refused(sentence));
-                        }
                         Err(error) => {
+                            // Another layer blocks: its owner's change is the export, not an
+                            // identity statement that would not help.
+                            if let Some(refused) = blocked_refusal(args.format, &error) {
+                                return Err(refused);
+                            }
                             eprintln!(
                                 "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
                             );
@@ -442,18 +436,26 @@ async fn blocked_export(
     job: Option<&workflow::JobSummary>,
 ) -> Option<AppError> {
     let connection = connection?;
-    match workflow::preview_fix(&connection.session, message, args.scope.into(), job).await {
-        Err(workflow::WorkflowError::Blocked {
-            sentence,
-            blockers,
-            owner_change,
-            ..
-        }) => {
-            print_owner_change(args.format, &sentence, &blockers, &owner_change);
-            Some(AppError::refused(sentence))
-        }
-        _ => None,
-    }
+    let error = workflow::preview_fix(&connection.session, message, args.scope.into(), job)
+        .await
+        .err()?;
+    blocked_refusal(args.format, &error)
+}
+
+/// When `error` says another layer blocks: its owner's change printed as the export, and the
+/// refusal to return.
+fn blocked_refusal(format: ExportFormat, error: &workflow::WorkflowError) -> Option<AppError> {
+    let workflow::WorkflowError::Blocked {
+        sentence,
+        blockers,
+        owner_change,
+        ..
+    } = error
+    else {
+        return None;
+    };
+    print_owner_change(format, sentence, blockers, owner_change);
+    Some(AppError::refused(sentence.clone()))
 }
 
 /// The export when another layer than the identity policies blocks: its owner's change (as

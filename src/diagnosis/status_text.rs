@@ -11,7 +11,7 @@ use std::sync::Arc;
 use serde::{Serialize, Serializer};
 
 use super::shared_token::Token;
-use super::token::{extract_token, find_marker};
+use super::token::marked_token;
 
 /// One copy of each distinct text seen in a listing.
 #[derive(Debug, Default)]
@@ -50,10 +50,7 @@ impl StatusMessage {
             at: None,
             token,
         };
-        let Some(start) = find_marker(text) else {
-            return whole(interner, None);
-        };
-        let Ok(token) = extract_token(text) else {
+        let Some((start, token)) = marked_token(text) else {
             return whole(interner, None);
         };
         match text[start..].find(token.as_str()).map(|i| start + i) {

@@ -37,15 +37,26 @@ fn is_token_char(c: char) -> bool {
 /// `.`, quotes, whitespace or more text. Without the marker, text made only of token characters
 /// and line breaks (terminal wrapping) is taken as a bare token and joined.
 pub fn extract_token(text: &str) -> Result<String, TokenError> {
-    if let Some(start) = find_marker(text) {
-        let rest = text[start..].trim_start();
-        let token = token_after_marker(rest);
-        if token.is_empty() {
-            return Err(TokenError::EmptyAfterMarker);
-        }
-        return check_len(token);
+    match find_marker(text) {
+        Some(start) => token_at(text, start),
+        None => bare_token(text),
     }
-    bare_token(text)
+}
+
+/// The token after the marker that ends at `start` in `text`.
+fn token_at(text: &str, start: usize) -> Result<String, TokenError> {
+    let token = token_after_marker(text[start..].trim_start());
+    if token.is_empty() {
+        return Err(TokenError::EmptyAfterMarker);
+    }
+    check_len(token)
+}
+
+/// The token AWS's marker introduces in `text`, and where the marker ends (the marker is
+/// looked for once).
+pub(crate) fn marked_token(text: &str) -> Option<(usize, String)> {
+    let start = find_marker(text)?;
+    token_at(text, start).ok().map(|token| (start, token))
 }
 
 /// A wrapped segment must be at least this long before a line break is taken as wrapping
@@ -96,8 +107,7 @@ fn token_after_marker(rest: &str) -> String {
 }
 
 /// Returns the byte offset just after the marker, if the text contains it.
-/// Where the token's marker ends in `text`, if it is there.
-pub(crate) fn find_marker(text: &str) -> Option<usize> {
+fn find_marker(text: &str) -> Option<usize> {
     // ASCII lower-casing keeps byte offsets identical to the original text.
     let lower = text.to_ascii_lowercase();
     lower.find(MARKER).map(|i| i + MARKER.len())
@@ -141,9 +151,7 @@ fn bare_token(text: &str) -> Result<String, TokenError> {
 /// The token in a service's status message, only when AWS's marker phrase introduces it (a
 /// status message like "Insufficient capacity" holds none).
 pub fn encoded_message_in(status_message: Option<&str>) -> Option<String> {
-    let text = status_message?;
-    find_marker(text)?;
-    extract_token(text).ok()
+    marked_token(status_message?).map(|(_, token)| token)
 }
 
 /// True when the text looks like it holds an encoded token (used to tell users who pass an

@@ -139,24 +139,23 @@ impl App {
     /// After a listing: which failed jobs are new since the previous one (marked until
     /// selected). The first listing marks nothing.
     pub(super) fn mark_new_failures(&mut self) {
-        let failed: HashSet<u64> = self
-            .jobs
-            .iter()
-            .filter(|row| row.job.status == RestoreJobStatus::Failed)
-            .map(|row| id_hash(&row.job.restore_job_id))
-            .collect();
         // A mark stays until its row is selected (while the job is still listed): with a short
         // `--watch` interval a mark that faded at the next refresh could be gone before anyone
         // looked.
-        let mut marked: HashSet<String> = HashSet::new();
+        let mut failed = HashSet::new();
+        let mut marked = HashSet::new();
         for row in &self.jobs {
+            if row.job.status != RestoreJobStatus::Failed {
+                continue;
+            }
             let id = &row.job.restore_job_id;
             let hash = id_hash(id);
-            let new = self
+            failed.insert(hash);
+            let unseen = self
                 .seen_failures
                 .as_ref()
-                .is_some_and(|seen| failed.contains(&hash) && !seen.contains(&hash));
-            if new || (self.new_failures.contains(id) && failed.contains(&hash)) {
+                .is_some_and(|seen| !seen.contains(&hash));
+            if unseen || self.new_failures.contains(id) {
                 marked.insert(id.clone());
             }
         }
