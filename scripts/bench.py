@@ -320,6 +320,77 @@ def bench_tui_100k(report):
                    "< 150 MB", decoded_kib * 1024 < 150e6))
 
 
+def tui_decode_cpu(sb, keys):
+    """Runs the TUI against `sb` (100,000 jobs), typing `keys` (tmux send-keys words) at once,
+    so they act before the listing arrives; returns (CPU seconds until listed, CPU seconds
+    in all, the title line) once it has used no CPU for two seconds (everything decoded)."""
+    env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
+    tmux("kill-server", check=False)
+    journal = tempfile.mktemp()
+    start = time.perf_counter()
+    tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
+         f"exec env {env_prefix} {BIN} --since {SINCE} --journal {journal}")
+    pid = tui_pid("bench")
+    try:
+        for key in keys:
+            tmux("send-keys", "-t", "bench", key)
+        listed = None
+        while time.perf_counter() - start < 600:
+            screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
+            if "restore jobs (100" in screen or " of 100" in screen:
+                listed = cpu_seconds(pid)
+                break
+            time.sleep(0.05)
+        if listed is None:
+            raise SystemExit("TUI never listed the jobs:\n" + screen)
+        quiet, before = 0, cpu_seconds(pid)
+        while quiet < 2 and time.perf_counter() - start < 1200:
+            time.sleep(1)
+            now = cpu_seconds(pid)
+            quiet = quiet + 1 if now - before < 0.02 else 0
+            before = now
+        total = cpu_seconds(pid)
+        screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
+        if "decoding" in screen:
+            raise SystemExit("TUI still decoding when measured:\n" + screen)
+        title = next((line.strip() for line in screen.splitlines() if "restore jobs (" in line), "")
+        tmux("send-keys", "-t", "bench", "q")
+        time.sleep(0.3)
+    finally:
+        tmux("kill-server", check=False)
+    return listed, total, title
+
+
+def bench_tui_100k_filter(report):
+    """CPU of the TUI decoding 100,000 jobs sorted by role, with the filter /passrole (which
+    each row joins when its badge, iam:PassRole, arrives) and without, alternated."""
+    if shutil.which("tmux") is None:
+        log("bench: tmux absent, TUI figures skipped")
+        return
+    rounds = int(os.environ.get("BENCH_FILTER_ROUNDS", "2"))
+    log(f"bench: TUI decoding 100,000 jobs sorted by role, filter off and on, {rounds} rounds")
+    sb = Sandbox("--jobs", "100000")
+    sort = ["o", "o"]  # created -> type -> role
+    runs = {"off": [], "on": []}
+    try:
+        for round_ in range(rounds):
+            for name, keys in (("off", sort), ("on", sort + ["/", "passrole", "Enter"])):
+                listed, total, title = tui_decode_cpu(sb, keys)
+                if "sorted by role" not in title or (name == "on") != ("/passrole" in title):
+                    raise SystemExit(f"the keys did not take: {title}")
+                log(f"bench: round {round_}, filter {name}: {total - listed:.2f} s of CPU after listing "
+                    f"({total:.2f} s in all); {title}")
+                runs[name].append(total - listed)
+    finally:
+        sb.close()
+    off, on = statistics.median(runs["off"]), statistics.median(runs["on"])
+    report.append(("TUI decoding 100,000 jobs sorted by role, filter /passrole on vs off",
+                   "`/proc/PID/stat` utime+stime of the TUI from the listing shown until idle, median of "
+                   f"{rounds} alternated runs each (off: {', '.join(f'{x:.2f}' for x in runs['off'])} s; "
+                   f"on: {', '.join(f'{x:.2f}' for x in runs['on'])} s)",
+                   f"{on:.2f} s", "filter off", f"{off:.2f} s", f"{on / off:.3f}x", "<= 1.1x", on / off <= 1.1))
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -341,7 +412,7 @@ def main():
     which = sys.argv[1:] or ["list", "decode", "network", "memory", "version", "tui", "tui100k"]
     steps = {"list": bench_list, "decode": bench_decode, "network": bench_network_bound,
              "memory": bench_memory, "version": bench_version, "tui": bench_tui,
-             "tui100k": bench_tui_100k}
+             "tui100k": bench_tui_100k, "tui100k-filter": bench_tui_100k_filter}
     for name in which:
         steps[name](report)
     print(f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {machine()}.")

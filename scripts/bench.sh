@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks, side by side with the AWS CLI recipe, then the criterion benches.
-# Usage: bash scripts/bench.sh [list|decode|network|memory|version|tui|tui100k ...]
+# Usage: bash scripts/bench.sh [list|decode|network|memory|version|tui|tui100k|tui100k-filter ...]
+# (tui100k-filter, about 6 minutes, runs only when named)
 # Needs the AWS CLI, jq and tmux (installed here when absent, as .ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -31,6 +31,12 @@ const SPIN: Duration = Duration::from_millis(100);
 /// minutes of drawing while the queue held every decoded message (about 2 GB); a key waits at
 /// most this long behind them.
 const DRAIN: Duration = Duration::from_millis(8);
+/// The shortest time between two frames drawn for background work alone (decode results, the
+/// runtime's other results, ticks): decoding 100,000 jobs drew a frame after every drain, up to
+/// about 125 a second, and drawing was most of the TUI's CPU; with a filter active, rows
+/// joining the table changed more of each frame, which cost about 11% more CPU in all
+/// (BENCHMARKS.md (b)). A key, a click or a resize is drawn at once.
+const BACKGROUND_FRAME: Duration = Duration::from_millis(50);
 
 /// What a terminal event means to the app now.
 pub fn event_action(app: &App, event: Event) -> Option<Action> {
@@ -108,23 +114,35 @@ pub async fn run(
     let mut user1 = signal(SignalKind::user_defined1())?;
     let mut user2 = signal(SignalKind::user_defined2())?;
     let panic_requested = std::env::var_os("RESTORE_DOCTOR_TEST_PANIC").is_some();
+    let mut drawn = tokio::time::Instant::now();
+    // The last action came from the terminal (a key, a click, a resize): draw it at once.
+    let mut urgent = true;
     let result = loop {
-        if app.dirty {
+        let due = drawn + BACKGROUND_FRAME;
+        if app.dirty && (urgent || app.should_quit || tokio::time::Instant::now() >= due) {
             if let Err(error) = terminal.draw(|frame| ui::render(app, frame)) {
                 break Err(error);
             }
             app.dirty = false;
+            drawn = tokio::time::Instant::now();
             panic_for_tests(panic_requested);
         }
         if app.should_quit {
             break Ok(());
         }
+        let waiting = app.dirty;
+        urgent = false;
         let action = tokio::select! {
             event = events.recv() => match event {
-                Some(event) => event_action(app, event),
+                Some(event) => {
+                    urgent = true;
+                    event_action(app, event)
+                }
                 // Without input the user could never quit: stop rather than hang.
                 None => break Err(io::Error::other("the terminal stopped sending input")),
             },
+            // A frame held back for background work is drawn when it is due.
+            _ = tokio::time::sleep_until(due), if waiting => None,
             Some(action) = actions.recv() => Some(action),
             _ = ticker.tick() => Some(Action::Tick),
             _ = spinner.tick(), if app.busy() => Some(Action::Spin),

@@ -18,6 +18,8 @@ pub struct BadgeLabels {
     matching: Vec<bool>,
     /// The filter the `matching` flags are for (lowercase).
     needle: String,
+    /// `needle` holds a space, so it may span a row's fields and its badge.
+    needle_spaced: bool,
 }
 
 impl BadgeLabels {
@@ -41,9 +43,15 @@ impl BadgeLabels {
             return;
         }
         needle.clone_into(&mut self.needle);
+        self.needle_spaced = needle.contains(' ');
         for (flag, text) in self.matching.iter_mut().zip(&self.lower) {
             *flag = text.contains(needle);
         }
+    }
+
+    /// Whether the filter given to [`BadgeLabels::set_needle`] holds a space.
+    pub fn needle_spaced(&self) -> bool {
+        self.needle_spaced
     }
 
     /// Whether label `id` contains the filter given to [`BadgeLabels::set_needle`].

@@ -18,6 +18,7 @@ mod resident;
 mod row_search;
 mod rows;
 mod session;
+mod shown;
 mod token_rows;
 pub mod tree;
 mod update;
@@ -64,6 +65,7 @@ pub use ranks::RowOrder;
 pub use resident::{RECENT_DECODES, RESIDENT_DECODES};
 pub use rows::{RowText, SortColumn};
 pub use session::{DEFAULT_WATCH, Watch, watch_text};
+pub use shown::ShownRows;
 
 /// The smallest terminal the layout is drawn in; below it only the "too small" screen shows.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -146,8 +148,8 @@ pub struct App {
     pub filter_needle: String,
     /// Typing the filter.
     pub filter_editing: bool,
-    /// Indices into `jobs` that pass the filter.
-    pub visible: Vec<usize>,
+    /// Indices into `jobs` that pass the filter, in the sort's order (held by sort key).
+    pub visible: ShownRows,
     /// The selected position in `visible`.
     pub selected: usize,
     /// The focused pane.
@@ -245,7 +247,7 @@ impl App {
             filter: String::new(),
             filter_needle: String::new(),
             filter_editing: false,
-            visible: Vec::new(),
+            visible: ShownRows::default(),
             selected: 0,
             focus: Pane::Jobs,
             tree_opened: tree::default_opened(),
@@ -351,7 +353,7 @@ impl App {
     pub fn selected_row(&self) -> Option<&JobRow> {
         self.visible
             .get(self.selected)
-            .and_then(|&index| self.jobs.get(index))
+            .and_then(|index| self.jobs.get(index))
     }
 
     /// The decode state of a job's token, or of its plain-text denial (None: its status

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use super::shown::row_key;
 use super::{App, SortColumn};
 
 /// The fixed columns, numbered in each row: type, role, status.
@@ -123,6 +124,11 @@ impl App {
             None => {
                 self.order.ranked = None;
                 self.rank_rows();
+                // The other labels keep their order, so the shown rows do too; their keys
+                // carry the new ranks.
+                let texts = &self.row_texts;
+                self.visible
+                    .rekey(|i| row_key(texts.get(i).map_or(0, |t| t.rank), i));
             }
         }
     }
@@ -150,11 +156,11 @@ impl App {
     }
 
     /// What row `index` sorts by: its rank in the sort column, then the listing order (so
-    /// keys are unique and a sorted `visible` can be binary-searched).
-    pub(super) fn sort_key(&self, index: usize) -> (u32, usize) {
+    /// keys are unique and `visible`, which holds them, can be searched by key).
+    pub(super) fn sort_key(&self, index: usize) -> u64 {
         if self.sort == SortColumn::Created {
-            return (0, index);
+            return row_key(0, index);
         }
-        (self.row_texts.get(index).map_or(0, |t| t.rank), index)
+        row_key(self.row_texts.get(index).map_or(0, |t| t.rank), index)
     }
 }

@@ -1,17 +1,17 @@
 //! The jobs table's rows: a new listing, the filter, the sort order, and the decode results
 //! that change one row's badge. Each row's filter text is cached (its fields, and its badge
 //! apart); a decode result updates the badge of the rows holding its token and moves only
-//! them, so in listing order decoding 100,000 jobs with a filter costs about what it costs
-//! without one (1.03x the instructions: `render -- decode_cpu`, and `decode_once` under
-//! callgrind, BENCHMARKS.md); sorted by another column a joining row still shifts the rows
-//! after it. A longer filter looks only at the rows the
+//! them, so decoding 100,000 jobs with a filter costs about what it costs without one, in
+//! listing order and sorted (`decode_once` under callgrind, BENCHMARKS.md (b)): a joining row
+//! goes into `visible` by its key (`shown.rs`), moving only its chunk, and the selection
+//! follows by comparing keys. A longer filter looks only at the rows the
 //! shorter one kept, and rows sort by integer ranks (`ranks.rs`), so a key press stays cheap
 //! with 100,000 rows (`render -- keys`).
 
 use super::labels::BadgeLabels;
 use super::row_search::{fields_contain, joined_lowercase};
 use super::token_rows::TokenRows;
-use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal};
+use super::{App, DecodeState, JobRow, ListState, MessageModal, Modal, ShownRows};
 use crate::diagnosis::denial::{Denial, parse_denial};
 use crate::diagnosis::{Scope, Token, diagnose};
 use crate::tui::action::Effect;
@@ -88,7 +88,7 @@ impl RowText {
             || self
                 .fields_match
                 .unwrap_or_else(|| fields_contain(job, needle))
-            || self.spans(job, needle, labels)
+            || (labels.needle_spaced() && self.spans(job, needle, labels))
     }
 
     /// [`RowText::contains`] for a new `needle`, remembering what the fields search found.
@@ -99,13 +99,13 @@ impl RowText {
         }
         let found = fields_contain(job, needle);
         self.fields_match = Some(found);
-        found || self.spans(job, needle, labels)
+        found || (labels.needle_spaced() && self.spans(job, needle, labels))
     }
 
-    /// `needle` holds a space and spans the fields and the badge.
+    /// `needle` (which holds a space: the callers check, so no call is made for the usual
+    /// filter without one) spans the fields and the badge.
     fn spans(&self, job: &JobSummary, needle: &str, labels: &BadgeLabels) -> bool {
-        needle.contains(' ')
-            && format!("{} {}", joined_lowercase(job), labels.text(self.badge)).contains(needle)
+        format!("{} {}", joined_lowercase(job), labels.text(self.badge)).contains(needle)
     }
 }
 
@@ -155,7 +155,7 @@ impl App {
     /// selected job when it still shows. A filter that contains the previous one (a key typed
     /// at its end) can only keep rows the previous one kept: only those are searched.
     pub(crate) fn refilter(&mut self) {
-        let keep = self.visible.get(self.selected).copied();
+        let keep = self.visible.get(self.selected);
         let needle = self.filter.to_lowercase();
         let narrowing =
             self.order.visible_for == Some(self.sort) && needle.contains(&self.filter_needle);
@@ -168,7 +168,7 @@ impl App {
             // its `fields_match` is already `Some(false)`.
             let mut kept = std::mem::take(&mut self.visible);
             let (texts, jobs) = (&mut self.row_texts, &self.jobs);
-            kept.retain(|&i| {
+            kept.retain(|i| {
                 texts
                     .get_mut(i)
                     .zip(jobs.get(i))
@@ -185,12 +185,14 @@ impl App {
             if self.sort != SortColumn::Created {
                 visible = self.sort_by_rank(visible);
             }
-            visible
+            let keys: Vec<u64> = visible.iter().map(|&i| self.sort_key(i)).collect();
+            ShownRows::from_keys(&keys)
         };
         self.visible = visible;
+        self.visible.reserve_for(self.jobs.len());
         self.order.visible_for = Some(self.sort);
         self.selected = keep
-            .and_then(|job| self.visible.iter().position(|&i| i == job))
+            .and_then(|job| self.visible.iter().position(|i| i == job))
             .unwrap_or(0);
     }
 
@@ -208,21 +210,12 @@ impl App {
         match self.sort {
             // Not ranked by badge (no listing ranked yet): no order to search by.
             SortColumn::Badge if self.order.ranked != Some(SortColumn::Badge) => {
-                return self.visible.iter().position(|&i| i == index);
+                self.visible.iter().position(|i| i == index)
             }
-            // Listing order: `visible` is sorted by index, and results mostly arrive in it.
-            SortColumn::Created => {
-                if self.visible.last().is_none_or(|&last| last < index) {
-                    return None;
-                }
-                return self.visible.binary_search(&index).ok();
-            }
-            _ => {}
+            // Listing order: results mostly arrive in it, past the last shown row.
+            SortColumn::Created if self.visible.last().is_none_or(|last| last < index) => None,
+            _ => self.visible.find(self.sort_key(index)),
         }
-        let key = self.sort_key(index);
-        self.visible
-            .binary_search_by(|&i| self.sort_key(i).cmp(&key))
-            .ok()
     }
 
     /// `token` was decoded: only the rows holding it get a new badge and filter text, and
@@ -267,20 +260,18 @@ impl App {
         }
     }
 
-    /// Sorted by badge, the decoded `rows` change their sort keys: each is taken out where
-    /// its old key puts it (a binary search, so the rest stays sorted; a full scan of
-    /// `visible` per decode made decoding 100,000 jobs take seconds), given its new badge,
-    /// and put back where it now belongs if it matches `needle`. A new label ranks every row
-    /// again, which keeps the others' order (`rerank_badge`).
+    /// Sorted by badge, the decoded `rows` change their sort keys: each is taken out by its
+    /// old key (before its new badge and rank: a search, so the rest stays sorted; a full scan
+    /// of `visible` per decode made decoding 100,000 jobs take seconds), given its new badge,
+    /// and put back where its new key puts it if it matches `needle`. A new label ranks every
+    /// row again, which keeps the others' order (`rerank_badge`).
     fn move_rebadged_rows(&mut self, rows: &[usize], needle: &str) {
-        let kept = self.visible.get(self.selected).copied();
+        let kept = self.visible.get(self.selected);
         for &index in rows {
-            if let Some(position) = self.position_of(index) {
-                self.visible.remove(position);
-            }
+            self.take_out(index);
             self.rebadge(index);
             if self.matches(index, needle) {
-                self.insert_sorted(index);
+                self.visible.insert(self.sort_key(index));
             }
         }
         if let Some(position) = kept.and_then(|job| self.position_of(job)) {
@@ -289,44 +280,49 @@ impl App {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
-    /// for the filter `needle` (`shown` false: it did not match before, so is not there); the
-    /// others keep their order and the selection shifts by what moved before it.
-    fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
-        let showing = !self.visible.is_empty();
-        let position = if shown { self.position_of(index) } else { None };
-        match (position, self.matches(index, needle)) {
-            (Some(position), false) => {
-                self.visible.remove(position);
-                if position < self.selected {
-                    self.selected -= 1;
+    /// Takes row `index` out of `visible` if it is there; returns whether it was.
+    fn take_out(&mut self, index: usize) -> bool {
+        if self.sort == SortColumn::Badge && self.order.ranked != Some(SortColumn::Badge) {
+            // No order to search by (see `position_of`).
+            return match self.position_of(index) {
+                Some(position) => {
+                    self.visible.remove(position);
+                    true
                 }
-            }
-            (None, true) => {
-                let position = self.insert_sorted(index);
-                if showing && position <= self.selected {
-                    self.selected += 1;
-                }
-            }
-            _ => {}
+                None => false,
+            };
         }
+        self.visible.remove_key(self.sort_key(index))
     }
 
-    /// Puts row `index` into the sorted `visible` where its key belongs; returns where.
-    fn insert_sorted(&mut self, index: usize) -> usize {
-        if self.sort == SortColumn::Created {
-            if self.visible.last().is_none_or(|&last| last < index) {
-                self.visible.push(index);
-                return self.visible.len() - 1;
-            }
-            let position = self.visible.partition_point(|&i| i < index);
-            self.visible.insert(position, index);
-            return position;
-        }
+    /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
+    /// for the filter `needle` (`shown` false: it did not match before, so is not there); the
+    /// others keep their order and the selection shifts by what moved before it, found by
+    /// comparing keys (no position is read, so none has to be put right).
+    fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
         let key = self.sort_key(index);
-        let position = self.visible.partition_point(|&i| self.sort_key(i) < key);
-        self.visible.insert(position, index);
-        position
+        // Whether the row goes (or was) before the selected one; a row past the last shown
+        // one (in listing order, most) cannot be.
+        let before_selected = |rows: &ShownRows, selected: usize| {
+            rows.last_key().is_some_and(|last| key < last)
+                && rows.key_at(selected).is_some_and(|selected| key < selected)
+        };
+        // In listing order `shown` is only "maybe" (see `token_changed`): look, cheaply.
+        let there =
+            shown && (self.sort != SortColumn::Created || self.position_of(index).is_some());
+        let matches = self.matches(index, needle);
+        if there && !matches {
+            let before = before_selected(&self.visible, self.selected);
+            if self.take_out(index) && before {
+                self.selected -= 1;
+            }
+        } else if !there && matches {
+            let before = before_selected(&self.visible, self.selected);
+            self.visible.insert(key);
+            if before {
+                self.selected += 1;
+            }
+        }
     }
 
     pub(super) fn jobs_loaded(
@@ -388,7 +384,7 @@ impl App {
             self.selected = self
                 .visible
                 .iter()
-                .position(|&i| self.jobs[i].job.restore_job_id == id)
+                .position(|i| self.jobs[i].job.restore_job_id == id)
                 .unwrap_or(0);
         }
         let mut tokens = Vec::new();

@@ -118,9 +118,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let rows_fit = usize::from(area.height.saturating_sub(3)).max(1);
     let offset = app.jobs_offset(rows_fit);
     let end = (offset + rows_fit).min(app.visible.len());
-    let shown: Vec<([String; 7], Badge)> = app.visible[offset..end]
-        .iter()
-        .filter_map(|&index| app.jobs.get(index))
+    let shown: Vec<([String; 7], Badge)> = app
+        .visible
+        .range(offset..end)
+        .filter_map(|index| app.jobs.get(index))
         .map(|job| cells(app, job))
         .collect();
     let mut content: Vec<usize> = TITLES.iter().map(|t| t.chars().count()).collect();
