@@ -255,6 +255,27 @@ def bench_tui(report):
                    f"{idle * 100:.2f}% of a core", "", "", "", "< 1%", idle < 0.01))
 
 
+def start_tui(sb):
+    """The TUI against `sb` in a fresh tmux session at 160x45; returns (its PID, when it started)."""
+    env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
+    tmux("kill-server", check=False)
+    journal = tempfile.mktemp()
+    start = time.perf_counter()
+    tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
+         f"exec env {env_prefix} {BIN} --since {SINCE} --journal {journal}")
+    return tui_pid("bench"), start
+
+
+def wait_idle(pid, start):
+    """Waits until the TUI has used no CPU for two seconds in a row (everything decoded)."""
+    quiet, before = 0, cpu_seconds(pid)
+    while quiet < 2 and time.perf_counter() - start < 1200:
+        time.sleep(1)
+        now = cpu_seconds(pid)
+        quiet = quiet + 1 if now - before < 0.02 else 0
+        before = now
+
+
 def vm_hwm_kib(pid):
     """Peak resident set size of a live process (VmHWM in /proc/PID/status), KiB."""
     with open(f"/proc/{pid}/status") as f:
@@ -275,13 +296,7 @@ def bench_tui_100k(report):
     sandbox_start = time.perf_counter() - start
     sandbox_kib = vm_hwm_kib(sb.proc.pid)
     try:
-        env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
-        tmux("kill-server", check=False)
-        journal = tempfile.mktemp()
-        start = time.perf_counter()
-        tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
-             f"exec env {env_prefix} {BIN} --since {SINCE} --journal {journal}")
-        pid = tui_pid("bench")
+        pid, start = start_tui(sb)
         listed = None
         while time.perf_counter() - start < 600:
             screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
@@ -292,13 +307,7 @@ def bench_tui_100k(report):
         if listed is None:
             raise SystemExit("TUI never showed 100,000 listed jobs:\n" + screen)
         listed_kib = vm_hwm_kib(pid)
-        # Decoding is done when the process stops using CPU (two quiet seconds in a row).
-        quiet, before = 0, cpu_seconds(pid)
-        while quiet < 2 and time.perf_counter() - start < 1200:
-            time.sleep(1)
-            now = cpu_seconds(pid)
-            quiet = quiet + 1 if now - before < 0.02 else 0
-            before = now
+        wait_idle(pid, start)
         decoded = time.perf_counter() - start - 2
         decoded_kib = vm_hwm_kib(pid)
         cpu = cpu_seconds(pid)
@@ -324,13 +333,7 @@ def tui_decode_cpu(sb, keys):
     """Runs the TUI against `sb` (100,000 jobs), typing `keys` (tmux send-keys words) at once,
     so they act before the listing arrives; returns (CPU seconds until listed, CPU seconds
     in all, the title line) once it has used no CPU for two seconds (everything decoded)."""
-    env_prefix = " ".join(f"{k}={v}" for k, v in sb.env.items() if k.startswith("AWS_") and v)
-    tmux("kill-server", check=False)
-    journal = tempfile.mktemp()
-    start = time.perf_counter()
-    tmux("new-session", "-d", "-s", "bench", "-x", "160", "-y", "45",
-         f"exec env {env_prefix} {BIN} --since {SINCE} --journal {journal}")
-    pid = tui_pid("bench")
+    pid, start = start_tui(sb)
     try:
         for key in keys:
             tmux("send-keys", "-t", "bench", key)
@@ -343,12 +346,7 @@ def tui_decode_cpu(sb, keys):
             time.sleep(0.05)
         if listed is None:
             raise SystemExit("TUI never listed the jobs:\n" + screen)
-        quiet, before = 0, cpu_seconds(pid)
-        while quiet < 2 and time.perf_counter() - start < 1200:
-            time.sleep(1)
-            now = cpu_seconds(pid)
-            quiet = quiet + 1 if now - before < 0.02 else 0
-            before = now
+        wait_idle(pid, start)
         total = cpu_seconds(pid)
         screen = tmux("capture-pane", "-p", "-t", "bench", check=False).stdout
         if "decoding" in screen:
