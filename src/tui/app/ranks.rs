@@ -126,9 +126,9 @@ impl App {
                 self.rank_rows();
                 // The other labels keep their order, so the shown rows do too; their keys
                 // carry the new ranks.
-                let texts = &self.row_texts;
-                self.visible
-                    .rekey(|i| row_key(texts.get(i).map_or(0, |t| t.rank), i));
+                let mut visible = std::mem::take(&mut self.visible);
+                visible.rekey(|i| self.sort_key(i));
+                self.visible = visible;
             }
         }
     }

@@ -203,15 +203,17 @@ impl App {
         self.status = Some(format!("sorted by {}", column.name()));
     }
 
-    /// Where row `index` is in `visible`, if it shows. `visible` is sorted by the rows'
-    /// current sort keys (a decode changes a row's key only under the badge sort, and
-    /// `token_changed` looks a row up before changing it), so a binary search finds it.
+    /// Where row `index` is in `visible`, if it shows. `visible` holds the rows' current sort
+    /// keys (every `refilter` ranks the rows for the sort column before building it, a new
+    /// badge label re-keys it, and a row whose key changes is taken out first), so a search
+    /// by key finds it.
     fn position_of(&self, index: usize) -> Option<usize> {
+        debug_assert_eq!(
+            self.order.ranked,
+            Some(self.sort),
+            "visible is keyed by its sort"
+        );
         match self.sort {
-            // Not ranked by badge (no listing ranked yet): no order to search by.
-            SortColumn::Badge if self.order.ranked != Some(SortColumn::Badge) => {
-                self.visible.iter().position(|i| i == index)
-            }
             // Listing order: results mostly arrive in it, past the last shown row.
             SortColumn::Created if self.visible.last().is_none_or(|last| last < index) => None,
             _ => self.visible.find(self.sort_key(index)),
@@ -234,11 +236,14 @@ impl App {
             }
         } else {
             for &index in &rows {
-                // `visible` holds exactly the rows matching the filter: one that did not
-                // match before its new badge is not there, with no search to show it. In
-                // listing order the search is one comparison with the last row: cheaper
-                // than the match (callgrind, BENCHMARKS.md).
-                let shown = self.sort == SortColumn::Created || self.matches(index, &needle);
+                // `visible` holds exactly the rows matching the filter, so whether the row
+                // shows is whether it matched before its new badge; in listing order looking
+                // is cheaper than matching (mostly one comparison with the last shown row).
+                let shown = if self.sort == SortColumn::Created {
+                    self.position_of(index).is_some()
+                } else {
+                    self.matches(index, &needle)
+                };
                 self.rebadge(index);
                 self.move_changed_row(index, shown, &needle);
             }
@@ -255,7 +260,7 @@ impl App {
                 text.badge = badge;
             }
         }
-        if self.sort == SortColumn::Badge && self.order.ranked == Some(SortColumn::Badge) {
+        if self.sort == SortColumn::Badge {
             self.rerank_badge(index);
         }
     }
@@ -268,7 +273,8 @@ impl App {
     fn move_rebadged_rows(&mut self, rows: &[usize], needle: &str) {
         let kept = self.visible.get(self.selected);
         for &index in rows {
-            self.take_out(index);
+            // By its old key, before the new badge changes it.
+            self.visible.remove_key(self.sort_key(index));
             self.rebadge(index);
             if self.matches(index, needle) {
                 self.visible.insert(self.sort_key(index));
@@ -280,46 +286,31 @@ impl App {
         self.selected = self.selected.min(self.visible.len().saturating_sub(1));
     }
 
-    /// Takes row `index` out of `visible` if it is there; returns whether it was.
-    fn take_out(&mut self, index: usize) -> bool {
-        if self.sort == SortColumn::Badge && self.order.ranked != Some(SortColumn::Badge) {
-            // No order to search by (see `position_of`).
-            return match self.position_of(index) {
-                Some(position) => {
-                    self.visible.remove(position);
-                    true
-                }
-                None => false,
-            };
-        }
-        self.visible.remove_key(self.sort_key(index))
-    }
-
     /// Moves row `index`, whose badge changed but not its sort key, into or out of `visible`
-    /// for the filter `needle` (`shown` false: it did not match before, so is not there); the
-    /// others keep their order and the selection shifts by what moved before it, found by
-    /// comparing keys (no position is read, so none has to be put right).
+    /// for the filter `needle` (`shown`: it is there); the others keep their order and the
+    /// selection shifts by what moved before it, found by comparing keys (no position is read,
+    /// so none has to be put right).
     fn move_changed_row(&mut self, index: usize, shown: bool, needle: &str) {
-        let key = self.sort_key(index);
-        // Whether the row goes (or was) before the selected one; a row past the last shown
-        // one (in listing order, most) cannot be.
-        let before_selected = |rows: &ShownRows, selected: usize| {
-            rows.last_key().is_some_and(|last| key < last)
-                && rows.key_at(selected).is_some_and(|selected| key < selected)
-        };
-        // In listing order `shown` is only "maybe" (see `token_changed`): look, cheaply.
-        let there =
-            shown && (self.sort != SortColumn::Created || self.position_of(index).is_some());
         let matches = self.matches(index, needle);
-        if there && !matches {
-            let before = before_selected(&self.visible, self.selected);
-            if self.take_out(index) && before {
+        if shown == matches {
+            return;
+        }
+        let key = self.sort_key(index);
+        // A row past the last shown one (in listing order, most) cannot be before the
+        // selected one.
+        let before_selected = self.visible.last_key().is_some_and(|last| key < last)
+            && self
+                .visible
+                .key_at(self.selected)
+                .is_some_and(|selected| key < selected);
+        if shown {
+            self.visible.remove_key(key);
+            if before_selected {
                 self.selected -= 1;
             }
-        } else if !there && matches {
-            let before = before_selected(&self.visible, self.selected);
+        } else {
             self.visible.insert(key);
-            if before {
+            if before_selected {
                 self.selected += 1;
             }
         }

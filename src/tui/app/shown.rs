@@ -1,12 +1,11 @@
 //! The jobs table's shown rows: the rows the filter keeps, in the sort's order, each held as
 //! its sort key ([`row_key`]: its rank in the sort column, then its listing position), in
-//! chunks of at most [`CHUNK_MAX`] with each chunk's start kept beside it. A row joining the
-//! middle of a sorted table (a decode result whose new badge matches the filter) is found by
-//! comparing keys held right there (no lookup of each compared row's rank elsewhere in memory),
-//! moves the rest of its chunk and adds one to the later chunks' starts, instead of moving
-//! every shown row after it as one `Vec` of positions did: sorted by role, that move made
-//! decoding with a filter cost 2.4x the instructions of decoding without one at 20,000 rows,
-//! growing with the rows (BENCHMARKS.md (b)). Reading a position is a search of the starts.
+//! chunks of at most [`CHUNK_MAX`]. A row joining the middle of a sorted table (a decode
+//! result whose new badge matches the filter) is found by comparing keys held right there (no
+//! lookup of each compared row's rank elsewhere in memory) and moves the rest of its chunk
+//! only, instead of every shown row after it as one `Vec` of positions did: sorted by role,
+//! that made decoding with a filter cost 2.2x the instructions of decoding without one
+//! (BENCHMARKS.md (b)). The chunks' starts are put right when a position is read.
 //!
 //! Written here rather than taken from a crate: the table needs positions, sorted insertion
 //! and removal by key, nothing else; a persistent vector such as `imbl::Vector` offers
@@ -16,11 +15,10 @@
 use std::cell::{Cell, RefCell};
 use std::ops::Range;
 
-/// A chunk splits in two when it grows past this many keys. Its room (one more) is 1,000
-/// bytes, under glibc's 1,008-byte small-bin limit: a split's allocation of 4 KB went the
-/// large-request way, which first consolidates every freed small block (about 70 instructions
-/// a decode result, counted by callgrind). An insertion moves at most this many keys; the
-/// chunks' starts are brought up to date only when a position is read (`starts`).
+/// A chunk splits in two when it grows past this many keys, so an insertion moves at most
+/// this many. Its room (one more key) is 1,000 bytes, under glibc's small-bin limit of 1,008:
+/// a larger allocation first consolidates the allocator's freed small blocks (callgrind showed
+/// `malloc_consolidate` whenever a kilobyte-sized list grew, see `reserve_for`).
 /// Tests use small chunks, so their few rows split and empty chunks too.
 #[cfg(not(test))]
 const CHUNK_MAX: usize = 124;
@@ -57,7 +55,8 @@ pub struct ShownRows {
     chunks: Vec<Vec<u64>>,
     /// Per chunk: its last key (searched first, in one place in memory).
     lasts: Vec<u64>,
-    /// Per chunk: how many rows come before it, right for the first `valid` chunks. A row
+    /// Per chunk: how many rows come before it, right for the first `valid` chunks (at least
+    /// the first, which starts at 0, whenever there is one). A row
     /// joining or leaving makes the later ones wrong; reading a position puts right as many
     /// as it needs, so decodes that join rows in a row pay nothing for positions nobody reads
     /// (the selection is mostly in the first chunk, which needs none).
@@ -95,6 +94,7 @@ impl ShownRows {
     }
 
     /// The rows' listing positions, in order.
+    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<usize> {
         self.iter().collect()
     }
@@ -116,19 +116,15 @@ impl ShownRows {
         *self = ShownRows::default();
     }
 
-    /// Marks the starts of the chunks after `chunk` wrong.
+    /// Marks the starts of the chunks after `chunk` wrong (the first chunk's stays right).
     fn moved_after(&self, chunk: usize) {
-        self.valid.set(self.valid.get().min(chunk + 1));
+        self.valid.set(self.valid.get().min(chunk + 1).max(1));
     }
 
     /// How many rows come before chunk `chunk`, putting the starts right up to it.
     fn start_of(&self, chunk: usize) -> usize {
         let mut starts = self.starts.borrow_mut();
         let mut valid = self.valid.get();
-        if valid == 0 && !starts.is_empty() {
-            starts[0] = 0;
-            valid = 1;
-        }
         while valid <= chunk {
             starts[valid] = starts[valid - 1] + self.chunks[valid - 1].len();
             valid += 1;
@@ -158,12 +154,7 @@ impl ShownRows {
     /// `position` (or all are right), then searches them.
     fn locate_later(&self, position: usize) -> (usize, usize) {
         let last = self.chunks.len() - 1;
-        while self.valid.get() <= last {
-            let next = self.valid.get().max(1);
-            if self.start_of(next.min(last)) > position {
-                break;
-            }
-        }
+        while self.valid.get() <= last && self.start_of(self.valid.get()) <= position {}
         let starts = self.starts.borrow();
         let known = &starts[..self.valid.get()];
         // The last chunk starting at or before `position`; chunk 0 starts at 0.
@@ -176,15 +167,6 @@ impl ShownRows {
     pub fn get(&self, position: usize) -> Option<usize> {
         self.locate(position)
             .map(|(chunk, within)| row_of(self.chunks[chunk][within]))
-    }
-
-    /// The first row.
-    #[inline]
-    pub fn first(&self) -> Option<usize> {
-        self.chunks
-            .first()
-            .and_then(|c| c.first())
-            .map(|&k| row_of(k))
     }
 
     /// The last row.
@@ -231,6 +213,7 @@ impl ShownRows {
     }
 
     /// Whether `row` shows (a scan).
+    #[cfg(test)]
     pub fn contains(&self, row: usize) -> bool {
         self.iter().any(|r| r == row)
     }
@@ -245,11 +228,17 @@ impl ShownRows {
         }
     }
 
-    /// Where the row with `key` is, if it shows.
-    pub fn find(&self, key: u64) -> Option<usize> {
+    /// The chunk and place of the row with `key`, if it shows.
+    fn search_exact(&self, key: u64) -> Option<(usize, usize)> {
         let (chunk, within) = self.search(key);
         (self.chunks.get(chunk).and_then(|c| c.get(within)) == Some(&key))
-            .then(|| self.start_of(chunk) + within)
+            .then_some((chunk, within))
+    }
+
+    /// Where the row with `key` is, if it shows.
+    pub fn find(&self, key: u64) -> Option<usize> {
+        self.search_exact(key)
+            .map(|(chunk, within)| self.start_of(chunk) + within)
     }
 
     /// Adds the row with `key` where its key puts it.
@@ -289,7 +278,7 @@ impl ShownRows {
                 let starts = self.starts.get_mut();
                 starts.push(start);
                 // Its start is right when every earlier one is.
-                if self.valid.get() == starts.len() - 1 {
+                if self.valid.get() >= starts.len() - 1 {
                     self.valid.set(starts.len());
                 }
             }
@@ -297,42 +286,27 @@ impl ShownRows {
         self.len += 1;
     }
 
-    /// Takes out the row at `position` and returns it.
-    pub fn remove(&mut self, position: usize) -> usize {
-        let Some((chunk, within)) = self.locate(position) else {
-            panic!("remove at {position} of {}", self.len);
-        };
-        row_of(self.remove_at(chunk, within))
-    }
-
     /// Takes out the row with `key`; returns whether it was there.
     pub fn remove_key(&mut self, key: u64) -> bool {
-        let (chunk, within) = self.search(key);
-        if self.chunks.get(chunk).and_then(|c| c.get(within)) != Some(&key) {
+        let Some((chunk, within)) = self.search_exact(key) else {
             return false;
-        }
-        self.remove_at(chunk, within);
-        true
-    }
-
-    /// Takes out the key at `within` in chunk `chunk`.
-    fn remove_at(&mut self, chunk: usize, within: usize) -> u64 {
-        let key = self.chunks[chunk].remove(within);
+        };
+        self.chunks[chunk].remove(within);
         self.len -= 1;
         self.moved_after(chunk);
         match self.chunks[chunk].last() {
             Some(&last) => self.lasts[chunk] = last,
             None => {
+                // The next chunk now starts where this one did: the start at `chunk` (if
+                // right) stays right, the last entry goes.
                 self.chunks.remove(chunk);
                 self.lasts.remove(chunk);
                 self.starts.get_mut().pop();
-                self.moved_after(chunk.saturating_sub(1));
-                if chunk == 0 {
-                    self.valid.set(0);
-                }
+                self.valid
+                    .set(self.valid.get().min(self.chunks.len()).max(1));
             }
         }
-        key
+        true
     }
 
     /// Keeps only the rows for which `keep` holds.
@@ -386,7 +360,6 @@ mod tests {
     #[derive(Debug, Clone)]
     enum Op {
         Insert(u32, u16),
-        Remove(usize),
         RemoveKey(usize),
         Retain(usize),
         Rekey,
@@ -396,8 +369,7 @@ mod tests {
     fn op() -> impl Strategy<Value = Op> {
         prop_oneof![
             8 => (0u32..6, any::<u16>()).prop_map(|(rank, row)| Op::Insert(rank, row)),
-            2 => any::<usize>().prop_map(Op::Remove),
-            2 => any::<usize>().prop_map(Op::RemoveKey),
+            3 => any::<usize>().prop_map(Op::RemoveKey),
             1 => (2usize..5).prop_map(Op::Retain),
             1 => Just(Op::Rekey),
             1 => Just(Op::Rebuild),
@@ -410,7 +382,6 @@ mod tests {
         prop_assert_eq!(shown.len(), model.len());
         prop_assert_eq!(shown.is_empty(), model.is_empty());
         prop_assert_eq!(shown.to_vec(), rows.clone());
-        prop_assert_eq!(shown.first(), rows.first().copied());
         prop_assert_eq!(shown.last(), rows.last().copied());
         for position in 0..=model.len() {
             prop_assert_eq!(shown.get(position), rows.get(position).copied());
@@ -464,17 +435,12 @@ mod tests {
                             prop_assert_eq!(shown.find(key), Some(expected));
                         }
                     }
-                    Op::Remove(position) if !model.is_empty() => {
-                        let position = position % model.len();
-                        let removed = model.remove(position);
-                        prop_assert_eq!(shown.remove(position), row_of(removed));
-                    }
                     Op::RemoveKey(position) if !model.is_empty() => {
                         let key = model.remove(position % model.len());
                         prop_assert!(shown.remove_key(key));
                         prop_assert!(!shown.remove_key(key), "gone already");
                     }
-                    Op::Remove(_) | Op::RemoveKey(_) => {}
+                    Op::RemoveKey(_) => {}
                     Op::Retain(modulus) => {
                         model.retain(|&k| !row_of(k).is_multiple_of(modulus));
                         shown.retain(|r| !r.is_multiple_of(modulus));
@@ -530,7 +496,8 @@ mod tests {
         assert_eq!(shown.get(0), Some(1000));
         assert_eq!(shown.get(CHUNK_FILL + 1), Some(0));
         while shown.len() > CHUNK_FILL {
-            shown.remove(0);
+            let first = shown.key_at(0).expect("rows left");
+            assert!(shown.remove_key(first));
         }
         assert_eq!(shown.chunks.len(), 1, "emptied chunks are gone");
         assert_eq!(
