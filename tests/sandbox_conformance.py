@@ -5,7 +5,7 @@ parsed output is checked against the model's output shape (types, required membe
 modelled error the sandbox can produce is triggered and its code checked against the
 operation's modelled errors (or AWS's common errors).
 
-Usage: sandbox_conformance.py URL ACCESS_KEY SECRET   (run by tests/sandbox_conformance.rs)
+Usage: sandbox_conformance.py URL ACCESS_KEY SECRET   (run by tests/sandbox/conformance.rs)
 """
 
 import datetime

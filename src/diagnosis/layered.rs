@@ -9,7 +9,7 @@
 //! policies (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html).
 //! Each layer is evaluated with [`evaluate::evaluate`]; the result names every layer that
 //! blocks. Checked against an independent engine (`@cloud-copilot/iam-simulate`) by
-//! `tests/oracle_iam_simulate.rs`.
+//! `tests/cli/oracle_iam_simulate.rs`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -104,9 +104,39 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The exit code of a finished command, with its stdout and stderr when it is not `code`.
+#[track_caller]
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "expected exit code {code}\nstdout: {}\nstderr: {}",
+        stdout(out),
+        stderr(out)
+    );
+}
+
+/// The tests of this binary that skipped for a missing peer, listed once more after libtest's
+/// summary (an `atexit` handler), so a skip is seen without `--nocapture`.
+static SKIPPED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn list_skipped() {
+    let skipped = SKIPPED.lock().map(|s| s.clone()).unwrap_or_default();
+    if !skipped.is_empty() {
+        // Straight to the file descriptor: libtest captures only the print macros.
+        let _ = writeln!(
+            std::io::stderr(),
+            "\nSKIPPED for a missing peer ({}; these fail when CI is set):\n  {}",
+            skipped.len(),
+            skipped.join("\n  ")
+        );
+    }
+}
+
 /// Whether an independent peer a test needs (`what`: tmux, the AWS CLI, …) is `present`. A
 /// missing peer fails the test when `CI` is set (a peer skipped in silence hides a regression);
-/// elsewhere the test says it skips and returns early.
+/// elsewhere the test says it skips, on stderr at once and again after the run's summary, and
+/// returns early.
 pub fn peer_present(what: &str, present: bool) -> bool {
     if present {
         return true;
@@ -116,6 +146,21 @@ pub fn peer_present(what: &str, present: bool) -> bool {
         !ci,
         "{what} is not installed, and CI is set: `bash .ci/run` installs it; a missing peer is a failure in CI"
     );
-    eprintln!("note: {what} is not installed; skipping (this fails when CI is set)");
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    let line = format!("{test}: {what} is not installed");
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {line} (this fails when CI is set)"
+    );
+    if let Ok(mut skipped) = SKIPPED.lock() {
+        if skipped.is_empty() {
+            // SAFETY: registers a plain `extern "C"` function with no arguments, as atexit asks.
+            unsafe { libc::atexit(list_skipped) };
+        }
+        skipped.push(line);
+    }
     false
 }
