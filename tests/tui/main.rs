@@ -17,5 +17,6 @@ mod restore_round;
 mod retries;
 mod texts;
 mod tmux;
+mod tmux_launch;
 mod tmux_nav;
 mod tmux_writes;

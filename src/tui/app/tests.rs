@@ -395,17 +395,55 @@ fn an_apply_that_lands_after_the_preview_closed_still_marks_the_job() {
 #[test]
 fn the_status_line_expires_on_ticks_and_idle_ticks_do_not_redraw() {
     let mut app = app(false, (160, 45));
+    // The event loop clears `dirty` when it draws.
+    app.dirty = false;
     app.update(Action::Tick);
     assert!(!app.dirty, "an idle tick does not redraw");
     app.update(Action::Copy);
     assert!(app.status.is_some());
     for _ in 0..4 {
+        app.dirty = false;
         app.update(Action::Tick);
         assert!(app.status.is_some());
     }
+    app.dirty = false;
     app.update(Action::Tick);
     assert!(app.status.is_none());
     assert!(app.dirty, "the expiry redraws once");
+}
+
+/// The launch stall: the listing landed after the first frame and before the first tick, the
+/// event loop held its frame back (background frames are drawn at most every 50 ms), and the
+/// tick, changing nothing itself, cleared the redraw: nothing was drawn until a key.
+#[test]
+fn a_tick_or_an_idle_key_keeps_a_redraw_that_is_not_drawn_yet() {
+    let mut app = super::App::new(fixtures::header(false), (160, 45));
+    let effects = app.start();
+    assert!(matches!(app.list_state, ListState::Loading));
+    app.dirty = false; // the first frame: "Listing…"
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadJobs { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .expect("the listing");
+    app.update(Action::JobsLoaded {
+        generation,
+        result: Ok(vec![fixtures::job(
+            "1-EBS",
+            "2026-11-29T00:00:00Z",
+            "EBS",
+            None,
+        )]),
+    });
+    assert!(app.dirty);
+    app.update(Action::Tick);
+    assert!(app.dirty, "the tick kept the listing's redraw");
+    app.update(Action::Spin);
+    assert!(app.dirty, "the spinner kept it");
+    app.update(Action::AskRerunWithoutInstanceProfile);
+    assert!(app.dirty, "a key that does nothing kept it");
 }
 
 #[test]

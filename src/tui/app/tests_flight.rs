@@ -235,6 +235,7 @@ fn the_spinner_shows_elapsed_time_in_the_modal_and_the_footer() {
         result: Ok(Box::new(fixtures::plan())),
     });
     assert!(!app.busy());
+    app.dirty = false; // drawn
     app.update(Action::Spin);
     assert!(!app.dirty, "an idle spin does not redraw");
 }

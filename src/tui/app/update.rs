@@ -36,8 +36,14 @@ impl App {
     /// Applies one action and returns the work it asks for (with the decode of the selected
     /// job's message when only its badge was kept).
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        // A change not drawn yet (the event loop holds background frames back a little) stays
+        // to be drawn, whatever this action decides about its own redraw: a tick or a key that
+        // changes nothing must not wipe it (a listing that landed just before the first tick
+        // was never drawn until a key was pressed).
+        let undrawn = self.dirty;
         let mut effects = self.apply(action);
         effects.extend(self.refetch_selected());
+        self.dirty |= undrawn;
         effects
     }
 
