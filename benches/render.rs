@@ -55,10 +55,17 @@ fn big_message() -> DecodedMessage {
     DecodedMessage::parse(&text).expect("the bench message parses")
 }
 
+thread_local! {
+    /// One site shared by every job, as a listing shares it.
+    static SITE: std::sync::Arc<restore_doctor::diagnosis::Site> =
+        std::sync::Arc::new(restore_doctor::diagnosis::Site::new("111122223333", "us-east-1"));
+}
+
 fn job(i: usize) -> JobSummary {
     let token = format!("tok{i:05}");
     JobSummary {
         restore_job_id: format!("{i:08X}-1111-2222-3333-444455556666"),
+        site: SITE.with(|site| site.clone()),
         status: restore_doctor::diagnosis::RestoreJobStatus::Failed,
         created: format!("2026-11-{:02}T10:00:00Z", 28 - (i / 1000)),
         resource_type: Some(if i.is_multiple_of(3) { "EBS" } else { "EC2" }.into()),

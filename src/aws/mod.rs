@@ -94,6 +94,8 @@ pub struct Session {
     profile: Option<String>,
     read_only: bool,
     sandbox: bool,
+    /// Who the credentials are (account, caller ARN): asked of STS once per session.
+    identity: std::sync::Arc<tokio::sync::OnceCell<(String, String)>>,
 }
 
 /// Proof that writes are allowed; only this module can make one.
@@ -153,6 +155,7 @@ impl Session {
             read_only: options.read_only,
             sandbox: options.sandbox,
             options: options.clone(),
+            identity: Default::default(),
         })
     }
 
@@ -234,6 +237,7 @@ impl Session {
             profile: profile.map(str::to_string),
             read_only: true,
             sandbox: true,
+            identity: Default::default(),
         }
     }
 

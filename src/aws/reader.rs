@@ -11,6 +11,7 @@ use super::Session;
 use super::error::{AwsError, AwsErrorKind, classify};
 use super::layers::context_entries;
 use crate::diagnosis::evaluate::Decision;
+use crate::diagnosis::site::Site;
 use crate::diagnosis::{RestoreJobStatus, StatusMessage, TargetType, TextInterner};
 
 /// A role as IAM describes it.
@@ -59,6 +60,9 @@ pub struct RestoreJob {
     pub created_resource_arn: Option<String>,
     /// Percent done, when AWS reports it.
     pub percent_done: Option<String>,
+    /// The account the job ran in (`AccountId`; a delegated administrator lists other
+    /// accounts' jobs).
+    pub account_id: Option<String>,
 }
 
 fn status_of(status: Option<&aws_sdk_backup::types::RestoreJobStatus>) -> RestoreJobStatus {
@@ -145,6 +149,7 @@ impl Session {
                             .map(|m| StatusMessage::new(m, &mut interner)),
                         created_resource_arn: job.created_resource_arn().map(str::to_string),
                         percent_done: job.percent_done().map(str::to_string),
+                        account_id: job.account_id().map(str::to_string),
                     },
                 ));
             }
@@ -187,6 +192,7 @@ impl Session {
             status_message: out.status_message().map(StatusMessage::from),
             created_resource_arn: out.created_resource_arn().map(str::to_string),
             percent_done: out.percent_done().map(str::to_string),
+            account_id: out.account_id().map(str::to_string),
         })
     }
 
@@ -221,19 +227,30 @@ impl Session {
             .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "STS returned no DecodedMessage"))
     }
 
-    /// The caller's account and ARN.
+    /// The caller's account and ARN: `GetCallerIdentity`, asked once per session.
     pub async fn caller_identity(&self) -> Result<(String, String), AwsError> {
-        let out = self
-            .clients()
-            .sts
-            .get_caller_identity()
-            .send()
+        self.identity
+            .get_or_try_init(|| async {
+                let out = self
+                    .clients()
+                    .sts
+                    .get_caller_identity()
+                    .send()
+                    .await
+                    .map_err(|e| classify("GetCallerIdentity", e))?;
+                Ok((
+                    out.account().unwrap_or_default().to_string(),
+                    out.arn().unwrap_or_default().to_string(),
+                ))
+            })
             .await
-            .map_err(|e| classify("GetCallerIdentity", e))?;
-        Ok((
-            out.account().unwrap_or_default().to_string(),
-            out.arn().unwrap_or_default().to_string(),
-        ))
+            .cloned()
+    }
+
+    /// The site of these credentials: their account (STS, once) in the session's region.
+    pub async fn site(&self) -> Result<Site, AwsError> {
+        let (account, _) = self.caller_identity().await?;
+        Ok(Site::new(account, self.region()))
     }
 
     /// A role by name.

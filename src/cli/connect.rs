@@ -76,10 +76,21 @@ pub fn sandbox_options(sandbox: &Sandbox, read_only: bool) -> ConnectOptions {
     }
 }
 
-/// The journal the flags name, or the default one.
+/// The journal the flags name, or the default one. `--demo` without `--journal` writes to a
+/// journal of its own (`demo/journal.jsonl` beside the default one), started afresh with each
+/// demo: its sandbox starts afresh too, and the user's real journal is never touched.
 pub fn journal(global: &GlobalArgs) -> Result<Journal, AppError> {
     match &global.journal {
         Some(path) => Ok(Journal::at(path)),
+        None if global.demo => {
+            let journal = Journal::demo_path()
+                .map(Journal::at)
+                .map_err(|e| AppError::bad_input(e.to_string()))?;
+            journal
+                .clear()
+                .map_err(|e| AppError::bad_input(e.to_string()))?;
+            Ok(journal)
+        }
         None => Journal::default_path()
             .map(Journal::at)
             .map_err(|e| AppError::bad_input(e.to_string())),

@@ -122,7 +122,10 @@ fn managed_steps(managed: &workflow::ManagedPlan) -> Vec<String> {
 
 fn print_preview(plan: &FixPlan) {
     println!("Target:    {} ({})", plan.target_arn, plan.target_type);
-    println!("Account:   {}  Region: {}", plan.account, plan.region);
+    println!(
+        "Account:   {}  Region: {}",
+        plan.site.account, plan.site.region
+    );
     match &plan.managed {
         None => println!("Policy:    {} (inline)", plan.policy_name),
         Some(managed) => {
@@ -324,12 +327,12 @@ pub async fn fix(
         let question = match &plan.managed {
             None => format!(
                 "Write policy {} to {} {} in account {}?",
-                plan.policy_name, plan.target_type, plan.target_name, plan.account
+                plan.policy_name, plan.target_type, plan.target_name, plan.site.account
             ),
             Some(managed) => format!(
                 "{} in account {}?",
                 managed_steps(managed).join(", then "),
-                plan.account
+                plan.site.account
             ),
         };
         if let Err(refusal) = confirm(&question, args.yes) {

@@ -77,11 +77,13 @@ pub async fn run(
                 let phase = serde_json::to_value(entry.phase).unwrap_or_default();
                 let operation = serde_json::to_value(entry.operation).unwrap_or_default();
                 println!(
-                    "{}  {}  {:<11}  {:<4}  {} {}  policy {}{}",
+                    "{}  {}  {:<11}  {:<4}  account {} {}  {} {}  policy {}{}",
                     entry.id,
                     entry.time,
                     phase.as_str().unwrap_or("?"),
                     operation.as_str().unwrap_or("?"),
+                    entry.site.account,
+                    entry.site.region,
                     entry.target_type,
                     entry.target_name,
                     entry.policy_name,

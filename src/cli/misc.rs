@@ -283,7 +283,14 @@ pub async fn undo(
     // A write a crash or a lost reply left unresolved is settled first, so it can be undone.
     let reconciled = workflow::reconcile(&connection.session, &journal).await?;
     super::journal_cmd::report_reconciled(&reconciled, global.output);
-    let entry = workflow::undo_target(&journal, args.entry.as_deref())?;
+    // The newest entry of the credentials' account: a journal shared by several accounts
+    // never offers another account's write.
+    let (account, _) = connection
+        .session
+        .caller_identity()
+        .await
+        .map_err(workflow::WorkflowError::from)?;
+    let entry = workflow::undo_target(&journal, args.entry.as_deref(), &account)?;
     let Some(writer) = connection.session.writer() else {
         return Err(AppError::refused(
             "read-only mode: nothing undone (drop --read-only to undo)",

@@ -16,6 +16,7 @@ pub mod protected;
 pub mod report;
 pub mod restore_round;
 pub mod shared_token;
+pub mod site;
 pub mod status_text;
 pub mod token;
 
@@ -24,4 +25,5 @@ pub use fix::{Fix, POLICY_NAME, Scope};
 pub use kinds::{DenialSource, LocalVerification, RestoreJobStatus, TargetType};
 pub use report::{Diagnosis, Verdict, diagnose};
 pub use shared_token::Token;
+pub use site::Site;
 pub use status_text::{StatusMessage, TextInterner};

@@ -336,8 +336,16 @@ pub enum Effect {
         /// The job.
         job_id: String,
     },
-    /// Find the journal entry to undo.
-    FindUndo,
+    /// Find the journal entry to undo: the newest fix in `account` (None: the session's) for
+    /// restore job `job_id` or role `role`, or any when neither is given.
+    FindUndo {
+        /// The account of the selected job.
+        account: Option<String>,
+        /// The selected job.
+        job_id: Option<String>,
+        /// The role the selected job ran as (its fixes may have been made for another job).
+        role: Option<String>,
+    },
     /// Undo this journal entry.
     Undo(Box<JournalEntry>),
     /// Save exported text to a file; without `overwrite`, an existing file is left as it is

@@ -416,15 +416,28 @@ impl Runtime {
                     Some(Action::JobJournal { job_id, result })
                 });
             }
-            Effect::FindUndo => {
+            Effect::FindUndo {
+                account,
+                job_id,
+                role,
+            } => {
                 let journal = self.journal.clone();
                 self.spawn(Group::Other, async move {
                     // Settle writes a crash or a lost reply left unresolved, so they can be undone.
                     if let Err(error) = workflow::reconcile(&session, &journal).await {
                         tracing::warn!("reconciling the journal failed: {error}");
                     }
+                    let account = match account {
+                        Some(account) => account,
+                        None => match session.caller_identity().await {
+                            Ok((account, _)) => account,
+                            Err(error) => {
+                                return Some(Action::UndoTargetFound(Err(error.to_string())));
+                            }
+                        },
+                    };
                     let result = tokio::task::spawn_blocking(move || {
-                        workflow::undo_target(&journal, None)
+                        find_undo(&journal, &account, job_id.as_deref(), role.as_deref())
                             .map(Box::new)
                             .map_err(|e| e.to_string())
                     })
@@ -471,6 +484,34 @@ impl Runtime {
             },
         }
     }
+}
+
+/// The entry `u` undoes: the newest fix in `account` for restore job `job_id` or role `role`
+/// (the selected job's), or the newest in `account` when no job is selected.
+fn find_undo(
+    journal: &Journal,
+    account: &str,
+    job_id: Option<&str>,
+    role: Option<&str>,
+) -> Result<crate::workflow::journal::JournalEntry, workflow::WorkflowError> {
+    if job_id.is_none() && role.is_none() {
+        return workflow::undo_target(journal, None, account);
+    }
+    let nothing = format!(
+        "no fix restore-doctor applied for restore job {} or role {} in account {account} is in the journal ({}); nothing to undo for this job",
+        job_id.unwrap_or("-"),
+        role.unwrap_or("-"),
+        journal.path().display()
+    );
+    workflow::undo_target_where(
+        journal,
+        account,
+        |entry| {
+            job_id.is_some_and(|id| entry.job_id.as_deref() == Some(id))
+                || role.is_some_and(|role| entry.target_name == role)
+        },
+        &nothing,
+    )
 }
 
 /// Opens the session for `region`/`profile` and proves it usable: STS says who it is and

@@ -45,7 +45,7 @@ pub async fn apply_fix(
         });
     }
     let _lock = journal
-        .lock_target(&plan.account, plan.target_type, &plan.target_name)
+        .lock_target(&plan.site.account, plan.target_type, &plan.target_name)
         .await?;
     if let Some(managed) = &plan.managed {
         return super::managed::apply(session, writer, plan, managed, journal, token).await;
@@ -71,8 +71,8 @@ pub async fn apply_fix(
         time: now_rfc3339(),
         phase: Phase::Pending,
         operation: Operation::Fix,
-        account: plan.account.clone(),
-        region: plan.region.clone(),
+        version: super::journal::JOURNAL_VERSION,
+        site: plan.site.clone(),
         target_type: plan.target_type,
         target_name: plan.target_name.clone(),
         target_arn: plan.target_arn.clone(),

@@ -16,7 +16,7 @@ use crate::diagnosis::fix::TargetType;
 use crate::diagnosis::merge::{self, MergeError, policy_size, quota_for};
 use crate::diagnosis::protected;
 use crate::diagnosis::report;
-use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, Verdict, diagnose};
+use crate::diagnosis::{DecodedMessage, Diagnosis, Scope, Site, Verdict, diagnose};
 
 /// SHA-256 in hex.
 pub fn sha256_hex(text: &str) -> String {
@@ -256,8 +256,7 @@ pub async fn preview_fix(
         target_type: fix.target.kind,
         target_name: fix.target.name.clone(),
         target_arn,
-        account: caller_account,
-        region: session.region().to_string(),
+        site: Site::new(caller_account, session.region()),
         policy_name: policy_name.clone(),
         current_sha256: fingerprint(current.as_ref()),
         current_document: current,

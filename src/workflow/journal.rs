@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::diagnosis::TargetType;
+use crate::diagnosis::{Site, TargetType};
 
 /// Where a write stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,9 +109,20 @@ pub struct ManagedStep {
     pub group: String,
 }
 
+/// The journal's line format: 2 since lines carry their site (a partition beside the account
+/// and region); a line without `version` is a version-1 line, read as partition `aws`.
+pub const JOURNAL_VERSION: u32 = 2;
+
+fn version_one() -> u32 {
+    1
+}
+
 /// One journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JournalEntry {
+    /// The line format ([`JOURNAL_VERSION`] for lines written now).
+    #[serde(default = "version_one")]
+    pub version: u32,
     /// Entry ID (shared by its pending and final lines).
     pub id: String,
     /// RFC 3339 time.
@@ -120,10 +131,10 @@ pub struct JournalEntry {
     pub phase: Phase,
     /// `fix` or `undo`.
     pub operation: Operation,
-    /// The account written to.
-    pub account: String,
-    /// The region of the session.
-    pub region: String,
+    /// Where the write went: the account written to and the region of the session
+    /// (`partition`, `account`, `region` in the line).
+    #[serde(flatten)]
+    pub site: Site,
     /// `role` or `user`.
     pub target_type: TargetType,
     /// The role or user name.
@@ -225,6 +236,20 @@ impl Journal {
             .or_else(|| dirs::home_dir().map(|h| h.join(".local/state")))
             .ok_or(JournalError::NoStateDir)?;
         Ok(base.join("restore-doctor").join("journal.jsonl"))
+    }
+
+    /// The demo's journal, `demo/journal.jsonl` in the default journal's directory.
+    pub fn demo_path() -> Result<PathBuf, JournalError> {
+        let default = Self::default_path()?;
+        Ok(default.with_file_name("demo").join("journal.jsonl"))
+    }
+
+    /// Empties the journal (the demo's, whose sandbox starts afresh each time).
+    pub fn clear(&self) -> Result<(), JournalError> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(self.io_error(e)),
+            _ => Ok(()),
+        }
     }
 
     /// The file's path.
@@ -368,8 +393,17 @@ impl Journal {
         Ok(out)
     }
 
-    /// The newest applied write that has not been undone (undos themselves can be undone).
-    pub fn last_undoable(&self) -> Result<Option<JournalEntry>, JournalError> {
+    /// The newest applied write to `account` that has not been undone (undos themselves can
+    /// be undone): a journal used against several accounts never offers another account's.
+    pub fn last_undoable(&self, account: &str) -> Result<Option<JournalEntry>, JournalError> {
+        self.last_undoable_where(|e| e.site.account == account)
+    }
+
+    /// The newest applied, not undone write for which `wanted` holds.
+    pub fn last_undoable_where(
+        &self,
+        wanted: impl Fn(&JournalEntry) -> bool,
+    ) -> Result<Option<JournalEntry>, JournalError> {
         let entries = self.entries()?;
         let undone: Vec<&str> = entries
             .iter()
@@ -383,6 +417,7 @@ impl Journal {
                 e.phase == Phase::Applied
                     && e.operation.is_undoable_fix()
                     && !undone.contains(&e.id.as_str())
+                    && wanted(e)
             })
             .cloned())
     }
@@ -413,6 +448,7 @@ pub fn now_rfc3339() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn entry(id: &str, phase: Phase, op: Operation, undoes: Option<&str>) -> JournalEntry {
         JournalEntry {
@@ -420,8 +456,8 @@ mod tests {
             time: now_rfc3339(),
             phase,
             operation: op,
-            account: "1".into(),
-            region: "us-east-1".into(),
+            version: JOURNAL_VERSION,
+            site: Site::new("1", "us-east-1"),
             target_type: TargetType::Role,
             target_name: "R".into(),
             target_arn: "arn".into(),
@@ -442,7 +478,7 @@ mod tests {
     fn last_undoable_skips_failed_and_undone() {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::at(dir.path().join("sub/journal.jsonl"));
-        assert_eq!(journal.last_undoable().unwrap(), None);
+        assert_eq!(journal.last_undoable("1").unwrap(), None);
         journal
             .append(&entry("1", Phase::Pending, Operation::Fix, None))
             .unwrap();
@@ -455,13 +491,45 @@ mod tests {
         journal
             .append(&entry("2", Phase::Failed, Operation::Fix, None))
             .unwrap();
-        assert_eq!(journal.last_undoable().unwrap().unwrap().id, "1");
+        assert_eq!(journal.last_undoable("1").unwrap().unwrap().id, "1");
         journal
             .append(&entry("3", Phase::Applied, Operation::Undo, Some("1")))
             .unwrap();
-        assert_eq!(journal.last_undoable().unwrap(), None);
+        assert_eq!(journal.last_undoable("1").unwrap(), None);
         assert_eq!(journal.entries().unwrap().len(), 3);
         assert_eq!(journal.lines().unwrap().len(), 5);
+    }
+
+    #[test]
+    fn version_one_lines_are_read_with_their_site_and_new_lines_are_version_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let journal = Journal::at(dir.path().join("journal.jsonl"));
+        let mut old =
+            serde_json::to_value(entry("1", Phase::Applied, Operation::Fix, None)).unwrap();
+        let map = old.as_object_mut().unwrap();
+        map.remove("version");
+        map.remove("partition");
+        std::fs::write(journal.path(), format!("{old}\n")).unwrap();
+        journal
+            .append(&entry("2", Phase::Applied, Operation::Fix, None))
+            .unwrap();
+        let lines = journal.lines().unwrap();
+        assert_eq!(lines[0].version, 1);
+        assert_eq!(lines[0].site, Site::new("1", "us-east-1"));
+        assert_eq!(lines[1].version, JOURNAL_VERSION);
+        let written = std::fs::read_to_string(journal.path()).unwrap();
+        let last: Value = serde_json::from_str(written.lines().last().unwrap()).unwrap();
+        assert_eq!(
+            (
+                &last["version"],
+                &last["partition"],
+                &last["account"],
+                &last["region"]
+            ),
+            (&json!(2), &json!("aws"), &json!("1"), &json!("us-east-1"))
+        );
+        // Another account's entries are never the last undoable of this one.
+        assert_eq!(journal.last_undoable("2").unwrap(), None);
     }
 
     #[test]
@@ -483,7 +551,7 @@ mod tests {
             .unwrap();
         let read = journal.read().unwrap();
         assert_eq!(read.skipped, [2, 3]);
-        assert_eq!(journal.last_undoable().unwrap().unwrap().id, "2");
+        assert_eq!(journal.last_undoable("1").unwrap().unwrap().id, "2");
     }
 
     #[cfg(unix)]

@@ -2,11 +2,13 @@
 //! `ByStatus`: PENDING, RUNNING, COMPLETED, ABORTED or FAILED) or all of them. See
 //! <https://docs.aws.amazon.com/aws-backup/latest/devguide/API_ListRestoreJobs.html>.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use super::{JobSummary, WorkflowError};
 use crate::aws::Session;
-use crate::diagnosis::RestoreJobStatus;
+use crate::diagnosis::{RestoreJobStatus, Site};
 
 /// The status a job list shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,12 +99,25 @@ pub async fn list_jobs(
     limit: Option<usize>,
 ) -> Result<Vec<JobSummary>, WorkflowError> {
     let after = SystemTime::now().checked_sub(since);
-    Ok(session
+    let jobs = session
         .list_restore_jobs(status.status(), after, limit)
-        .await?
-        .into_iter()
-        .map(JobSummary::from)
-        .collect())
+        .await?;
+    // Backup names each job's account (`AccountId`); only a job without one is taken to be
+    // the caller's. One site per account, shared by its jobs.
+    let mut sites: HashMap<String, Arc<Site>> = HashMap::new();
+    let mut listed = Vec::with_capacity(jobs.len());
+    for mut job in jobs {
+        let account = match job.account_id.take() {
+            Some(account) => account,
+            None => session.caller_identity().await?.0,
+        };
+        let site = sites
+            .entry(account)
+            .or_insert_with_key(|account| Arc::new(Site::new(account.clone(), session.region())))
+            .clone();
+        listed.push(JobSummary::listed(job, site));
+    }
+    Ok(listed)
 }
 
 #[cfg(test)]

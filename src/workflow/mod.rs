@@ -39,4 +39,4 @@ pub use restore::{
     job_progress, normalise_metadata, plan_rerun, rerun, start_rerun, wait_until_allowed,
 };
 pub use types::*;
-pub use undo::{undo, undo_target};
+pub use undo::{undo, undo_target, undo_target_where};

@@ -60,11 +60,11 @@ pub async fn reconcile(
     let mut report = Vec::new();
     for mut entry in unresolved {
         let was = entry.phase;
-        let resolution = if entry.account != account {
+        let resolution = if entry.site.account != account {
             Resolution::Unchecked {
                 reason: format!(
                     "journalled for account {}, and these credentials are for {account}",
-                    entry.account
+                    entry.site.account
                 ),
             }
         } else {
@@ -106,7 +106,7 @@ async fn resolve(session: &Session, journal: &Journal, entry: &JournalEntry) -> 
     // A writer on this machine may be mid-write on this target: do not judge its entry.
     let Ok(_lock) = journal
         .lock_target_within(
-            &entry.account,
+            &entry.site.account,
             entry.target_type,
             &entry.target_name,
             Duration::from_millis(200),
@@ -176,8 +176,8 @@ mod tests {
             time: now_rfc3339(),
             phase: Phase::Pending,
             operation: Operation::Fix,
-            account: "1".into(),
-            region: "us-east-1".into(),
+            version: crate::workflow::journal::JOURNAL_VERSION,
+            site: crate::diagnosis::Site::new("1", "us-east-1"),
             target_type: TargetType::Role,
             target_name: "R".into(),
             target_arn: "arn:aws:iam::1:role/R".into(),

@@ -9,13 +9,17 @@ use crate::aws::RestoreJob;
 use crate::diagnosis::denial::{JobFailure, classify_status_message};
 use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::{Diagnosis, RestoreJobStatus, Scope, TargetType};
-use crate::diagnosis::{StatusMessage, Token};
+use crate::diagnosis::{Site, StatusMessage, Token};
 
 /// One restore job as listed (the `list --output json` contract; add fields, never rename).
+/// A job is known by its site and its ID.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct JobSummary {
     /// The restore job ID.
     pub restore_job_id: String,
+    /// Where it ran: `partition`, `account`, `region` (shared by the jobs of one listing).
+    #[serde(flatten)]
+    pub site: Arc<Site>,
     /// `FAILED`, `COMPLETED`, `RUNNING`, …
     pub status: RestoreJobStatus,
     /// Creation time, RFC 3339.
@@ -84,10 +88,10 @@ pub struct FixPlan {
     pub target_name: String,
     /// The target's real ARN (from IAM, with its path).
     pub target_arn: String,
-    /// The account the write goes to.
-    pub account: String,
-    /// The region of the session.
-    pub region: String,
+    /// Where the write goes: the target's account, in the region of the job (or session)
+    /// (`partition`, `account`, `region` in the JSON).
+    #[serde(flatten)]
+    pub site: Site,
     /// The inline policy written.
     pub policy_name: String,
     /// The policy as it is now (None: it does not exist).
@@ -219,9 +223,10 @@ impl From<RestoreJob> for JobProgress {
     }
 }
 
-impl From<RestoreJob> for JobSummary {
-    /// The `list` row of a job: the encoded message is looked for in its status message.
-    fn from(job: RestoreJob) -> JobSummary {
+impl JobSummary {
+    /// The `list` row of a job that ran at `site`: the encoded message is looked for in its
+    /// status message.
+    pub fn listed(job: RestoreJob, site: Arc<Site>) -> JobSummary {
         JobSummary {
             encoded_message: job
                 .status_message
@@ -229,6 +234,7 @@ impl From<RestoreJob> for JobSummary {
                 .and_then(StatusMessage::token)
                 .cloned(),
             restore_job_id: job.restore_job_id,
+            site,
             status: job.status,
             created: job.created,
             resource_type: job.resource_type,
@@ -238,6 +244,11 @@ impl From<RestoreJob> for JobSummary {
             status_message: job.status_message,
             created_resource_arn: job.created_resource_arn,
         }
+    }
+
+    /// The key a job is known by: its site and its ID.
+    pub fn key(&self) -> (&Site, &str) {
+        (&self.site, &self.restore_job_id)
     }
 }
 

@@ -6,18 +6,52 @@ use super::apply::write_journalled;
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use crate::aws::{Session, Writer};
 
-/// Which entry to undo.
-pub fn undo_target(journal: &Journal, entry: Option<&str>) -> Result<JournalEntry, WorkflowError> {
+/// Which entry to undo: `entry` by ID, else the newest undoable entry of `account` (the
+/// credentials' account: a journal shared by several accounts never offers another's).
+pub fn undo_target(
+    journal: &Journal,
+    entry: Option<&str>,
+    account: &str,
+) -> Result<JournalEntry, WorkflowError> {
     let found = match entry {
         Some(id) => journal.find(id)?,
-        None => journal.last_undoable()?,
+        None => journal.last_undoable(account)?,
     };
     let Some(found) = found else {
         return Err(WorkflowError::Refused(match entry {
             Some(id) => format!("no journal entry {id} in {}", journal.path().display()),
-            None => format!("nothing to undo in {}", journal.path().display()),
+            None => format!(
+                "nothing to undo for account {account} in {}",
+                journal.path().display()
+            ),
         }));
     };
+    checked(found, account)
+}
+
+/// The newest undoable entry of `account` for which `wanted` holds (the UI: the selected
+/// job's, or its role's).
+pub fn undo_target_where(
+    journal: &Journal,
+    account: &str,
+    wanted: impl Fn(&JournalEntry) -> bool,
+    nothing: &str,
+) -> Result<JournalEntry, WorkflowError> {
+    match journal.last_undoable_where(|e| e.site.account == account && wanted(e))? {
+        Some(found) => checked(found, account),
+        None => Err(WorkflowError::Refused(nothing.to_string())),
+    }
+}
+
+/// Refuses an entry that was not applied, or that was written to another account than the
+/// credentials'.
+fn checked(found: JournalEntry, account: &str) -> Result<JournalEntry, WorkflowError> {
+    if found.site.account != account {
+        return Err(WorkflowError::Refused(format!(
+            "journal entry {} was written to account {} and these credentials are for account {account}: run undo with credentials for {}",
+            found.id, found.site.account, found.site.account
+        )));
+    }
     if found.phase != Phase::Applied {
         return Err(WorkflowError::Refused(format!(
             "journal entry {} was not applied; nothing to undo",
@@ -35,7 +69,7 @@ pub async fn undo(
     entry: &JournalEntry,
 ) -> Result<String, WorkflowError> {
     let _lock = journal
-        .lock_target(&entry.account, entry.target_type, &entry.target_name)
+        .lock_target(&entry.site.account, entry.target_type, &entry.target_name)
         .await?;
     if let Some(step) = &entry.managed {
         return super::managed::undo(session, writer, journal, entry, step).await;

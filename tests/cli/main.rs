@@ -9,6 +9,7 @@ mod moto_support;
 mod errors;
 mod explain;
 mod explain_texts;
+mod journal_sites;
 mod layers;
 mod list_status;
 mod moto;

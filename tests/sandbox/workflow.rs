@@ -77,7 +77,7 @@ async fn a_policy_changed_after_the_preview_aborts_the_write() {
     .unwrap();
     assert!(outcome.written);
     assert_eq!(outcome.verification, Verification::Allowed);
-    let entry = journal.last_undoable().unwrap().unwrap();
+    let entry = journal.last_undoable("111122223333").unwrap().unwrap();
     assert!(
         entry
             .before

@@ -63,7 +63,10 @@ pub fn apply(plan: Box<FixPlan>, token: Option<Token>) -> ConfirmModal {
             ),
         ),
         ConfirmField::new("To", format!("{} {}", plan.target_type, plan.target_arn)),
-        ConfirmField::new("Account", format!("{} ({})", plan.account, plan.region)),
+        ConfirmField::new(
+            "Account",
+            format!("{} ({})", plan.site.account, plan.site.region),
+        ),
     ];
     if let Some((grant, _)) = plan_grant(&plan) {
         fields.push(ConfirmField::new("Allows", grant));
@@ -228,7 +231,10 @@ pub fn undo(entry: Box<JournalEntry>) -> ConfirmModal {
                         .unwrap_or_default()
                 ),
             ),
-            ConfirmField::new("Account", format!("{} ({})", entry.account, entry.region)),
+            ConfirmField::new(
+                "Account",
+                format!("{} ({})", entry.site.account, entry.site.region),
+            ),
         ],
         pending: PendingWrite::Undo(entry),
     }

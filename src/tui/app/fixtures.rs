@@ -25,6 +25,7 @@ pub fn decoded(text: &str) -> Decoded {
 pub fn job(id: &str, created: &str, resource_type: &str, token: Option<&str>) -> JobSummary {
     JobSummary {
         restore_job_id: id.into(),
+        site: std::sync::Arc::new(crate::diagnosis::Site::new("111122223333", "us-east-1")),
         status: crate::diagnosis::RestoreJobStatus::Failed,
         created: created.into(),
         resource_type: Some(resource_type.into()),
@@ -118,8 +119,7 @@ pub fn plan() -> FixPlan {
         target_name: fix.target.name.clone(),
         target_arn: "arn:aws:iam::111122223333:role/service-role/AWSBackupDefaultServiceRole"
             .into(),
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
+        site: crate::diagnosis::Site::new("111122223333", "us-east-1"),
         policy_name: fix.policy_name.clone(),
         current_document: None,
         proposed_sha256: sha256_hex(&proposed_text),
@@ -159,12 +159,12 @@ pub fn wide_plan() -> FixPlan {
 /// A journal entry of an applied fix; `before`: the policy existed before it.
 pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
     crate::workflow::journal::JournalEntry {
+        version: crate::workflow::journal::JOURNAL_VERSION,
         id: "e1".into(),
         time: "2026-11-28T09:20:00Z".into(),
         phase: crate::workflow::journal::Phase::Applied,
         operation: crate::workflow::journal::Operation::Fix,
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
+        site: crate::diagnosis::Site::new("111122223333", "us-east-1"),
         target_type: crate::diagnosis::TargetType::Role,
         target_name: "AWSBackupDefaultServiceRole".into(),
         target_arn: "arn:aws:iam::111122223333:role/AWSBackupDefaultServiceRole".into(),

@@ -334,14 +334,17 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
     let mut app = app(false, (160, 45));
     let id = app.jobs[0].job.restore_job_id.clone();
     app.fixed.insert(id.clone());
-    assert_eq!(app.update(Action::AskUndo), vec![Effect::FindUndo]);
+    assert!(matches!(
+        app.update(Action::AskUndo).as_slice(),
+        [Effect::FindUndo { account: Some(account), job_id: Some(_), role: Some(_) }] if account == "111122223333"
+    ));
     let entry = crate::workflow::journal::JournalEntry {
+        version: crate::workflow::journal::JOURNAL_VERSION,
         id: "e1".into(),
         time: "2026-11-28T09:20:00Z".into(),
         phase: crate::workflow::journal::Phase::Applied,
         operation: crate::workflow::journal::Operation::Fix,
-        account: "111122223333".into(),
-        region: "us-east-1".into(),
+        site: crate::diagnosis::Site::new("111122223333", "us-east-1"),
         target_type: crate::diagnosis::TargetType::Role,
         target_name: "AWSBackupDefaultServiceRole".into(),
         target_arn: "arn:aws:iam::111122223333:role/AWSBackupDefaultServiceRole".into(),

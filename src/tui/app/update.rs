@@ -255,7 +255,18 @@ impl App {
                     return Vec::new();
                 }
                 self.begin(OperationKind::FindUndo, None);
-                vec![Effect::FindUndo]
+                // The selected job's fix: its account, the job or the role it ran as.
+                let row = self.selected_row().map(|r| &r.job);
+                vec![Effect::FindUndo {
+                    account: row
+                        .map(|job| job.site.account.clone())
+                        .or_else(|| self.header.account.clone()),
+                    job_id: row.map(|job| job.restore_job_id.clone()),
+                    role: row
+                        .and_then(|job| job.iam_role_arn.as_deref())
+                        .and_then(|arn| arn.rsplit('/').next())
+                        .map(str::to_string),
+                }]
             }
             Action::UndoTargetFound(result) => {
                 self.end(OperationKind::FindUndo, None);

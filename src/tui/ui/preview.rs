@@ -38,7 +38,7 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
         field("Target", plan.target_arn.clone()),
         field(
             "Account / region",
-            format!("{} / {}", plan.account, plan.region),
+            format!("{} / {}", plan.site.account, plan.site.region),
         ),
         field("Inline policy", plan.policy_name.clone()),
         field(
