@@ -50,6 +50,14 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// One line for why a policy layer could not be read (said beside "NOT read").
+    pub fn unreadable_reason(&self) -> String {
+        match self.kind {
+            AwsErrorKind::NotImplemented => "the endpoint does not offer the call".into(),
+            _ => self.to_string(),
+        }
+    }
+
     /// An error of a kind with a message.
     pub fn new(kind: AwsErrorKind, message: impl Into<String>) -> Self {
         Self {

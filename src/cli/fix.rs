@@ -182,10 +182,11 @@ fn print_preview(plan: &FixPlan) {
     println!();
     println!(
         "Local verification: {}",
-        if plan.verified_locally {
-            "the decoded request would be allowed"
-        } else {
-            "the decoded request would still NOT be allowed"
+        match plan.verified_locally {
+            Some(true) => "the decoded request would be allowed",
+            Some(false) => "the decoded request would still NOT be allowed",
+            None =>
+                "not done (the request cannot be evaluated locally, as with a redacted account ID)",
         }
     );
     println!("Layers read: {}", plan.layers_read.join("; "));

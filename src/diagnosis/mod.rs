@@ -1,11 +1,14 @@
 //! The diagnosis core: pure domain logic, no I/O. Token extraction, the decoded-message model,
 //! the verdict, the least-privilege fix, policy merge and local policy evaluation.
 
+pub mod blocking;
 pub mod catalogue;
 pub mod decoded;
 pub mod denial;
 pub mod evaluate;
+pub mod evidence;
 pub mod fix;
+pub mod judge;
 pub mod kinds;
 pub mod layered;
 pub mod layers;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::fix::{fingerprint, sha256_hex};
+use super::digest::{fingerprint, sha256_hex};
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
 use super::{ApplyOutcome, FixPlan, Verification, WorkflowError};
 use crate::aws::{AwsErrorKind, LayeredSimulation, Session, Writer};

@@ -13,7 +13,7 @@ use serde_json::Value;
 use super::apply::{
     SETTLE, describe, missing_statements, record_after_write, refuse_unless_proven, verify,
 };
-use super::fix::fingerprint;
+use super::digest::fingerprint;
 use super::journal::{
     Journal, JournalEntry, ManagedStep, Operation, Phase, new_entry_id, now_rfc3339,
 };
@@ -130,7 +130,7 @@ pub(crate) async fn apply(
         before: plan.current_document.clone(),
         after: Some(after),
         job_id: plan.job_id.clone(),
-        token_sha256: token.map(super::fix::sha256_hex),
+        token_sha256: token.map(super::digest::sha256_hex),
         summary: Some(format!("{}; {}", managed.reason, plan.diagnosis.summary)),
         undoes: None,
         error: None,

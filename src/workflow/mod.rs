@@ -2,33 +2,30 @@
 //! export; and the journal.
 
 mod apply;
-mod blocking;
+pub mod case;
 mod decode;
+mod digest;
 mod error;
 mod export;
-mod fix;
-mod gather;
-mod guardrails;
 pub mod journal;
 mod listing;
 mod managed;
 mod policy_checks;
 mod reconcile;
-mod rerun_guard;
 mod restore;
-mod restore_round;
 mod types;
 mod undo;
 
 pub use crate::diagnosis::token::encoded_message_in;
 pub use apply::{apply_fix, prove, verify};
+pub use case::{Case, CaseTarget, build_case, preview_fix};
 pub use decode::{
     DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
     list_failed_jobs,
 };
+pub use digest::sha256_hex;
 pub use error::{WorkflowError, WorkflowErrorKind};
 pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
-pub use fix::{preview_fix, sha256_hex};
 pub use journal::Journal;
 pub use listing::{StatusFilter, list_jobs};
 pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};

@@ -119,11 +119,11 @@ pub async fn check_policy(
     };
     match validated {
         Ok(findings) => checks.findings = Some(findings),
-        Err(error) => checks.findings_not_checked = Some(super::guardrails::reason(&error)),
+        Err(error) => checks.findings_not_checked = Some(error.unreadable_reason()),
     }
     match not_granted {
         Ok(result) => checks.least_privilege = Some(result),
-        Err(error) => checks.least_privilege_not_checked = Some(super::guardrails::reason(&error)),
+        Err(error) => checks.least_privilege_not_checked = Some(error.unreadable_reason()),
     }
     checks
 }

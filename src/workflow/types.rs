@@ -109,8 +109,9 @@ pub struct FixPlan {
     pub size: usize,
     /// IAM's quota for that size.
     pub quota: usize,
-    /// Local evaluation: the decoded request would be allowed with the proposed document.
-    pub verified_locally: bool,
+    /// Local evaluation: the decoded request would be allowed with the proposed document
+    /// (None: it could not be evaluated, as with a redacted account ID; never `false` then).
+    pub verified_locally: Option<bool>,
     /// The fix is already in place: nothing to write.
     pub already_in_place: bool,
     /// The job the fix is for, if any.

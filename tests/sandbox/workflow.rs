@@ -36,7 +36,7 @@ async fn a_policy_changed_after_the_preview_aborts_the_write() {
     let plan = workflow::preview_fix(&session, &message, Scope::Exact, Some(&job))
         .await
         .unwrap();
-    assert!(plan.verified_locally);
+    assert_eq!(plan.verified_locally, Some(true));
     assert!(
         plan.target_arn
             .ends_with("role/service-role/AWSBackupDefaultServiceRole")

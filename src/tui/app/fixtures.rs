@@ -128,7 +128,7 @@ pub fn plan() -> FixPlan {
         diff: String::new(),
         current_sha256: String::new(),
         quota: 10_240,
-        verified_locally: true,
+        verified_locally: Some(true),
         already_in_place: false,
         job_id: Some("4A1B2C3D-article".into()),
         layers_read: Vec::new(),

@@ -57,10 +57,10 @@ fn plan_lines(plan: &FixPlan) -> Vec<Line<'static>> {
         ),
         Line::from(vec![
             Span::from(format!("{:<20}", "Local verification")).bold(),
-            if plan.verified_locally {
-                Span::from("the decoded request would be allowed ✔").green()
-            } else {
-                Span::from("the decoded request would still be denied ✘").red()
+            match plan.verified_locally {
+                Some(true) => Span::from("the decoded request would be allowed ✔").green(),
+                Some(false) => Span::from("the decoded request would still be denied ✘").red(),
+                None => Span::from("not done (the request cannot be evaluated locally)").yellow(),
             },
         ]),
     ];

@@ -4,62 +4,34 @@
 //! A layer that cannot be read is reported as such, never treated as checked.
 
 use futures_util::future::join_all;
-use serde_json::Value;
 
 use crate::aws::{AwsError, Session};
 use crate::diagnosis::TargetType;
 use crate::diagnosis::evaluate::NamedPolicy;
-use crate::diagnosis::layered::PolicyLayers;
+use crate::diagnosis::evidence::Evidence;
 
-/// The layers read for a principal, and which could not be.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Gathered {
-    /// The layers, with the proposed inline policy among the identity policies.
-    pub layers: PolicyLayers,
-    /// What was read (`inline policies (2)`, `attached managed policies (1)`, `permissions boundary arn:…`).
-    pub read: Vec<String>,
-    /// What could not be read, and why.
-    pub unreadable: Vec<String>,
-    /// Organization policy names, the management-account case, a key in another account.
-    pub facts: super::guardrails::GuardrailFacts,
-}
-
-impl Gathered {
-    /// Adds what the guardrails gathering read (SCP and RCP levels, the resource policy).
-    pub fn absorb(&mut self, mut guardrails: Gathered) {
-        self.read.append(&mut guardrails.read);
-        self.unreadable.append(&mut guardrails.unreadable);
-        self.layers.scps = guardrails.layers.scps;
-        self.layers.rcps = guardrails.layers.rcps;
-        self.layers.resource = guardrails.layers.resource;
-        self.facts = guardrails.facts;
-    }
-}
-
-/// The identity layers of `name` (with `proposed` as its inline policy `policy_name`, beside
-/// `other_inline`, and the documents of its `attached` managed policies as the preview listed
-/// them) and its boundary (`boundary_arn` from `GetRole`; for a user, `GetUser`).
-#[allow(clippy::too_many_arguments)]
+/// The identity layers of `name` as IAM holds them today: its inline policies (`inline`, read
+/// by the caller, its fix policy `fix_policy` among them when it exists), the documents of its
+/// `attached` managed policies as the caller listed them, and its boundary (`boundary_arn` from
+/// `GetRole`; for a user, `GetUser`).
 pub async fn identity_layers(
     session: &Session,
     target: TargetType,
     name: &str,
     boundary_arn: Option<&str>,
     attached: Result<Vec<String>, AwsError>,
-    other_inline: Vec<NamedPolicy>,
-    policy_name: &str,
-    proposed: &Value,
-) -> Gathered {
-    let mut gathered = Gathered::default();
+    inline: Vec<NamedPolicy>,
+    fix_policy: &str,
+) -> Evidence {
+    let mut gathered = Evidence::default();
+    let others = inline
+        .iter()
+        .filter(|p| p.name != format!("inline:{fix_policy}"))
+        .count();
     gathered.read.push(format!(
-        "inline policies ({} other, and {policy_name} as proposed)",
-        other_inline.len()
+        "inline policies ({others} other, and {fix_policy} as proposed)"
     ));
-    gathered.layers.identity = other_inline;
-    gathered.layers.identity.push(NamedPolicy {
-        name: format!("inline:{policy_name} (proposed)"),
-        document: proposed.clone(),
-    });
+    gathered.layers.identity = inline;
     match attached {
         Ok(arns) => {
             let documents =
@@ -85,7 +57,7 @@ pub async fn identity_layers(
         }
         Err(error) => gathered.unreadable.push(format!(
             "attached managed policies: {}",
-            super::guardrails::reason(&error)
+            error.unreadable_reason()
         )),
     }
     let boundary_arn = match (target, boundary_arn) {
@@ -104,12 +76,12 @@ pub async fn identity_layers(
             }
             Err(error) => gathered.unreadable.push(format!(
                 "permissions boundary {arn}: {}",
-                super::guardrails::reason(&error)
+                error.unreadable_reason()
             )),
         },
         Err(error) => gathered.unreadable.push(format!(
             "permissions boundary: {}",
-            super::guardrails::reason(&error)
+            error.unreadable_reason()
         )),
     }
     gathered

@@ -1,20 +1,31 @@
 //! Write only where the identity layer is the cause: every layer that blocks a request, from
-//! [`evaluate_layers`] over what was gathered, becomes one sentence naming the layer, its
-//! policy and statement (Sid and effect), and the change its owner must make. A blocking layer
-//! other than a missing identity allow refuses the write ([`WorkflowError::Blocked`], exit 3).
+//! [`evaluate_layers`] over the evidence read, becomes one sentence naming the layer, its policy
+//! and statement (Sid and effect), and the change its owner must make ([`Blocked`]). Pure: the
+//! evidence is read in `workflow::case`, and the case's judgement uses this.
 
 use serde_json::{Value, json};
 
-use super::WorkflowError;
-use super::gather::Gathered;
-use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
-use crate::diagnosis::layered::{Blocker, ResourcePolicyKind, evaluate_layers};
-use crate::diagnosis::principal::Principal;
+use super::evaluate::{NamedPolicy, RequestContext};
+use super::evidence::Evidence;
+use super::layered::{Blocker, ResourcePolicyKind, evaluate_layers};
+use super::principal::Principal;
+
+/// A layer other than a missing identity allow blocks the request: no identity statement can
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocked {
+    /// One sentence naming the layer, its policy and statement, and who must change what.
+    pub sentence: String,
+    /// Every blocking layer, the one the sentence names first.
+    pub blockers: Vec<Blocker>,
+    /// The change the layer's owner must make.
+    pub owner_change: String,
+}
 
 /// The layers that block `request` over what `gathered` holds; a key in another account (whose
 /// policy could not be read) is added as [`Blocker::KeyInAnotherAccount`]. Empty when the
 /// evaluator cannot run (a malformed document read from AWS): nothing is claimed then.
-pub fn blockers(gathered: &Gathered, request: &RequestContext) -> Vec<Blocker> {
+pub fn blockers(gathered: &Evidence, request: &RequestContext) -> Vec<Blocker> {
     let mut blockers = evaluate_layers(&gathered.layers, request)
         .map(|e| e.blockers)
         .unwrap_or_default();
@@ -30,7 +41,7 @@ pub fn blockers(gathered: &Gathered, request: &RequestContext) -> Vec<Blocker> {
 /// The blockers over the guardrails alone, as if the identity policies allowed the request:
 /// for an explicit deny or a principal in another account, whose identity layer is not ours to
 /// read or write.
-pub fn guardrail_blockers(gathered: &Gathered, request: &RequestContext) -> Vec<Blocker> {
+pub fn guardrail_blockers(gathered: &Evidence, request: &RequestContext) -> Vec<Blocker> {
     let mut assumed = gathered.clone();
     assumed.layers.identity = vec![NamedPolicy {
         name: "identity (assumed to allow)".into(),
@@ -44,48 +55,44 @@ pub fn guardrail_blockers(gathered: &Gathered, request: &RequestContext) -> Vec<
         .collect()
 }
 
-/// Refuses when a layer other than a missing identity allow blocks `request` with the
-/// proposed document among the identity policies; `fix_statement` is the identity statement
-/// that would have been written.
+/// The blocking layers other than a missing identity allow, when the identity policies hold
+/// the proposed statements (`fix_statement` is the one that would be written): None when the
+/// identity layer is the only cause.
 pub fn check_layers(
-    gathered: &Gathered,
+    gathered: &Evidence,
     request: &RequestContext,
     subject: &str,
     fix_statement: &Value,
-) -> Result<(), WorkflowError> {
+) -> Option<Blocked> {
     let blocking: Vec<Blocker> = blockers(gathered, request)
         .into_iter()
         .filter(|b| *b != Blocker::IdentityMissingAllow)
         .collect();
-    match blocking.first() {
-        None => Ok(()),
-        Some(first) => Err(blocked(
-            gathered,
-            request,
-            subject,
-            first,
-            &blocking,
-            fix_statement,
-        )),
-    }
+    let first = blocking.first()?;
+    Some(blocked(
+        gathered,
+        request,
+        subject,
+        first,
+        &blocking,
+        fix_statement,
+    ))
 }
 
 /// The refusal for `blocking` (naming `first`).
 pub fn blocked(
-    gathered: &Gathered,
+    gathered: &Evidence,
     request: &RequestContext,
     subject: &str,
     first: &Blocker,
     blocking: &[Blocker],
     fix_statement: &Value,
-) -> WorkflowError {
+) -> Blocked {
     let (sentence, owner_change) = sentence(gathered, request, subject, first, fix_statement);
-    WorkflowError::Blocked {
+    Blocked {
         sentence: format!("not writing: {sentence}"),
         blockers: blocking.to_vec(),
         owner_change,
-        layers_read: gathered.read.clone(),
-        layers_unreadable: gathered.unreadable.clone(),
     }
 }
 
@@ -130,7 +137,7 @@ fn level_text(target: &str) -> String {
 
 /// One sentence for `blocker`, and the change its owner must make.
 fn sentence(
-    gathered: &Gathered,
+    gathered: &Evidence,
     request: &RequestContext,
     subject: &str,
     blocker: &Blocker,
@@ -326,7 +333,7 @@ mod tests {
 
     #[test]
     fn an_scp_deny_refuses_naming_the_policy_and_its_statement() {
-        let mut gathered = Gathered::default();
+        let mut gathered = Evidence::default();
         gathered.layers.identity = vec![policy(
             "inline:Fix (proposed)",
             json!([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}]),
@@ -349,11 +356,10 @@ mod tests {
             .policy_labels
             .insert("p-deny1234".into(), "p-deny1234 (NoPassRole, arn:x)".into());
         let statement = json!({"Effect": "Allow"});
-        let Err(WorkflowError::Blocked {
+        let Some(Blocked {
             sentence,
             blockers,
             owner_change,
-            ..
         }) = check_layers(&gathered, &request(), "role RestoreRole", &statement)
         else {
             panic!("an SCP deny must refuse the write");
@@ -365,13 +371,13 @@ mod tests {
         assert_eq!(blockers.len(), 1);
         // Without the deny, the identity statement is enough: no refusal.
         gathered.layers.scps[0].policies.pop();
-        assert!(check_layers(&gathered, &request(), "role RestoreRole", &statement).is_ok());
+        assert!(check_layers(&gathered, &request(), "role RestoreRole", &statement).is_none());
     }
 
     #[test]
     fn a_missing_identity_allow_alone_does_not_refuse_and_guardrails_ignore_identity() {
-        let gathered = Gathered::default();
-        assert!(check_layers(&gathered, &request(), "role R", &json!({})).is_ok());
+        let gathered = Evidence::default();
+        assert!(check_layers(&gathered, &request(), "role R", &json!({})).is_none());
         assert!(guardrail_blockers(&gathered, &request()).is_empty());
         assert_eq!(
             policy_principal("arn:aws:sts::111122223333:assumed-role/RestoreRole/s"),

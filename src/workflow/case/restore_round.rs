@@ -10,7 +10,7 @@ use crate::diagnosis::Scope;
 use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::restore_round::{self, AlsoNeeded, WiderAlternative};
 
-use super::JobSummary;
+use crate::workflow::JobSummary;
 
 /// What the restore needs beyond the denied action.
 #[derive(Debug, Default)]

@@ -8,48 +8,16 @@
 //! so for those principals none are gathered and the reason is said. A layer that cannot be read
 //! is listed as unreadable with the reason, never treated as checked.
 
-use std::collections::BTreeMap;
-
 use futures_util::future::join_all;
 
-use super::gather::Gathered;
-use crate::aws::{AwsError, AwsErrorKind, OrgPolicy, OrgPolicyType, Organization, Session};
+use crate::aws::{AwsError, OrgPolicy, OrgPolicyType, Organization, Session};
 use crate::diagnosis::evaluate::{NamedPolicy, RequestContext};
+use crate::diagnosis::evidence::{Evidence, ForeignKey, vault_of};
 use crate::diagnosis::layered::{OrgLevel, ResourcePolicy, ResourcePolicyKind};
-
-/// A KMS key owned by another account than the principal's: its key policy cannot be read from
-/// here (`GetKeyPolicy` is not a cross-account operation), so it is not known to allow.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ForeignKey {
-    /// The key's ARN.
-    pub key_arn: String,
-    /// The account that owns it.
-    pub account: String,
-}
-
-/// What the guardrails add to a gathering, beyond the layers themselves.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GuardrailFacts {
-    /// Organization policies by ID: `p-… (Name, ARN)`, for naming them in sentences.
-    pub policy_labels: BTreeMap<String, String>,
-    /// Why no SCP is blamed (the management account, a service-linked role), when so.
-    pub scps_do_not_apply: Option<String>,
-    /// The key in another account, when the request is on one.
-    pub foreign_key: Option<ForeignKey>,
-}
 
 /// The account of an ARN (`arn:aws:kms:us-east-1:111122223333:key/…`).
 fn arn_account(arn: &str) -> &str {
     arn.split(':').nth(4).unwrap_or_default()
-}
-
-/// The vault a `backup:` request is on, when its resource names one
-/// (`arn:aws:backup:<region>:<account>:backup-vault:<name>`).
-pub fn vault_of(resource: &str) -> Option<&str> {
-    resource
-        .split_once(":backup-vault:")
-        .map(|(_, name)| name)
-        .filter(|name| !name.is_empty())
 }
 
 /// True for a service-linked role's principal (path `/aws-service-role/`, names
@@ -69,9 +37,9 @@ pub async fn guardrail_layers(
     account: &str,
     caller_account: &str,
     request: &RequestContext,
-) -> Gathered {
-    let mut organization = Gathered::default();
-    let mut resource = Gathered::default();
+) -> Evidence {
+    let mut organization = Evidence::default();
+    let mut resource = Evidence::default();
     tokio::join!(
         organization_layers(
             session,
@@ -99,7 +67,7 @@ pub async fn guardrail_layers(
 /// AWS Organizations by the caller (`caller_account`).
 pub async fn organization_layers(
     session: &Session,
-    gathered: &mut Gathered,
+    gathered: &mut Evidence,
     account: &str,
     caller_account: &str,
     principal_arn: &str,
@@ -115,7 +83,7 @@ pub async fn organization_layers(
         Err(error) => {
             gathered.unreadable.push(format!(
                 "SCPs and RCPs: DescribeOrganization failed: {}",
-                reason(&error)
+                error.unreadable_reason()
             ));
             return;
         }
@@ -137,12 +105,12 @@ pub async fn organization_layers(
     }
     let not_admin = |error: &AwsError| {
         if caller_account == organization.management_account {
-            reason(error)
+            error.unreadable_reason()
         } else {
             format!(
                 "this account ({caller_account}) is not the organization's management account ({}) or a delegated administrator, so AWS Organizations does not show its policies ({}); ask the management account's administrator to check them",
                 organization.management_account,
-                reason(error)
+                error.unreadable_reason()
             )
         }
     };
@@ -215,7 +183,10 @@ fn organization_label(organization: &Organization) -> String {
     )
 }
 
-fn named(policy: OrgPolicy, labels: &mut BTreeMap<String, String>) -> NamedPolicy {
+fn named(
+    policy: OrgPolicy,
+    labels: &mut std::collections::BTreeMap<String, String>,
+) -> NamedPolicy {
     labels.insert(
         policy.id.clone(),
         format!("{} ({}, {})", policy.arn, policy.id, policy.name),
@@ -230,7 +201,7 @@ fn named(policy: OrgPolicy, labels: &mut BTreeMap<String, String>) -> NamedPolic
 /// key ARN, the vault access policy for a `backup:` action on a vault.
 pub async fn resource_layer(
     session: &Session,
-    gathered: &mut Gathered,
+    gathered: &mut Evidence,
     principal_account: &str,
     action: &str,
     resource: &str,
@@ -275,7 +246,7 @@ pub async fn resource_layer(
             }
             Err(error) => gathered
                 .unreadable
-                .push(format!("key policy of {resource}: {}", reason(&error))),
+                .push(format!("key policy of {resource}: {}", error.unreadable_reason())),
         }
     } else if action.starts_with("backup:")
         && let Some(vault) = vault_of(resource)
@@ -298,17 +269,9 @@ pub async fn resource_layer(
             }
             Err(error) => gathered.unreadable.push(format!(
                 "vault access policy of {vault}: {}",
-                reason(&error)
+                error.unreadable_reason()
             )),
         }
-    }
-}
-
-/// One line for why a layer could not be read.
-pub(super) fn reason(error: &AwsError) -> String {
-    match error.kind {
-        AwsErrorKind::NotImplemented => "the endpoint does not offer the call".into(),
-        _ => error.to_string(),
     }
 }
 
