@@ -119,7 +119,7 @@ fn app() -> App {
 fn render(c: &mut Criterion) {
     let app = app();
     if let Some(decoded) = app.selected_decoded() {
-        let nodes = tree::nodes(&decoded.0, &decoded.1);
+        let nodes = tree::nodes(&decoded.0, &decoded.1, "");
         let all = tree::visible(&nodes, &every_path(&nodes));
         let open = tree::visible(&nodes, &app.tree_opened);
         eprintln!(

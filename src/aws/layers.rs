@@ -7,8 +7,8 @@ use aws_sdk_iam::types::{ContextEntry, ContextKeyTypeEnum, PolicyEvaluationDecis
 use serde_json::Value;
 
 use super::Session;
+use super::document::url_decoded_json;
 use super::error::{AwsError, AwsErrorKind, classify};
-use super::reader::url_decoded_json;
 use crate::diagnosis::TargetType;
 use crate::diagnosis::evaluate::Decision;
 

@@ -4,6 +4,7 @@
 //! live on [`Writer`], which only a session opened without `--read-only` can hand out.
 
 mod analyzer;
+mod document;
 pub mod error;
 mod guardrails;
 mod layers;

@@ -8,6 +8,7 @@ use aws_smithy_types::date_time::Format;
 use serde_json::Value;
 
 use super::Session;
+use super::document::url_decoded_json;
 use super::error::{AwsError, AwsErrorKind, classify};
 use super::layers::context_entries;
 use crate::diagnosis::evaluate::Decision;
@@ -80,19 +81,6 @@ fn rfc3339(date: Option<&DateTime>) -> String {
         DateTime::from_millis(millis).fmt(Format::DateTime).ok()
     })
     .unwrap_or_default()
-}
-
-/// A policy document as IAM returns it (URL-encoded JSON), parsed.
-pub(super) fn url_decoded_json(text: &str) -> Result<Value, AwsError> {
-    let decoded = percent_encoding::percent_decode_str(text).decode_utf8_lossy();
-    serde_json::from_str(&decoded)
-        .or_else(|_| serde_json::from_str(text))
-        .map_err(|e| {
-            AwsError::new(
-                AwsErrorKind::Other,
-                format!("IAM returned a policy document that is not JSON: {e}"),
-            )
-        })
 }
 
 impl Session {

@@ -319,7 +319,10 @@ pub async fn undo(
     Ok(())
 }
 
-/// Runs `export`.
+/// Runs `export`. With AWS readable, the export is the case's (`workflow::export_case`, what
+/// the UI's export viewer shows for the same job): the merged document, the permission set's
+/// change, or the blocking layer's owner's change (exit 3). Offline, or when the layers cannot
+/// be read, the fix alone as a policy of its own that replaces nothing.
 pub async fn export(
     args: ExportArgs,
     connection: Option<&Connection>,
@@ -344,13 +347,43 @@ pub async fn export(
             (message, job)
         }
     };
+    if let Some(connection) = connection {
+        match workflow::build_case(
+            &connection.session,
+            &message,
+            args.scope.into(),
+            job.as_ref(),
+        )
+        .await
+        {
+            Ok(case) => {
+                return match workflow::export_case(&case, args.format) {
+                    workflow::CaseExport::Change(text) => {
+                        print!("{}", printable_export(args.format, &text));
+                        Ok(())
+                    }
+                    // Another layer blocks: its owner's change is the export, not an identity
+                    // statement that would not help.
+                    workflow::CaseExport::OwnerChange { text, refusal } => {
+                        print!("{}", printable_export(args.format, &text));
+                        Err(AppError::refused(refusal))
+                    }
+                    workflow::CaseExport::Nothing(reason) => Err(AppError::refused(reason)),
+                };
+            }
+            Err(error) if error.kind() == workflow::WorkflowErrorKind::Aws => {
+                eprintln!(
+                    "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
+                );
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    // Offline (or the layers could not be read): the diagnosis alone.
     let diagnosis = diagnose(&message, args.scope.into());
     let fix = match fixes::synthesize(&message, args.scope.into()) {
         Ok(fix) => fix,
         Err(reason) => {
-            if let Some(blocked) = blocked_export(connection, &message, &args, job.as_ref()).await {
-                return Err(blocked);
-            }
             return Err(AppError::refused(format!(
                 "nothing to export: {reason} ({})",
                 diagnosis.summary
@@ -359,9 +392,6 @@ pub async fn export(
     };
     match &diagnosis.protected_target {
         Some(ProtectedRole::ServiceLinked { .. }) | None if diagnosis.fix.is_none() => {
-            if let Some(blocked) = blocked_export(connection, &message, &args, job.as_ref()).await {
-                return Err(blocked);
-            }
             Err(AppError::refused(format!(
                 "nothing to export: {}",
                 diagnosis.no_fix_reason.unwrap_or_default()
@@ -394,101 +424,18 @@ pub async fn export(
             Ok(())
         }
         _ => {
-            // With IAM readable: the merged document restore-doctor would write. Without: a policy of
-            // its own, so the export can never replace the current one and drop its statements.
-            let merged = match connection {
-                Some(connection) => {
-                    match workflow::preview_fix(
-                        &connection.session,
-                        &message,
-                        args.scope.into(),
-                        job.as_ref(),
-                    )
-                    .await
-                    {
-                        Ok(plan) => Some(
-                            workflow::export_plan(&plan, args.format)
-                                .map_err(AppError::bad_input)?,
-                        ),
-                        Err(error) => {
-                            // Another layer blocks: its owner's change is the export, not an
-                            // identity statement that would not help.
-                            if let Some(refused) = blocked_refusal(args.format, &error) {
-                                return Err(refused);
-                            }
-                            eprintln!(
-                                "restore-doctor: cannot read the current policy ({error}); exporting the fix as a separate inline policy"
-                            );
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
-            print!(
-                "{}",
-                merged.unwrap_or_else(|| workflow::export_fix(&fix, args.format))
-            );
+            print!("{}", workflow::export_fix(&fix, args.format));
             Ok(())
         }
     }
 }
 
-/// With IAM readable, a guardrail that blocks (an allow already matched, or no identity fix):
-/// its owner's change is printed as the export, and the refusal returned.
-async fn blocked_export(
-    connection: Option<&Connection>,
-    message: &crate::diagnosis::DecodedMessage,
-    args: &ExportArgs,
-    job: Option<&workflow::JobSummary>,
-) -> Option<AppError> {
-    let connection = connection?;
-    let error = workflow::preview_fix(&connection.session, message, args.scope.into(), job)
-        .await
-        .err()?;
-    blocked_refusal(args.format, &error)
-}
-
-/// When `error` says another layer blocks: its owner's change printed as the export, and the
-/// refusal to return.
-fn blocked_refusal(format: ExportFormat, error: &workflow::WorkflowError) -> Option<AppError> {
-    let workflow::WorkflowError::Blocked {
-        sentence,
-        blockers,
-        owner_change,
-        ..
-    } = error
-    else {
-        return None;
-    };
-    print_owner_change(format, sentence, blockers, owner_change);
-    Some(AppError::refused(sentence.clone()))
-}
-
-/// The export when another layer than the identity policies blocks: its owner's change (as
-/// `#` comments, or JSON), never an identity statement that would not help.
-fn print_owner_change(
-    format: ExportFormat,
-    sentence: &str,
-    blockers: &[crate::diagnosis::layered::Blocker],
-    owner_change: &str,
-) {
-    if format == ExportFormat::Json {
-        let value = serde_json::json!({
-            "refused": sentence,
-            "blocking_layers": blockers,
-            "owner_change": owner_change,
-        });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-    } else {
-        println!(
-            "# {}\n# The owner's change (not an identity policy of this account):\n# {}",
-            super::printable(sentence),
-            super::printable(owner_change)
-        );
+/// Exported text for the terminal: JSON is escaped already; `#` comments and commands carry
+/// sentences built from AWS's text, whose control characters are shown escaped.
+fn printable_export(format: ExportFormat, text: &str) -> String {
+    match format {
+        ExportFormat::Json => text.to_string(),
+        _ => super::printable(text).into_owned(),
     }
 }
 

@@ -42,14 +42,61 @@ impl Scope {
     }
 }
 
-/// The principal to fix.
+/// Whose policy a fix goes into: an IAM role's or user's identity policy, or an IAM Identity
+/// Center permission set (for a role provisioned from it, which IAM refuses to change).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FixTargetKind {
+    /// An IAM role.
+    Role,
+    /// An IAM user.
+    User,
+    /// An IAM Identity Center permission set.
+    PermissionSet,
+}
+
+impl FixTargetKind {
+    /// The IAM principal whose policies restore-doctor reads and writes; None for a
+    /// permission set, which only its Identity Center administrator changes.
+    pub fn iam(self) -> Option<TargetType> {
+        match self {
+            FixTargetKind::Role => Some(TargetType::Role),
+            FixTargetKind::User => Some(TargetType::User),
+            FixTargetKind::PermissionSet => None,
+        }
+    }
+}
+
+impl From<TargetType> for FixTargetKind {
+    fn from(kind: TargetType) -> FixTargetKind {
+        match kind {
+            TargetType::Role => FixTargetKind::Role,
+            TargetType::User => FixTargetKind::User,
+        }
+    }
+}
+
+impl std::fmt::Display for FixTargetKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FixTargetKind::Role => "role",
+            FixTargetKind::User => "user",
+            FixTargetKind::PermissionSet => "IAM Identity Center permission set",
+        })
+    }
+}
+
+/// The principal (or permission set) to fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FixTarget {
-    /// Role or user.
+    /// `role`, `user` or `permission_set`.
     #[serde(rename = "type")]
-    pub kind: TargetType,
-    /// The role or user name.
+    pub kind: FixTargetKind,
+    /// The role, user or permission set name.
     pub name: String,
+    /// For a permission set: the role provisioned from it, which the message named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
 }
 
 /// A proposed fix.
@@ -155,7 +202,11 @@ pub fn synthesize(message: &DecodedMessage, scope: Scope) -> Result<Fix, NoFix> 
         statement.insert("Condition".into(), condition);
     }
     Ok(Fix {
-        target: FixTarget { kind, name },
+        target: FixTarget {
+            kind: kind.into(),
+            name,
+            role: None,
+        },
         policy_name: POLICY_NAME.to_string(),
         scope,
         statement: Value::Object(statement),
@@ -273,8 +324,9 @@ mod tests {
         assert_eq!(
             fix.target,
             FixTarget {
-                kind: TargetType::Role,
-                name: "AWSBackupDefaultServiceRole".into()
+                kind: FixTargetKind::Role,
+                name: "AWSBackupDefaultServiceRole".into(),
+                role: None,
             }
         );
         assert_eq!(fix.policy_name, POLICY_NAME);
@@ -321,7 +373,7 @@ mod tests {
     fn kms_grant_condition_and_account_wide_key() {
         let msg = DecodedMessage::parse(r#"{"allowed":false,"explicitDeny":false,"context":{"principal":{"arn":"arn:aws-us-gov:iam::1:user/ops/alice"},"action":"kms:CreateGrant","resource":"arn:aws-us-gov:kms:us-gov-west-1:1:key/abc"}}"#).unwrap();
         let fix = synthesize(&msg, Scope::Exact).unwrap();
-        assert_eq!(fix.target.kind, TargetType::User);
+        assert_eq!(fix.target.kind, FixTargetKind::User);
         assert_eq!(fix.target.name, "alice");
         assert_eq!(
             fix.statement["Condition"]["Bool"]["kms:GrantIsForAWSResource"],

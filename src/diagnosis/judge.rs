@@ -13,6 +13,7 @@ use super::blocking::{self, Blocked};
 use super::decoded::DecodedMessage;
 use super::evaluate::{NamedPolicy, RequestContext};
 use super::evidence::{Evidence, RerunVault, vault_of};
+use super::fix::FixTargetKind;
 use super::layered::{Blocker, ResourcePolicy, ResourcePolicyKind, evaluate_layers};
 use super::principal::Principal;
 use super::protected::{self, ProtectedRole};
@@ -214,7 +215,10 @@ pub fn request_with_global_keys(message: &DecodedMessage, account: &str) -> Requ
 /// no identity statement of the caller's account can be the remedy, every layer otherwise.
 pub fn needs_identity_layers(diagnosis: &Diagnosis, caller_account: &str) -> bool {
     diagnosis.verdict == Verdict::MissingAllow
-        && diagnosis.fix.is_some()
+        && diagnosis
+            .fix
+            .as_ref()
+            .is_some_and(|report| report.fix.target.kind.iam().is_some())
         && diagnosis.principal.account.as_deref() == Some(caller_account)
 }
 
@@ -248,6 +252,23 @@ pub fn judge(facts: Facts<'_>) -> Judgement {
         });
     }
     let fix = &report.fix;
+    // An IAM Identity Center role known from its name: the statement is its permission set's.
+    if let (FixTargetKind::PermissionSet, Some(role)) = (fix.target.kind, &fix.target.role) {
+        let protected = ProtectedRole::IdentityCenter {
+            role: role.clone(),
+            permission_set: fix.target.name.clone(),
+        };
+        return Judgement::of(Remedy::PermissionSet {
+            change: protected::permission_set_cli(
+                &fix.target.name,
+                facts.caller_account,
+                &fix.statement,
+            ),
+            permission_set: fix.target.name.clone(),
+            role: role.clone(),
+            sentence: protected.sentence(),
+        });
+    }
     if let Some(role) = facts.role {
         // The role's kind comes from IAM (its path), not from its name alone.
         match protected::classify_role(&role.name, Some(&role.path)) {

@@ -202,7 +202,25 @@ impl Blocker {
         }
     }
 
-    /// True for the identity layer's own blockers, the only layer a fix writes to.
+    /// The layer's short name, as a row's badge shows it (`boundary`, `SCP`, `key policy`).
+    pub fn layer_name(&self) -> &'static str {
+        match self {
+            Blocker::IdentityMissingAllow | Blocker::IdentityDeny { .. } => "identity",
+            Blocker::BoundaryMissingAllow { .. } | Blocker::BoundaryDeny { .. } => "boundary",
+            Blocker::ScpMissingAllow { .. } | Blocker::ScpDeny { .. } => "SCP",
+            Blocker::RcpDeny { .. } => "RCP",
+            Blocker::SessionMissingAllow | Blocker::SessionDeny { .. } => "session policy",
+            Blocker::ResourceDeny { kind, .. } => match kind {
+                ResourcePolicyKind::KeyPolicy => "key policy",
+                ResourcePolicyKind::VaultAccessPolicy => "vault policy",
+                ResourcePolicyKind::Other => "resource policy",
+            },
+            Blocker::KeyPolicyMissingAllow { .. } => "key policy",
+            Blocker::KeyInAnotherAccount { .. } => "key in another account",
+        }
+    }
+
+    /// True for the identity layer's own blockers.
     pub fn is_identity(&self) -> bool {
         matches!(
             self,

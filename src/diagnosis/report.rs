@@ -288,8 +288,23 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
         Some(role @ ProtectedRole::ServiceLinked { .. }) if fix.is_some() => {
             (None, Some(role.sentence()))
         }
-        Some(role @ ProtectedRole::IdentityCenter { .. }) if fix.is_some() => {
+        // The statement is the permission set's: its target is the permission set, and
+        // the role provisioned from it is named beside it.
+        Some(
+            role @ ProtectedRole::IdentityCenter {
+                role: name,
+                permission_set,
+            },
+        ) if fix.is_some() => {
             notes.push(format!("{}.", capitalise(&role.sentence())));
+            let fix = fix.map(|mut report| {
+                report.fix.target = fix::FixTarget {
+                    kind: fix::FixTargetKind::PermissionSet,
+                    name: permission_set.clone(),
+                    role: Some(name.clone()),
+                };
+                report
+            });
             (fix, no_fix_reason)
         }
         _ => (fix, no_fix_reason),

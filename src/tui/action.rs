@@ -138,15 +138,14 @@ pub enum Action {
         /// The decoded message and diagnosis, or why it failed.
         result: Result<Decoded, String>,
     },
-    /// A fix preview found that a layer other than the identity policies blocks the job's
-    /// request (an SCP, an RCP, the boundary, a key or vault policy): no IAM write can fix it.
-    LayerBlocks {
-        /// The job previewed.
-        job_id: String,
-        /// Each blocking layer, named (`Blocker::label`).
-        layers: Vec<String>,
-        /// The refusal's sentence (the layer, its policy and statement, who must change what).
-        sentence: String,
+    /// A job's case was built (its policy layers read and judged), or why it could not be.
+    CaseBuilt {
+        /// Which listing asked (older ones are ignored).
+        generation: u64,
+        /// The job.
+        key: crate::tui::app::JobKey,
+        /// The case, or the one-line reason it could not be built.
+        result: Result<std::sync::Arc<crate::workflow::Case>, String>,
     },
     /// A fix preview finished.
     PreviewReady {
@@ -233,6 +232,15 @@ pub struct SessionSwitch {
     pub caller_arn: String,
 }
 
+/// A job whose case is to be built, with its decoded message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaseRequest {
+    /// The job.
+    pub job: Box<JobSummary>,
+    /// Its decoded (or plain-text) message.
+    pub message: Box<DecodedMessage>,
+}
+
 /// Why an export was not saved.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveFailure {
@@ -256,7 +264,7 @@ impl Action {
                 | Action::JobsLoaded { .. }
                 | Action::TokenDecoded { .. }
                 | Action::PreviewReady { .. }
-                | Action::LayerBlocks { .. }
+                | Action::CaseBuilt { .. }
                 | Action::JobJournal { .. }
                 | Action::RerunStarted { .. }
                 | Action::RerunProgress { .. }
@@ -305,10 +313,21 @@ pub enum Effect {
         /// The encoded messages.
         tokens: Vec<Token>,
     },
-    /// Build the fix plan (aborts an older preview).
+    /// Build the cases of these jobs (their policy layers read, bounded, and judged); one
+    /// [`Action::CaseBuilt`] comes back per job.
+    BuildCases {
+        /// The listing's generation.
+        generation: u64,
+        /// The jobs and their decoded messages.
+        requests: Vec<CaseRequest>,
+    },
+    /// Build the fix plan (aborts an older preview); an exact-scope preview also renews the
+    /// job's case.
     Preview {
         /// The request number.
         request: u64,
+        /// The listing's generation (for the renewed case).
+        generation: u64,
         /// The decoded message to fix.
         message: Box<DecodedMessage>,
         /// Exact or account.
@@ -330,6 +349,9 @@ pub enum Effect {
         /// Drop the instance profile from the metadata (and do not wait for IAM: nothing to
         /// propagate), as `rerun --without-instance-profile`.
         without_instance_profile: bool,
+        /// Wait for IAM to allow the request the job failed on first: only when a fix for the
+        /// job's cause was written (in this session), else there is nothing to propagate.
+        wait_for_propagation: bool,
     },
     /// Read the journal entries for one job (for the describe view).
     LoadJobJournal {

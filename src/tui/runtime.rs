@@ -21,6 +21,10 @@ use crate::workflow::{self, Journal};
 /// At most this many STS decode calls run at once.
 pub const DECODE_CONCURRENCY: usize = 8;
 
+/// At most this many cases read their policy layers at once (each reads several layers
+/// concurrently itself).
+pub const CASE_CONCURRENCY: usize = 4;
+
 /// At most this many decode results wait in the channel for the app: the decode tasks pause
 /// until the app has taken some, so when the app falls behind (a loaded machine, 100,000 jobs)
 /// results (each a decoded message and its diagnosis, ~20 KB) do not pile up in memory.
@@ -251,29 +255,69 @@ impl Runtime {
                     None
                 });
             }
+            Effect::BuildCases {
+                generation,
+                requests,
+            } => {
+                let actions = self.actions.clone();
+                let mut built = futures_util::stream::iter(requests)
+                    .map(move |request| {
+                        let session = session.clone();
+                        async move {
+                            let key = crate::tui::app::job_key(&request.job);
+                            let result = workflow::build_case(
+                                &session,
+                                &request.message,
+                                crate::diagnosis::Scope::Exact,
+                                Some(&request.job),
+                            )
+                            .await
+                            .map(Arc::new)
+                            .map_err(|e| e.to_string());
+                            (key, result)
+                        }
+                    })
+                    .buffer_unordered(CASE_CONCURRENCY);
+                self.spawn(Group::Listing, async move {
+                    while let Some((key, result)) = built.next().await {
+                        let action = Action::CaseBuilt {
+                            generation,
+                            key,
+                            result,
+                        };
+                        log_outcome(&action);
+                        // The receiver is gone only when the app is quitting.
+                        let _ = actions.send(action);
+                    }
+                    None
+                });
+            }
             Effect::Preview {
                 request,
                 message,
                 scope,
                 job,
+                generation,
             } => {
                 self.abort(Group::Preview);
                 let actions = self.actions.clone();
                 self.spawn(Group::Preview, async move {
-                    let result = workflow::preview_fix(&session, &message, scope, Some(&job))
-                        .await
-                        .map(Box::new);
-                    if let Err(workflow::WorkflowError::Blocked {
-                        sentence, blockers, ..
-                    }) = &result
-                    {
-                        let _ = actions.send(Action::LayerBlocks {
-                            job_id: job.restore_job_id.clone(),
-                            layers: blockers.iter().map(|b| b.label()).collect(),
-                            sentence: sentence.clone(),
+                    let case = workflow::build_case(&session, &message, scope, Some(&job)).await;
+                    // The exact-scope preview reads every layer afresh: the job's case is this.
+                    if scope == crate::diagnosis::Scope::Exact {
+                        let _ = actions.send(Action::CaseBuilt {
+                            generation,
+                            key: crate::tui::app::job_key(&job),
+                            result: case
+                                .as_ref()
+                                .map(|case| Arc::new(case.clone()))
+                                .map_err(|e| e.to_string()),
                         });
                     }
-                    let result = result.map_err(|e| match e {
+                    let result = case
+                        .and_then(workflow::Case::into_plan)
+                        .map(Box::new)
+                        .map_err(|e| match e {
                             // An Identity Center role: show the change its permission set needs.
                             workflow::WorkflowError::Protected {
                                 sentence,
@@ -318,6 +362,7 @@ impl Runtime {
             Effect::Rerun {
                 job_id,
                 without_instance_profile,
+                wait_for_propagation,
             } => {
                 let actions = self.actions.clone();
                 let writer = self.writer();
@@ -337,9 +382,10 @@ impl Runtime {
                             without_instance_profile,
                         };
                         let plan = workflow::plan_rerun(&session, &job_id, options).await?;
-                        // Without the instance profile no PassRole is needed: nothing to wait
-                        // for (as `rerun --without-instance-profile`).
-                        if without_instance_profile {
+                        // Without the instance profile no PassRole is needed, and without a
+                        // fix written for the job's cause IAM has nothing to propagate: nothing
+                        // to wait for.
+                        if without_instance_profile || !wait_for_propagation {
                             return workflow::start_rerun(&writer, &plan).await;
                         }
                         let _ = actions.send(Action::RerunPhase {

@@ -5,10 +5,12 @@
 
 use serde_json::{Value, json};
 
-use super::{ExportFormat, FixPlan};
-use crate::diagnosis::Fix;
+use super::{Case, ExportFormat, FixPlan};
+use crate::diagnosis::blocking::Blocked;
 use crate::diagnosis::evaluate::statements_of;
 use crate::diagnosis::fix::TargetType;
+use crate::diagnosis::judge::Remedy;
+use crate::diagnosis::{Fix, Site, protected};
 
 /// The policy document holding only the fix's statement.
 pub fn fix_document(fix: &Fix) -> Value {
@@ -35,6 +37,8 @@ pub struct ExportTarget {
     /// A note for the reader of the export: what existing policy it replaces, or why it is a
     /// policy of its own.
     pub note: String,
+    /// Where it is written (unknown for an offline export of a decoded message).
+    pub site: Option<Site>,
 }
 
 impl ExportTarget {
@@ -63,12 +67,13 @@ impl ExportTarget {
             document,
             wider: plan.diagnosis.fix.as_ref().is_some_and(|f| f.fix.wider),
             note,
+            site: Some(plan.site.clone()),
         })
     }
 
-    /// The fix as a policy of its own, named after its statement, for when the target's
-    /// current inline policy could not be read: it then replaces nothing.
-    pub fn standalone(fix: &Fix) -> ExportTarget {
+    /// The fix as a policy of its own on IAM principal `kind`, named after its statement, for
+    /// when the target's current inline policy could not be read: it then replaces nothing.
+    pub fn standalone(fix: &Fix, kind: TargetType) -> ExportTarget {
         let policy_name = fix
             .statement
             .get("Sid")
@@ -76,7 +81,7 @@ impl ExportTarget {
             .map(str::to_string)
             .unwrap_or_else(|| format!("{}Standalone", fix.policy_name));
         ExportTarget {
-            kind: fix.target.kind,
+            kind,
             name: fix.target.name.clone(),
             note: format!(
                 "a separate inline policy {policy_name}: the current {} could not be read, so this export replaces nothing",
@@ -85,13 +90,123 @@ impl ExportTarget {
             policy_name,
             document: fix_document(fix),
             wider: fix.wider,
+            site: None,
         }
     }
 }
 
-/// Renders the fix in `format` as a policy of its own ([`ExportTarget::standalone`]).
+/// What exporting a case gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseExport {
+    /// The change to apply where IAM is managed as code: the merged document restore-doctor
+    /// would write, or the permission set's change.
+    Change(String),
+    /// Another layer blocks: its owner's change (as `#` comments, or JSON), and the refusal.
+    OwnerChange {
+        /// The export's text.
+        text: String,
+        /// Why no identity statement is exported.
+        refusal: String,
+    },
+    /// Nothing to export, and why.
+    Nothing(String),
+}
+
+/// The export of `case` in `format`: the one answer `export --job` and the UI's export viewer
+/// give for a job.
+pub fn export_case(case: &Case, format: ExportFormat) -> CaseExport {
+    match &case.remedy {
+        Remedy::Identity => match &case.plan {
+            Some(plan) => match export_plan(plan, format) {
+                Ok(text) => CaseExport::Change(text),
+                Err(reason) => CaseExport::Nothing(reason),
+            },
+            None => CaseExport::Nothing("no plan was made for the identity fix".into()),
+        },
+        Remedy::Blocked(blocked) => CaseExport::OwnerChange {
+            text: owner_change_text(format, blocked),
+            refusal: blocked.sentence.clone(),
+        },
+        Remedy::PermissionSet {
+            permission_set,
+            sentence,
+            ..
+        } => {
+            let Some(report) = &case.diagnosis.fix else {
+                return CaseExport::Nothing(format!("not fixing: {sentence}"));
+            };
+            match permission_set_export(
+                permission_set,
+                Some(&case.site.account),
+                &report.fix,
+                format,
+            ) {
+                Ok(text) => CaseExport::Change(text),
+                Err(reason) => CaseExport::Nothing(format!("not fixing: {sentence}; {reason}")),
+            }
+        }
+        Remedy::Refused(refusal) => CaseExport::Nothing(format!("nothing to export: {refusal}")),
+    }
+}
+
+/// The export when another layer than the identity policies blocks: its owner's change (as
+/// `#` comments, or JSON), never an identity statement that would not help.
+pub fn owner_change_text(format: ExportFormat, blocked: &Blocked) -> String {
+    if format == ExportFormat::Json {
+        let value = json!({
+            "refused": blocked.sentence,
+            "blocking_layers": blocked.blockers,
+            "owner_change": blocked.owner_change,
+        });
+        format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        )
+    } else {
+        format!(
+            "# {}\n# The owner's change (not an identity policy of this account):\n# {}\n",
+            blocked.sentence, blocked.owner_change
+        )
+    }
+}
+
+/// Renders the fix in `format` as a policy of its own ([`ExportTarget::standalone`]); a
+/// permission set's fix as the change of that permission set.
 pub fn export_fix(fix: &Fix, format: ExportFormat) -> String {
-    export_target(&ExportTarget::standalone(fix), format)
+    match fix.target.kind.iam() {
+        Some(kind) => export_target(&ExportTarget::standalone(fix, kind), format),
+        None => permission_set_export(&fix.target.name, None, fix, format)
+            .unwrap_or_else(|e| format!("# restore-doctor: {e}\n")),
+    }
+}
+
+/// A permission set's change in `format` (for `account`, when known): the AWS CLI commands,
+/// the Terraform resource or the policy document; CloudFormation cannot hold it.
+fn permission_set_export(
+    permission_set: &str,
+    account: Option<&str>,
+    fix: &Fix,
+    format: ExportFormat,
+) -> Result<String, String> {
+    let statement = &fix.statement;
+    match format {
+        ExportFormat::Cli => Ok(protected::permission_set_cli(
+            permission_set,
+            account.unwrap_or("ACCOUNT_ID"),
+            statement,
+        )),
+        ExportFormat::Terraform => Ok(protected::permission_set_terraform(
+            permission_set,
+            statement,
+        )),
+        ExportFormat::Json => Ok(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&fix_document(fix)).unwrap_or_default()
+        )),
+        ExportFormat::Cloudformation => Err(format!(
+            "the fix goes into IAM Identity Center permission set {permission_set}; a CloudFormation role policy cannot hold it: use --format cli or --format terraform"
+        )),
+    }
 }
 
 /// Renders the merged document of a plan ([`ExportTarget::merged`]).
@@ -120,7 +235,10 @@ pub fn export_target(target: &ExportTarget, format: ExportFormat) -> String {
             "--user-name",
         ),
     };
-    let mut comment = format!("# restore-doctor: {}\n", target.note);
+    let mut comment = match &target.site {
+        Some(site) => format!("# restore-doctor: {site}: {}\n", target.note),
+        None => format!("# restore-doctor: {}\n", target.note),
+    };
     if target.wider {
         comment.push_str("# WIDER than the failed request (account scope)\n");
     }
@@ -155,7 +273,12 @@ pub fn export_target(target: &ExportTarget, format: ExportFormat) -> String {
             let snippet = json!({
                 target.policy_name.clone(): {
                     "Type": cfn_type,
-                    "Metadata": {"restore-doctor": target.note, "wider": target.wider},
+                    "Metadata": {
+                        "restore-doctor": target.note,
+                        "wider": target.wider,
+                        "account": target.site.as_ref().map(|s| s.account.as_str()),
+                        "region": target.site.as_ref().map(|s| s.region.as_str()),
+                    },
                     "Properties": {
                         "PolicyName": target.policy_name,
                         name_key: target.name,

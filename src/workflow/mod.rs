@@ -25,7 +25,10 @@ pub use decode::{
 };
 pub use digest::sha256_hex;
 pub use error::{WorkflowError, WorkflowErrorKind};
-pub use export::{ExportTarget, export_fix, export_plan, export_target, fix_document};
+pub use export::{
+    CaseExport, ExportTarget, export_case, export_fix, export_plan, export_target, fix_document,
+    owner_change_text,
+};
 pub use journal::Journal;
 pub use listing::{StatusFilter, list_jobs};
 pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};

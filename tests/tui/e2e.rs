@@ -31,6 +31,8 @@ async fn article_job_selected(driver: &mut Driver) -> String {
             "Failed restore jobs",
             "iam:PassRole",
             "Principal: AWSBackupDefaultServiceRole",
+            // Its case: every layer read, the identity policy the cause.
+            "Fix: add to role AWSBackupDefaultServiceRole",
         ],
     )
     .await;
@@ -151,9 +153,11 @@ async fn preview_apply_verify_and_rerun_to_completed() {
     .await;
     assert!(sandbox.audit().len() > writes, "the undo was written");
     driver.press(KeyCode::Esc);
+    // The undo changed the role: the job's case is read again and no longer says fixed.
+    let screen = wait_for(&mut driver, &["Fix: add to role"]).await;
     assert!(
-        driver.app().fixed.is_empty(),
-        "the undone job is no longer marked fixed"
+        !screen.contains(" fixed "),
+        "the undone job is no longer fixed:\n{screen}"
     );
 
     driver.type_char('q');
@@ -235,6 +239,7 @@ async fn read_only_explains_and_writes_nothing() {
     driver.execute(Effect::Rerun {
         job_id,
         without_instance_profile: false,
+        wait_for_propagation: true,
     });
     let refused = driver
         .settle_until(

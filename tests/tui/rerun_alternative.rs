@@ -19,7 +19,11 @@ async fn rerun_without_the_instance_profile_completes_without_any_iam_write() {
     let wait = Duration::from_secs(60);
     driver
         .settle_until(
-            |s| s.contains("iam:PassRole") && s.contains("Principal: AWSBackupDefaultServiceRole"),
+            |s| {
+                s.contains("iam:PassRole")
+                    && s.contains("Principal: AWSBackupDefaultServiceRole")
+                    && s.contains("Fix: add to role")
+            },
             wait,
         )
         .await

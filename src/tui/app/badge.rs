@@ -4,7 +4,7 @@
 /// A row's badge.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Badge {
-    /// Fixed in this session.
+    /// Its case says the fix is in IAM (written in this session or before).
     Fixed,
     /// The status message holds no encoded authorization message.
     NoEncodedMessage,
@@ -20,6 +20,18 @@ pub enum Badge {
     Allowed,
     /// No policy allowed the named action (shared: 100,000 evicted results name a handful).
     MissingAllow(std::sync::Arc<str>),
+    /// Its case found another layer blocking the named action (`boundary: iam:PassRole`): no
+    /// identity statement fixes it.
+    Blocked {
+        /// The layer's short name (`boundary`, `SCP`, `key policy`, `vault policy`).
+        layer: &'static str,
+        /// The denied action.
+        action: std::sync::Arc<str>,
+    },
+    /// The fix goes into an IAM Identity Center permission set.
+    PermissionSet(std::sync::Arc<str>),
+    /// Nothing restore-doctor can write fixes it (another account, a service-linked role, …).
+    NoFix(std::sync::Arc<str>),
 }
 
 impl Badge {
@@ -34,6 +46,9 @@ impl Badge {
             Badge::ExplicitDeny => "explicit deny".into(),
             Badge::Allowed => "allowed".into(),
             Badge::MissingAllow(action) => action.to_string(),
+            Badge::Blocked { layer, action } => format!("{layer}: {action}"),
+            Badge::PermissionSet(action) => format!("permission set: {action}"),
+            Badge::NoFix(action) => format!("no fix: {action}"),
         }
     }
 }

@@ -101,6 +101,7 @@ pub fn rerun(
     job: &JobSummary,
     account: &str,
     offers_without_instance_profile: bool,
+    wait_for_propagation: bool,
 ) -> ConfirmModal {
     let mut fields = restore_fields(job);
     fields.extend([
@@ -111,15 +112,17 @@ pub fn rerun(
                 job.restore_job_id
             ),
         ),
-        ConfirmField::new(
+    ]);
+    if wait_for_propagation {
+        fields.push(ConfirmField::new(
             "First",
             format!(
-                "wait (at most {}s) until IAM's simulator allows the request the job failed on; no restore starts while IAM still denies it",
+                "wait (at most {}s) until IAM's simulator allows the request the job failed on (a fix for it was written); no restore starts while IAM still denies it",
                 crate::workflow::PROPAGATION_TIMEOUT.as_secs()
             ),
-        ),
-        ConfirmField::new("Account", account.to_string()),
-    ]);
+        ));
+    }
+    fields.push(ConfirmField::new("Account", account.to_string()));
     if offers_without_instance_profile {
         fields.push(ConfirmField::new(
             "Or",
@@ -133,6 +136,7 @@ pub fn rerun(
             job_id: job.restore_job_id.clone(),
             without_instance_profile: false,
             offers_without_instance_profile,
+            wait_for_propagation,
         },
     }
 }
@@ -165,6 +169,7 @@ pub fn rerun_without_instance_profile(job: &JobSummary, account: &str) -> Confir
             job_id: job.restore_job_id.clone(),
             without_instance_profile: true,
             offers_without_instance_profile: false,
+            wait_for_propagation: false,
         },
     }
 }

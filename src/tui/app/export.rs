@@ -6,11 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{App, MessageModal, Modal, PreviewModal, PreviewState};
+use super::{App, CaseState, MessageModal, Modal, PreviewModal, PreviewState};
 use crate::diagnosis::Fix;
+use crate::diagnosis::judge::Remedy;
 use crate::tui::action::{Effect, SaveFailure};
 use crate::tui::keymap::Context;
-use crate::workflow::{ExportFormat, ExportTarget, FixPlan, export_fix, export_plan};
+use crate::workflow::{
+    Case, CaseExport, ExportFormat, ExportTarget, FixPlan, export_case, export_fix, export_plan,
+};
 
 /// The formats in the order Tab cycles them.
 pub const FORMATS: [ExportFormat; 4] = [
@@ -33,9 +36,13 @@ pub fn format_name(format: ExportFormat) -> &'static str {
 /// What is exported.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExportSource {
-    /// The previewed plan: the merged document, replacing the current inline policy.
+    /// The job's case: what `export --job` prints for it (the merged document, the permission
+    /// set's change, or the blocking layer's owner's change).
+    Case(std::sync::Arc<Case>),
+    /// The open preview's plan (its scope may be the wider one): the merged document.
     Merged(Box<FixPlan>),
-    /// The diagnosis's fix alone: a separate policy that replaces nothing.
+    /// The policy layers could not be read: the diagnosis's fix alone, a separate policy that
+    /// replaces nothing.
     Standalone(Box<Fix>),
 }
 
@@ -71,6 +78,10 @@ impl ExportModal {
     /// The exported text in the current format, or why there is none.
     pub fn text(&self) -> Result<String, String> {
         match &self.source {
+            ExportSource::Case(case) => match export_case(case, self.format) {
+                CaseExport::Change(text) | CaseExport::OwnerChange { text, .. } => Ok(text),
+                CaseExport::Nothing(reason) => Err(reason),
+            },
             ExportSource::Merged(plan) => export_plan(plan, self.format),
             ExportSource::Standalone(fix) => Ok(export_fix(fix, self.format)),
         }
@@ -79,6 +90,31 @@ impl ExportModal {
     /// What the export replaces, in one sentence.
     pub fn note(&self) -> String {
         match &self.source {
+            ExportSource::Case(case) => match (&case.remedy, &case.plan) {
+                (Remedy::Identity, Some(plan)) => ExportTarget::merged(plan)
+                    .map(|t| {
+                        format!(
+                            "The merged document restore-doctor would write: {}.",
+                            t.note
+                        )
+                    })
+                    .unwrap_or_else(|e| e),
+                (Remedy::Blocked(blocked), _) => format!(
+                    "Another layer blocks, so this is its owner's change, not an identity policy (restore-doctor writes nothing): {}",
+                    blocked.sentence
+                ),
+                (
+                    Remedy::PermissionSet {
+                        permission_set,
+                        role,
+                        ..
+                    },
+                    _,
+                ) => format!(
+                    "The change for IAM Identity Center permission set {permission_set} (IAM refuses changes to role {role}); it needs Identity Center administrator rights."
+                ),
+                _ => case.refusal_sentence().unwrap_or_default(),
+            },
             ExportSource::Merged(plan) => ExportTarget::merged(plan)
                 .map(|t| {
                     format!(
@@ -87,11 +123,17 @@ impl ExportModal {
                     )
                 })
                 .unwrap_or_else(|e| e),
-            ExportSource::Standalone(fix) => format!(
-                "No preview yet, so the current {} was not read: this is a separate inline policy {} that replaces nothing (p previews the fix; e then exports the merged document).",
-                fix.policy_name,
-                ExportTarget::standalone(fix).policy_name
-            ),
+            ExportSource::Standalone(fix) => match fix.target.kind.iam() {
+                Some(kind) => format!(
+                    "The policy layers could not be read, so the current {} was not read either: this is a separate inline policy {} that replaces nothing.",
+                    fix.policy_name,
+                    ExportTarget::standalone(fix, kind).policy_name
+                ),
+                None => format!(
+                    "The change for IAM Identity Center permission set {}; it needs Identity Center administrator rights.",
+                    fix.target.name
+                ),
+            },
         }
     }
 }
@@ -137,25 +179,31 @@ impl App {
             _ => None,
         });
         let source = from_preview.or_else(|| {
-            let job_id = self.selected_row()?.job.restore_job_id.clone();
-            if let Some(plan) = self.plans.get(&job_id) {
-                return Some((job_id, ExportSource::Merged(plan.clone())));
-            }
-            let diagnosis = &self.selected_decoded()?.1;
-            match &diagnosis.fix {
-                Some(report) => Some((
-                    job_id,
-                    ExportSource::Standalone(Box::new(report.fix.clone())),
-                )),
-                None => {
-                    let reason = diagnosis
-                        .no_fix_reason
-                        .clone()
-                        .unwrap_or_else(|| "no fix is proposed for this verdict".into());
-                    self.modals.push(Modal::Message(MessageModal::error(
-                        "No fix to export",
-                        &reason,
-                    )));
+            let row = self.selected_row()?;
+            let job_id = row.job.restore_job_id.clone();
+            match self.case_of(&row.job) {
+                Some(CaseState::Ready(case)) => match export_case(case, FORMATS[0]) {
+                    // Nothing restore-doctor can export: say why.
+                    CaseExport::Nothing(reason)
+                        if !matches!(case.remedy, Remedy::PermissionSet { .. }) =>
+                    {
+                        self.modals.push(Modal::Message(MessageModal::error(
+                            "No fix to export",
+                            &reason,
+                        )));
+                        None
+                    }
+                    _ => Some((job_id, ExportSource::Case(case.clone()))),
+                },
+                // The layers could not be read: the fix alone, replacing nothing.
+                Some(CaseState::Failed(_)) => {
+                    let report = self.selected_decoded()?.1.fix.clone()?;
+                    Some((job_id, ExportSource::Standalone(Box::new(report.fix))))
+                }
+                Some(CaseState::Reading) | None => {
+                    self.status = Some(
+                        "reading this job's policy layers; e exports once they are read".into(),
+                    );
                     None
                 }
             }
@@ -171,6 +219,7 @@ impl App {
             })),
             // "No fix to export" already says why.
             None if self.modals.len() > modals_before => {}
+            None if self.status.is_some() => {}
             None => self.status = Some("select a decoded job to export its fix".into()),
         }
         Vec::new()

@@ -104,7 +104,61 @@ pub fn app(read_only: bool, size: (u16, u16)) -> App {
         token: "tok-deny".into(),
         result: Ok(decoded(EXPLICIT_DENY)),
     });
+    // The runtime's answers: the article's case (the identity policy is the cause) and the
+    // deny's (no fix).
+    let article = app.jobs[0].job.clone();
+    deliver_case(&mut app, &article, identity_case(false));
+    let deny = app.jobs[1].job.clone();
+    deliver_case(&mut app, &deny, deny_case());
     app
+}
+
+/// The article's case: an identity fix (already in IAM when `fixed`).
+pub fn identity_case(fixed: bool) -> crate::workflow::Case {
+    let plan = FixPlan {
+        already_in_place: fixed,
+        ..plan()
+    };
+    crate::workflow::Case {
+        site: plan.site.clone(),
+        job_id: plan.job_id.clone(),
+        diagnosis: plan.diagnosis.clone(),
+        remedy: crate::diagnosis::judge::Remedy::Identity,
+        blocking_today: Vec::new(),
+        layers_read: vec!["inline policies (0 other, and RestoreDoctorFixes as proposed)".into()],
+        layers_unreadable: Vec::new(),
+        plan: Some(Box::new(plan)),
+    }
+}
+
+/// The explicit deny's case: nothing to write.
+pub fn deny_case() -> crate::workflow::Case {
+    let (_, diagnosis) = &*decoded(EXPLICIT_DENY);
+    crate::workflow::Case {
+        site: crate::diagnosis::Site::new("111122223333", "us-east-1"),
+        job_id: Some("5B2C3D4E-deny".into()),
+        diagnosis: diagnosis.clone(),
+        remedy: crate::diagnosis::judge::Remedy::Refused(
+            crate::diagnosis::judge::Refusal::ExplicitDeny {
+                summary: diagnosis.summary.clone(),
+                scps_do_not_apply: None,
+            },
+        ),
+        blocking_today: Vec::new(),
+        layers_read: Vec::new(),
+        layers_unreadable: Vec::new(),
+        plan: None,
+    }
+}
+
+/// The runtime's answer to a case request for `job`.
+pub fn deliver_case(app: &mut App, job: &JobSummary, case: crate::workflow::Case) {
+    let generation = app.generation;
+    let _ = app.update(Action::CaseBuilt {
+        generation,
+        key: super::job_key(job),
+        result: Ok(Arc::new(case)),
+    });
 }
 
 /// The plan the preview would show for the article's job (the policy does not exist yet).

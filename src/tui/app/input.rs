@@ -93,7 +93,7 @@ impl App {
     /// The tree nodes of the selected job, when decoded, narrowed by the tree's filter.
     pub fn tree_nodes(&self) -> Option<Vec<Node>> {
         let decoded = self.selected_decoded()?;
-        let nodes = tree::nodes(&decoded.0, &decoded.1);
+        let nodes = tree::nodes(&decoded.0, &decoded.1, &self.case_note());
         if self.tree_filter.is_empty() {
             Some(nodes)
         } else {

@@ -2,6 +2,7 @@
 //! I/O and returns the [`Effect`]s the runtime should run.
 
 mod badge;
+mod cases;
 mod confirmations;
 mod export;
 mod extras;
@@ -49,6 +50,7 @@ use crate::diagnosis::Token;
 use crate::workflow::JobSummary;
 
 pub use badge::Badge;
+pub use cases::{CASE_BUDGET, CaseState, Cases, JobKey, case_badge, job_key};
 pub use confirmations::{plan_grant, scope_text};
 pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
 pub use labels::BadgeLabels;
@@ -207,11 +209,14 @@ pub struct App {
     pub refetching: HashSet<Token>,
     /// The context tree's filter text.
     pub tree_filter: String,
-    /// The last previewed plan per job (the export viewer exports its merged document).
-    pub plans: HashMap<String, Box<crate::workflow::FixPlan>>,
-    /// Jobs whose preview found another layer blocking: the layers' names and the sentence
-    /// (shown in the diagnosis pane and the tree's title).
-    pub blocked: HashMap<String, (Vec<String>, String)>,
+    /// Each job's case (its layers read and judged), by site and job ID: what every view says
+    /// about the job.
+    pub cases: Cases,
+    /// Cases asked for in this listing without their job being selected ([`CASE_BUDGET`]).
+    pub cases_asked: usize,
+    /// The targets (account, role or user name) a fix was written to in this session: a re-run
+    /// of a job whose fix went there waits for IAM's propagation, no other.
+    pub written: HashSet<(String, String)>,
     /// Where the export viewer proposes to save.
     pub export_dir: std::path::PathBuf,
     /// Which jobs the list shows (`:status`).
@@ -227,8 +232,6 @@ pub struct App {
     /// The failed jobs of the previous listing, by a fingerprint of their IDs (None before
     /// the first one).
     pub seen_failures: Option<HashSet<u64>>,
-    /// Jobs (IDs) a fix was applied to in this session; kept across listings.
-    pub fixed: HashSet<String>,
     /// The denied actions evicted badges name, one copy each.
     pub action_names: crate::diagnosis::TextInterner,
     /// The last throttled attempt the SDK retries, and when it came (the app's clock).
@@ -276,8 +279,9 @@ impl App {
             recent: std::collections::VecDeque::new(),
             refetching: HashSet::new(),
             tree_filter: String::new(),
-            plans: HashMap::new(),
-            blocked: HashMap::new(),
+            cases: Cases::default(),
+            cases_asked: 0,
+            written: HashSet::new(),
             export_dir: std::path::PathBuf::from("."),
             job_status: crate::workflow::StatusFilter::default(),
             profiles: Vec::new(),
@@ -285,7 +289,6 @@ impl App {
             watch: None,
             new_failures: HashSet::new(),
             seen_failures: None,
-            fixed: HashSet::new(),
             action_names: Default::default(),
             retry: None,
         }
@@ -379,8 +382,9 @@ impl App {
 
     /// The badge a row shows: decoding, the denied action, explicit deny, fixed, ….
     pub fn badge(&self, row: &JobRow) -> Badge {
-        if self.fixed.contains(&row.job.restore_job_id) {
-            return Badge::Fixed;
+        // What the case found (every layer read) beats what the message alone says.
+        if let Some(CaseState::Ready(case)) = self.cases.get(&row.job) {
+            return case_badge(case);
         }
         match self.decode_of(&row.job) {
             None if !matches!(

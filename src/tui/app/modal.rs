@@ -91,6 +91,8 @@ pub enum PendingWrite {
         without_instance_profile: bool,
         /// `i` offers that alternative (an EC2 restore denied iam:PassRole).
         offers_without_instance_profile: bool,
+        /// Wait for IAM's propagation first (a fix for the job's cause was written).
+        wait_for_propagation: bool,
     },
     /// Undo this journal entry.
     Undo(Box<JournalEntry>),

@@ -3,10 +3,13 @@
 
 use ratatui::layout::Rect;
 
-use super::{App, Badge, Modal, PreviewState};
+use super::{App, CaseState, Modal, PreviewState};
+use crate::diagnosis::blocking::Blocked;
+use crate::diagnosis::judge::Remedy;
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
 use crate::tui::layout::{self, Areas};
+use crate::workflow::Case;
 
 /// How a diagnosis line is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,64 +23,50 @@ pub enum DiagnosisLine {
 }
 
 impl App {
-    /// The blocking layers and sentence the selected job's preview found, if any.
-    pub fn selected_blocked(&self) -> Option<&(Vec<String>, String)> {
-        let row = self.selected_row()?;
-        self.blocked.get(&row.job.restore_job_id)
+    /// The blocking layer the selected job's case found, if any.
+    pub fn selected_blocked(&self) -> Option<&Blocked> {
+        self.selected_case()?.blocked()
     }
 
-    /// The diagnosis pane's lines for the selected job: the sentence, then the whole fix.
+    /// What `job`'s case adds to its verdict in the tree (`blocked: boundary`, `fixed`,
+    /// `reading layers…`), or nothing.
+    pub fn case_note_of(&self, job: &crate::workflow::JobSummary) -> String {
+        match self.case_of(job) {
+            None => String::new(),
+            Some(CaseState::Reading) => "reading layers…".into(),
+            Some(CaseState::Failed(_)) => "layers not read".into(),
+            Some(CaseState::Ready(case)) => match &case.remedy {
+                Remedy::Identity if case.fixed() => "fixed".into(),
+                // The identity policy is the cause, as "missing allow" already says.
+                Remedy::Identity => String::new(),
+                Remedy::Blocked(blocked) => format!(
+                    "blocked: {}",
+                    blocked
+                        .blockers
+                        .first()
+                        .map_or("another layer", |b| b.layer_name())
+                ),
+                Remedy::PermissionSet { .. } => "fix: permission set".into(),
+                Remedy::Refused(_) => "no fix".into(),
+            },
+        }
+    }
+
+    /// [`App::case_note_of`] the selected job.
+    pub fn case_note(&self) -> String {
+        self.selected_row()
+            .map(|row| self.case_note_of(&row.job))
+            .unwrap_or_default()
+    }
+
+    /// The diagnosis pane's lines for the selected job: the sentence, then what its case says
+    /// (the whole fix only once every layer is read and the identity policy is the cause).
     pub fn diagnosis_lines(&self) -> Vec<(DiagnosisLine, String)> {
         let mut lines = Vec::new();
-        // What the preview read beats what the decoded message alone suggests: another layer
-        // blocks, so no identity statement helps.
-        if let Some((layers, sentence)) = self.selected_blocked() {
-            for layer in layers {
-                lines.push((
-                    DiagnosisLine::FixHeading,
-                    format!("Blocking layer: {layer}"),
-                ));
-            }
-            lines.push((DiagnosisLine::Sentence, sentence.clone()));
+        let Some(row) = self.selected_row() else {
             return lines;
-        }
-        if let Some(decoded) = self.selected_decoded() {
-            let diagnosis = &decoded.1;
-            lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
-            match &diagnosis.fix {
-                Some(report) => {
-                    let fix = &report.fix;
-                    lines.push((
-                        DiagnosisLine::FixHeading,
-                        format!(
-                            "Fix: add to {} {} (inline policy {}, {} scope{}):",
-                            fix.target.kind.as_str(),
-                            fix.target.name,
-                            fix.policy_name,
-                            fix.scope.as_str(),
-                            if fix.wider { ", WIDER" } else { "" }
-                        ),
-                    ));
-                    let statement =
-                        serde_json::to_string_pretty(&fix.statement).unwrap_or_default();
-                    lines.extend(
-                        statement
-                            .lines()
-                            .map(|l| (DiagnosisLine::Statement, l.to_string())),
-                    );
-                }
-                None => lines.push((
-                    DiagnosisLine::Sentence,
-                    format!(
-                        "No fix proposed: {}",
-                        diagnosis
-                            .no_fix_reason
-                            .as_deref()
-                            .unwrap_or("see the verdict")
-                    ),
-                )),
-            }
-        } else if let Some(row) = self.selected_row() {
+        };
+        let Some(decoded) = self.selected_decoded() else {
             lines.push((
                 DiagnosisLine::Sentence,
                 row.job
@@ -85,6 +74,25 @@ impl App {
                     .as_ref()
                     .map_or_else(|| "No status message.".into(), |m| m.to_string()),
             ));
+            return lines;
+        };
+        let diagnosis = &decoded.1;
+        match self.case_of(&row.job) {
+            None | Some(CaseState::Reading) => {
+                lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
+                lines.push((
+                    DiagnosisLine::Sentence,
+                    "Reading policy layers… (the fix is shown once the identity policies, boundary, SCPs and RCPs and the resource's policy are read)".into(),
+                ));
+            }
+            Some(CaseState::Failed(reason)) => {
+                lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
+                lines.push((
+                    DiagnosisLine::Sentence,
+                    format!("The policy layers could not be read, so no fix is proposed: {reason}"),
+                ));
+            }
+            Some(CaseState::Ready(case)) => case_lines(case, &mut lines),
         }
         lines
     }
@@ -113,17 +121,37 @@ impl App {
     }
 
     /// Whether `action` can do something for the selected job in `context` (the footer offers
-    /// only those): no preview, apply or export without a proposed fix (an explicit deny, a job
-    /// without an encoded message), no re-run where the deny still stands.
+    /// only those), as its case says: a preview only where an identity write is the remedy, an
+    /// export where there is a change to export (the write, a permission set's change, or the
+    /// blocking layer's owner's change), no re-run where another layer or a deny still blocks.
     pub fn offers(&self, context: Context, action: &Action) -> bool {
-        let has_fix = self.selected_decoded().is_some_and(|d| d.1.fix.is_some());
+        let row = self.selected_row();
+        let case = row.and_then(|row| self.case_of(&row.job));
+        let ready = match case {
+            Some(CaseState::Ready(case)) => Some(case),
+            _ => None,
+        };
         match (context, action) {
-            (Context::Jobs | Context::Tree, Action::Preview | Action::Export) => has_fix,
+            (Context::Jobs | Context::Tree, Action::Preview) => {
+                ready.is_some_and(|case| case.remedy == Remedy::Identity)
+            }
+            (Context::Jobs | Context::Tree, Action::Export) => match case {
+                Some(CaseState::Ready(case)) => !matches!(case.remedy, Remedy::Refused(_)),
+                // The layers could not be read: the fix alone, as a policy of its own.
+                Some(CaseState::Failed(_)) => self
+                    .selected_decoded()
+                    .is_some_and(|d| d.1.fix.is_some()),
+                _ => false,
+            },
             (Context::Jobs | Context::Tree, Action::Copy) => self.selected_decoded().is_some(),
-            // Only a failed job is re-run, and an explicit deny would fail it again.
-            (Context::Jobs | Context::Tree, Action::AskRerun) => self.selected_row().is_some_and(|row| {
+            // Only a failed job is re-run, and only where its case leaves the identity policy
+            // as the cause (a job that failed for no permission may simply be run again).
+            (Context::Jobs | Context::Tree, Action::AskRerun) => row.is_some_and(|row| {
                 row.job.status == crate::diagnosis::RestoreJobStatus::Failed
-                    && self.badge(row) != Badge::ExplicitDeny
+                    && match self.decode_of(&row.job) {
+                        None => true,
+                        Some(_) => ready.is_some_and(|case| case.rerun_may_help()),
+                    }
             }),
             (Context::Confirm, Action::AskRerunWithoutInstanceProfile) => matches!(
                 self.modals.last(),
@@ -141,5 +169,112 @@ impl App {
     /// Job rows the table shows at the current size.
     pub fn table_rows(&self) -> usize {
         usize::from(self.layout().table.height.saturating_sub(3)).max(1)
+    }
+}
+
+/// What a built case says in the diagnosis pane.
+fn case_lines(case: &Case, lines: &mut Vec<(DiagnosisLine, String)>) {
+    let diagnosis = &case.diagnosis;
+    let statement_lines = |lines: &mut Vec<(DiagnosisLine, String)>,
+                           statement: &serde_json::Value| {
+        let text = serde_json::to_string_pretty(statement).unwrap_or_default();
+        lines.extend(
+            text.lines()
+                .map(|l| (DiagnosisLine::Statement, l.to_string())),
+        );
+    };
+    match &case.remedy {
+        Remedy::Identity => {
+            lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
+            let (Some(plan), Some(report)) = (&case.plan, &diagnosis.fix) else {
+                return;
+            };
+            if plan.already_in_place {
+                lines.push((
+                    DiagnosisLine::FixHeading,
+                    format!(
+                        "Fixed: {} {} already holds this fix (policy {}); r re-runs the restore",
+                        plan.target_type, plan.target_name, plan.policy_name
+                    ),
+                ));
+                return;
+            }
+            let fix = &report.fix;
+            lines.push((
+                DiagnosisLine::FixHeading,
+                format!(
+                    "Fix: add to {} {} ({} {}, {} scope{}):",
+                    plan.target_type,
+                    plan.target_name,
+                    if plan.managed.is_some() {
+                        "customer-managed policy"
+                    } else {
+                        "inline policy"
+                    },
+                    plan.policy_name,
+                    fix.scope.as_str(),
+                    if fix.wider { ", WIDER" } else { "" }
+                ),
+            ));
+            statement_lines(lines, &fix.statement);
+            for also in &diagnosis.also_needed {
+                lines.push((
+                    DiagnosisLine::FixHeading,
+                    format!(
+                        "Also needed by this {} restore ({}):",
+                        also.restore_type, also.label
+                    ),
+                ));
+                statement_lines(lines, &also.statement);
+            }
+        }
+        Remedy::Blocked(blocked) => {
+            for blocker in &blocked.blockers {
+                lines.push((
+                    DiagnosisLine::FixHeading,
+                    format!("Blocking layer: {}", blocker.label()),
+                ));
+            }
+            lines.push((DiagnosisLine::Sentence, blocked.sentence.clone()));
+            lines.push((
+                DiagnosisLine::Sentence,
+                format!("Owner's change: {}", blocked.owner_change),
+            ));
+        }
+        Remedy::PermissionSet {
+            permission_set,
+            role,
+            ..
+        } => {
+            lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
+            lines.push((
+                DiagnosisLine::FixHeading,
+                format!(
+                    "Fix: add to IAM Identity Center permission set {permission_set} (not to role {role}: IAM refuses changes to it; e exports the change):"
+                ),
+            ));
+            if let Some(report) = &diagnosis.fix {
+                statement_lines(lines, &report.fix.statement);
+            }
+        }
+        Remedy::Refused(refusal) => {
+            lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
+            let why = match (refusal, &diagnosis.no_fix_reason) {
+                // The summary already names the deny or the principal: the reason suffices.
+                (
+                    crate::diagnosis::judge::Refusal::ExplicitDeny { .. }
+                    | crate::diagnosis::judge::Refusal::NoFix { .. },
+                    Some(reason),
+                ) => format!("No fix proposed: {reason}"),
+                _ => format!("No fix: {refusal}"),
+            };
+            lines.push((DiagnosisLine::Sentence, why));
+        }
+    }
+    for unread in &case.layers_unreadable {
+        lines.push((
+            DiagnosisLine::Sentence,
+            format!("NOT read (so not checked): {unread}"),
+        ));
     }
 }

@@ -226,16 +226,27 @@ impl App {
         let Some(rows) = self.rows_by_token.get(token).map(TokenRows::indices) else {
             return;
         };
+        self.rows_changed(&rows);
+    }
+
+    /// Row `index` has a new badge (its case arrived): it joins, leaves or moves in `visible`.
+    pub(super) fn row_changed(&mut self, index: usize) {
+        self.rows_changed(&[index]);
+    }
+
+    /// `rows` have new badges: only they get a new filter text, and join, leave or move in
+    /// `visible`.
+    fn rows_changed(&mut self, rows: &[usize]) {
         let needle = std::mem::take(&mut self.filter_needle);
         if self.sort == SortColumn::Badge {
-            self.move_rebadged_rows(&rows, &needle);
+            self.move_rebadged_rows(rows, &needle);
         } else if needle.is_empty() {
             // Without a filter every row shows and keeps its place.
-            for &index in &rows {
+            for &index in rows {
                 self.rebadge(index);
             }
         } else {
-            for &index in &rows {
+            for &index in rows {
                 // `visible` holds exactly the rows matching the filter, so whether the row
                 // shows is whether it matched before its new badge; in listing order looking
                 // is cheaper than matching (mostly one comparison with the last shown row).
@@ -389,13 +400,16 @@ impl App {
                 tokens.push(token);
             }
         }
-        if tokens.is_empty() {
-            Vec::new()
-        } else {
-            vec![Effect::Decode {
+        // The cases of the jobs whose messages are read already (plain text, or decoded by an
+        // earlier listing): their layers are read now.
+        let rows: Vec<usize> = (0..self.jobs.len()).collect();
+        let mut effects = self.want_cases(&rows, false);
+        if !tokens.is_empty() {
+            effects.push(Effect::Decode {
                 generation: self.generation,
                 tokens,
-            }]
+            });
         }
+        effects
     }
 }

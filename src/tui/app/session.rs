@@ -36,7 +36,7 @@ impl App {
         self.seen_failures = None;
         let _ = self.jobs_loaded(Ok(Vec::new()));
         self.decodes.clear();
-        self.plans.clear();
+        self.cases.clear();
         self.stale_since = None;
     }
 

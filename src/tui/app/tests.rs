@@ -145,13 +145,10 @@ fn confirmation_defaults_to_cancel_and_only_y_applies() {
     }
 }
 
-#[test]
-fn applied_marks_the_job_fixed_and_offers_rerun() {
-    let mut app = app(false, (160, 45));
-    preview_ready(&mut app);
-    app.update(Action::AskApply);
-    app.update(Action::Confirm);
-    app.update(Action::Applied {
+/// The fix lands: the job's case is read again (and every case with the same target), and
+/// IAM now holds the fix.
+fn applied_and_case_read_again(app: &mut App) {
+    let effects = app.update(Action::Applied {
         plan: Box::new(fixtures::plan()),
         token: Some("tok-passrole".into()),
         result: Ok(crate::workflow::ApplyOutcome {
@@ -160,6 +157,21 @@ fn applied_marks_the_job_fixed_and_offers_rerun() {
             verification: crate::workflow::Verification::Allowed,
         }),
     });
+    let [Effect::BuildCases { requests, .. }] = effects.as_slice() else {
+        panic!("the written target's cases are read again: {effects:?}");
+    };
+    assert_eq!(requests[0].job.restore_job_id, "4A1B2C3D-article");
+    let job = app.jobs[0].job.clone();
+    fixtures::deliver_case(app, &job, fixtures::identity_case(true));
+}
+
+#[test]
+fn applied_marks_the_job_fixed_and_offers_rerun() {
+    let mut app = app(false, (160, 45));
+    preview_ready(&mut app);
+    app.update(Action::AskApply);
+    app.update(Action::Confirm);
+    applied_and_case_read_again(&mut app);
     assert_eq!(app.badge(&app.jobs[0]), Badge::Fixed);
     let Some(Modal::Message(message)) = app.modals.last() else {
         panic!("expected the outcome message");
@@ -292,7 +304,7 @@ fn a_failed_rerun_is_diagnosed_in_place() {
     app.update(Action::AskRerun);
     let effects = app.update(Action::Confirm);
     assert!(
-        matches!(effects.as_slice(), [Effect::Rerun { job_id, without_instance_profile: false }] if job_id == "4A1B2C3D-article")
+        matches!(effects.as_slice(), [Effect::Rerun { job_id, without_instance_profile: false, .. }] if job_id == "4A1B2C3D-article")
     );
     app.update(Action::RerunStarted {
         job_id: "4A1B2C3D-article".into(),
@@ -332,8 +344,8 @@ fn a_click_selects_the_row_under_the_mouse_and_the_wheel_moves() {
 #[test]
 fn undo_asks_first_and_clears_the_fixed_mark() {
     let mut app = app(false, (160, 45));
-    let id = app.jobs[0].job.restore_job_id.clone();
-    app.fixed.insert(id.clone());
+    let job = app.jobs[0].job.clone();
+    fixtures::deliver_case(&mut app, &job, fixtures::identity_case(true));
     assert!(matches!(
         app.update(Action::AskUndo).as_slice(),
         [Effect::FindUndo { account: Some(account), job_id: Some(_), role: Some(_) }] if account == "111122223333"
@@ -369,8 +381,12 @@ fn undo_asks_first_and_clears_the_fixed_mark() {
     app.update(Action::UndoTargetFound(Ok(Box::new(entry.clone()))));
     let effects = app.update(Action::Confirm);
     assert_eq!(effects, vec![Effect::Undo(Box::new(entry))]);
-    app.update(Action::Undone(Ok("e2".into())));
-    assert!(!app.fixed.contains(&id));
+    let effects = app.update(Action::Undone(Ok("e2".into())));
+    // The undo changed the role: its case is read again, and the row is no longer fixed.
+    assert!(
+        matches!(effects.as_slice(), [Effect::BuildCases { requests, .. }] if requests[0].job.restore_job_id == job.restore_job_id),
+        "{effects:?}"
+    );
     assert_ne!(app.badge(&app.jobs[0]), Badge::Fixed);
 }
 
@@ -382,15 +398,7 @@ fn an_apply_that_lands_after_the_preview_closed_still_marks_the_job() {
     app.update(Action::Confirm);
     app.update(Action::CloseModal);
     assert!(app.modals.is_empty());
-    app.update(Action::Applied {
-        plan: Box::new(fixtures::plan()),
-        token: Some("tok-passrole".into()),
-        result: Ok(crate::workflow::ApplyOutcome {
-            journal_entry: Some("j1".into()),
-            written: true,
-            verification: crate::workflow::Verification::Allowed,
-        }),
-    });
+    applied_and_case_read_again(&mut app);
     assert_eq!(app.badge(&app.jobs[0]), Badge::Fixed);
     assert!(matches!(app.modals.last(), Some(Modal::Message(m)) if m.title == "Fix applied"));
 }
@@ -450,11 +458,9 @@ fn a_tick_or_an_idle_key_keeps_a_redraw_that_is_not_drawn_yet() {
 }
 
 #[test]
-fn a_refresh_keeps_the_selected_job_and_its_fixed_mark() {
+fn a_refresh_keeps_the_selected_job_and_reads_its_case_again() {
     let mut app = app(false, (160, 45));
     app.update(Action::MoveDown);
-    let id = app.jobs[1].job.restore_job_id.clone();
-    app.fixed.insert(id);
     app.update(Action::Refresh);
     let generation = app.generation;
     let mut jobs: Vec<_> = app.jobs.iter().map(|r| r.job.clone()).collect();
@@ -468,5 +474,10 @@ fn a_refresh_keeps_the_selected_job_and_its_fixed_mark() {
     });
     let row = app.selected_row().expect("a row");
     assert_eq!(row.job.restore_job_id, "5B2C3D4E-deny");
-    assert_eq!(app.badge(row), Badge::Fixed);
+    // Its case is read again for the new listing; the decoded message stays.
+    assert!(matches!(
+        app.case_of(&row.job),
+        Some(super::CaseState::Reading)
+    ));
+    assert_eq!(app.badge(row), Badge::ExplicitDeny);
 }

@@ -34,22 +34,52 @@ fn previewed(app: &mut App) {
 }
 
 #[test]
-fn without_a_preview_the_export_is_a_policy_of_its_own() {
+fn without_a_preview_the_export_is_the_cases_merged_document() {
     let mut app = app(false, (160, 45));
     press(&mut app, KeyCode::Char('e'));
     let export = viewer(&app);
+    // What `export --job` prints for the job: its case's merged document.
+    assert_eq!(
+        export.text(),
+        export_plan(&fixtures::plan(), ExportFormat::Terraform)
+    );
+    assert!(
+        export.note().starts_with("The merged document"),
+        "{}",
+        export.note()
+    );
+}
+
+#[test]
+fn before_its_layers_are_read_a_job_exports_nothing_and_without_them_a_policy_of_its_own() {
+    let mut app = app(false, (160, 45));
+    let job = app.jobs[0].job.clone();
+    app.cases.insert(job_key(&job), CaseState::Reading);
+    assert!(!app.offers(Context::Jobs, &Action::Export));
+    press(&mut app, KeyCode::Char('e'));
+    assert!(
+        app.modals.is_empty(),
+        "no export before the layers are read"
+    );
+    assert!(app.status.as_deref().is_some_and(|s| s.contains("reading")));
+    let generation = app.generation;
+    app.update(Action::CaseBuilt {
+        generation,
+        key: job_key(&job),
+        result: Err("AccessDenied: iam:GetRole".into()),
+    });
+    press(&mut app, KeyCode::Char('e'));
     let fix = fixtures::decoded(fixtures::PASSROLE)
         .1
         .fix
         .clone()
         .expect("fix")
         .fix;
-    assert_eq!(export.text(), Ok(export_fix(&fix, ExportFormat::Terraform)));
-    assert!(
-        export.note().contains("replaces nothing"),
-        "{}",
-        export.note()
+    assert_eq!(
+        viewer(&app).text(),
+        Ok(export_fix(&fix, ExportFormat::Terraform))
     );
+    assert!(viewer(&app).note().contains("replaces nothing"));
 }
 
 #[test]
@@ -64,16 +94,6 @@ fn after_a_preview_the_export_is_the_merged_document_even_once_closed() {
         export_plan(&plan, ExportFormat::Terraform)
     );
     assert!(viewer(&app).note().starts_with("The merged document"));
-    // After the fix is applied the plan is stale: back to the standalone export.
-    app.update(Action::CloseModal);
-    app.update(Action::Applied {
-        plan: Box::new(plan),
-        token: Some("tok-passrole".into()),
-        result: Err("AccessDenied".into()),
-    });
-    app.update(Action::CloseModal);
-    press(&mut app, KeyCode::Char('e'));
-    assert!(matches!(viewer(&app).source, ExportSource::Standalone(_)));
 }
 
 #[test]

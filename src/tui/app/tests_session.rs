@@ -328,6 +328,28 @@ fn watch_refreshes_on_ticks_marks_new_failures_and_never_while_a_modal_is_open()
 #[test]
 fn a_rerun_says_while_it_waits_for_iam_to_propagate_the_fix() {
     let mut app = app(false, (160, 45));
+    // Without a fix written for its cause, nothing is waited for.
+    app.update(Action::AskRerun);
+    let Some(Modal::Confirm(confirm)) = app.modals.last() else {
+        panic!("a confirmation");
+    };
+    assert!(
+        !confirm.fields.iter().any(|f| f.label == "First"),
+        "no wait without a fix"
+    );
+    assert!(matches!(
+        app.update(Action::Confirm).as_slice(),
+        [Effect::Rerun {
+            wait_for_propagation: false,
+            ..
+        }]
+    ));
+    let mut app = fixtures::app(false, (160, 45));
+    // A fix for the job's cause was written in this session: the re-run waits for it.
+    app.written.insert((
+        "111122223333".to_string(),
+        "AWSBackupDefaultServiceRole".to_string(),
+    ));
     app.update(Action::AskRerun);
     let Some(Modal::Confirm(confirm)) = app.modals.last() else {
         panic!("a confirmation");
@@ -418,7 +440,7 @@ fn a_passrole_rerun_offers_the_restore_without_the_instance_profile_as_its_own_c
     );
     let effects = press(&mut app, KeyCode::Char('y'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Rerun { without_instance_profile: true, job_id }] if job_id == "4A1B2C3D-article"),
+        matches!(effects.as_slice(), [Effect::Rerun { without_instance_profile: true, job_id, .. }] if job_id == "4A1B2C3D-article"),
         "{effects:?}"
     );
     // An explicit-deny job is not re-run at all; a job without a PassRole denial gets no `i`.

@@ -28,7 +28,7 @@ fn leaf(id: &str, text: String, value: String) -> Node {
 }
 
 /// The nodes for a decoded message.
-pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
+pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis, case_note: &str) -> Vec<Node> {
     let principal_kind = serde_json::to_value(diagnosis.principal.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -75,7 +75,10 @@ pub fn nodes(message: &DecodedMessage, diagnosis: &Diagnosis) -> Vec<Node> {
     vec![
         leaf(
             "verdict",
-            format!("Verdict: {}", verdict_words(diagnosis.verdict)),
+            match case_note {
+                "" => format!("Verdict: {}", verdict_words(diagnosis.verdict)),
+                note => format!("Verdict: {} · {note}", verdict_words(diagnosis.verdict)),
+            },
             verdict_words(diagnosis.verdict),
         ),
         leaf(

@@ -18,6 +18,10 @@ impl App {
         self.decodes
             .retain(|_, state| matches!(state, DecodeState::Done(_) | DecodeState::Evicted(_)));
         self.refetching.clear();
+        // The policy layers are read again for the new listing (cases in flight are aborted
+        // with the old one).
+        self.cases.clear();
+        self.cases_asked = 0;
         vec![Effect::LoadJobs {
             generation: self.generation,
             status: self.job_status.clone(),
@@ -43,6 +47,7 @@ impl App {
         let undrawn = self.dirty;
         let mut effects = self.apply(action);
         effects.extend(self.refetch_selected());
+        effects.extend(self.case_for_selected());
         self.dirty |= undrawn;
         effects
     }
@@ -188,10 +193,17 @@ impl App {
                 self.token_changed(&token);
                 if done {
                     self.keep_resident(&token);
+                    // Its jobs' cases (for a result kept in full): their layers are read now.
+                    let rows = self
+                        .rows_by_token
+                        .get(token.as_str())
+                        .map(super::token_rows::TokenRows::indices)
+                        .unwrap_or_default();
+                    self.want_cases(&rows, false)
                 } else {
                     self.refetching.remove(&token);
+                    Vec::new()
                 }
-                Vec::new()
             }
             Action::IdentityLoaded(result) => {
                 match result {
@@ -216,13 +228,20 @@ impl App {
             }
             Action::Preview => self.open_preview(),
             Action::CycleScope => self.cycle_scope(),
-            Action::LayerBlocks {
-                job_id,
-                layers,
-                sentence,
+            Action::CaseBuilt {
+                generation,
+                key,
+                result,
             } => {
-                self.blocked.insert(job_id, (layers, sentence));
-                Vec::new()
+                if generation != self.generation {
+                    self.dirty = false;
+                    return Vec::new();
+                }
+                let state = match result {
+                    Ok(case) => super::CaseState::Ready(case),
+                    Err(reason) => super::CaseState::Failed(reason),
+                };
+                self.case_built(key, state)
             }
             Action::PreviewReady { request, result } => {
                 if request != self.preview_request {
@@ -230,12 +249,6 @@ impl App {
                     return Vec::new();
                 }
                 self.end(OperationKind::Preview, None);
-                if let (Some(job_id), Ok(plan)) = (
-                    self.preview_mut().map(|p| p.job_id.clone()),
-                    result.as_ref(),
-                ) {
-                    self.plans.insert(job_id, plan.clone());
-                }
                 if let Some(preview) = self.preview_mut() {
                     preview.state = match result {
                         Ok(plan) => PreviewState::Ready(plan),
@@ -364,16 +377,13 @@ impl App {
             Action::Undone(result) => {
                 self.end(OperationKind::Undo, None);
                 let entry = self.undoing.take();
-                if let Some(job) = entry.as_ref().and_then(|e| e.job_id.as_deref()) {
-                    // The policy changed: a merged export must be previewed again.
-                    self.plans.remove(job);
-                }
-                if result.is_ok()
-                    && let Some(job) = entry.as_ref().and_then(|e| e.job_id.clone())
-                {
-                    self.fixed.remove(&job);
-                    self.reindex();
-                }
+                // The policy changed: every case whose fix goes to that target is read again.
+                let effects = match (&result, entry.as_deref()) {
+                    (Ok(_), Some(entry)) => {
+                        self.rebuild_cases_of(&entry.site.account, &entry.target_name)
+                    }
+                    _ => Vec::new(),
+                };
                 let modal = match result {
                     Ok(_) => MessageModal::info(
                         "Fix undone",
@@ -382,7 +392,7 @@ impl App {
                     Err(reason) => MessageModal::error("Undo failed", &reason),
                 };
                 self.modals.push(Modal::Message(modal));
-                Vec::new()
+                effects
             }
             Action::Export => self.open_export(crate::workflow::ExportFormat::Terraform),
             Action::NextFormat => self.switch_format(1),

@@ -36,6 +36,7 @@ impl App {
         };
         let effect = Effect::Preview {
             request: self.preview_request + 1,
+            generation: self.generation,
             message: Box::new(decoded.0.clone()),
             scope,
             job: Box::new(row.job.clone()),
@@ -120,6 +121,28 @@ impl App {
         }
     }
 
+    /// True while `job`'s case is read again after a fix was written to the principal its
+    /// message names, in this session: that fix is what its re-run waits for.
+    fn wrote_for(&self, job: &crate::workflow::JobSummary) -> bool {
+        matches!(self.case_of(job), Some(super::CaseState::Reading))
+            && matches!(self.decode_of(job), Some(super::DecodeState::Done(d))
+            if d.1.principal.name.as_ref().is_some_and(|name| {
+                self.written.contains(&(job.site.account.clone(), name.clone()))
+            }))
+    }
+
+    /// True when a fix for `job`'s cause was written in this session (to the target its case
+    /// names): only then has IAM something to propagate before a re-run.
+    pub(super) fn fix_written_for(&self, job: &crate::workflow::JobSummary) -> bool {
+        match self.case_of(job) {
+            Some(super::CaseState::Ready(case)) => case.plan.as_ref().is_some_and(|plan| {
+                self.written
+                    .contains(&(plan.site.account.clone(), plan.target_name.clone()))
+            }),
+            _ => false,
+        }
+    }
+
     pub(super) fn read_only_refusal(&mut self, what: &str) {
         self.modals.push(Modal::Message(MessageModal::error(
             &format!("{what} is disabled"),
@@ -175,11 +198,44 @@ impl App {
             ));
             return Vec::new();
         }
-        let account = self.header.account.as_deref().unwrap_or("unknown");
+        // The job's case says whether a re-run can succeed: not while another layer (or a
+        // deny) blocks, nor before its layers are read.
+        // Right after a fix was applied its case is read again; the fix is what the re-run
+        // waits for.
+        let just_applied = context == Context::Applied || self.wrote_for(&row.job);
+        if self.decode_of(&row.job).is_some() && !just_applied {
+            match self.case_of(&row.job) {
+                Some(super::CaseState::Ready(case)) if case.rerun_may_help() => {}
+                Some(super::CaseState::Ready(case)) => {
+                    let why = case.refusal_sentence().unwrap_or_default();
+                    self.modals.push(Modal::Message(MessageModal::error(
+                        "Not re-running",
+                        &format!(
+                            "a re-run would fail again the same way: {why}; once that is changed, C-r lists the jobs again and r re-runs"
+                        ),
+                    )));
+                    return Vec::new();
+                }
+                Some(super::CaseState::Failed(reason)) => {
+                    self.status = Some(format!(
+                        "not re-running: this job's policy layers could not be read ({reason})"
+                    ));
+                    return Vec::new();
+                }
+                _ => {
+                    self.status = Some(
+                        "reading this job's policy layers; r re-runs once they are read".into(),
+                    );
+                    return Vec::new();
+                }
+            }
+        }
+        let account = row.job.site.account.clone();
         // The Knowledge Center's alternative applies to an EC2 restore denied iam:PassRole.
         let passrole = row.job.resource_type.as_deref() == Some("EC2")
             && matches!(self.decode_of(&row.job), Some(super::DecodeState::Done(d)) if d.1.action == "iam:PassRole");
-        let modal = super::confirmations::rerun(&row.job, account, passrole);
+        let wait = just_applied || self.fix_written_for(&row.job);
+        let modal = super::confirmations::rerun(&row.job, &account, passrole, wait);
         self.modals.push(Modal::Confirm(modal));
         Vec::new()
     }
@@ -204,8 +260,8 @@ impl App {
         let Some(row) = self.selected_row() else {
             return Vec::new();
         };
-        let account = self.header.account.as_deref().unwrap_or("unknown");
-        let modal = super::confirmations::rerun_without_instance_profile(&row.job, account);
+        let account = row.job.site.account.clone();
+        let modal = super::confirmations::rerun_without_instance_profile(&row.job, &account);
         self.modals.pop();
         self.modals.push(Modal::Confirm(modal));
         Vec::new()
@@ -233,6 +289,7 @@ impl App {
             PendingWrite::Rerun {
                 job_id,
                 without_instance_profile,
+                wait_for_propagation,
                 ..
             } => {
                 self.begin(OperationKind::RerunStart, Some(&job_id));
@@ -246,6 +303,7 @@ impl App {
                 vec![Effect::Rerun {
                     job_id,
                     without_instance_profile,
+                    wait_for_propagation,
                 }]
             }
             PendingWrite::Undo(entry) => {
@@ -263,10 +321,6 @@ impl App {
         result: Result<ApplyOutcome, String>,
     ) -> Vec<Effect> {
         self.end(OperationKind::Apply, None);
-        // The policy changed: a merged export must be previewed again.
-        if let Some(job) = &plan.job_id {
-            self.plans.remove(job);
-        }
         // The preview may have been closed while the write ran; the result still lands.
         if matches!(self.modals.last(), Some(Modal::Preview(_))) {
             self.modals.pop();
@@ -279,12 +333,12 @@ impl App {
                 return Vec::new();
             }
         };
-        for row in &self.jobs {
-            if token.is_some() && row.job.encoded_message == token {
-                self.fixed.insert(row.job.restore_job_id.clone());
-            }
-        }
-        self.reindex();
+        let _ = token;
+        // The policy changed: every job whose fix goes to that target (this one, and every
+        // other with the same cause) has its case read again, and shows fixed once IAM holds it.
+        let effects = self.rebuild_cases_of(&plan.site.account, &plan.target_name);
+        self.written
+            .insert((plan.site.account.clone(), plan.target_name.clone()));
         let mut lines = vec![super::confirmations::applied(plan, &outcome)];
         if let Some(id) = &outcome.journal_entry {
             lines.push(format!(
@@ -296,7 +350,7 @@ impl App {
         let mut message = MessageModal::info("Fix applied", lines);
         message.offers_rerun = true;
         self.modals.push(Modal::Message(message));
-        Vec::new()
+        effects
     }
 
     pub(super) fn rerun_finished(

@@ -20,8 +20,14 @@ use crate::tui::app::tree::{self, Node, Shown};
 use crate::tui::app::{App, DecodeState, Pane};
 
 type Fitted = Rc<Vec<Node>>;
-/// The message the nodes were built for (weakly held), the width they fit, and the nodes.
-type Cached = (Weak<<Decoded as std::ops::Deref>::Target>, usize, Fitted);
+/// The message the nodes were built for (weakly held), the width they fit, what its case
+/// says, and the nodes.
+type Cached = (
+    Weak<<Decoded as std::ops::Deref>::Target>,
+    usize,
+    String,
+    Fitted,
+);
 
 thread_local! {
     /// The fitted nodes of the last decoded message drawn. Building a 1,000-node tree takes
@@ -34,15 +40,21 @@ thread_local! {
 /// and width.
 fn cached_nodes(app: &App, width: usize) -> Option<Fitted> {
     let decoded = app.selected_decoded()?;
+    let note = app.case_note();
     NODES.with_borrow_mut(|cache| {
-        if let Some((weak, built_for, nodes)) = cache.as_ref()
+        if let Some((weak, built_for, built_note, nodes)) = cache.as_ref()
             && std::ptr::eq(weak.as_ptr(), Arc::as_ptr(decoded))
             && *built_for == width
+            && *built_note == note
         {
             return Some(nodes.clone());
         }
-        let nodes = Rc::new(tree::fitted(&tree::nodes(&decoded.0, &decoded.1), width, 0));
-        *cache = Some((Arc::downgrade(decoded), width, nodes.clone()));
+        let nodes = Rc::new(tree::fitted(
+            &tree::nodes(&decoded.0, &decoded.1, &note),
+            width,
+            0,
+        ));
+        *cache = Some((Arc::downgrade(decoded), width, note, nodes.clone()));
         Some(nodes)
     })
 }
@@ -170,10 +182,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         ))
         .title(match (app.tree_filter.is_empty(), app.selected_blocked()) {
             (true, None) => " Decoded context ".to_string(),
-            // The layer the preview found blocking, which the decoded message cannot show.
-            (true, Some((layers, _))) => format!(
+            // The layer the case found blocking, which the decoded message cannot show.
+            (true, Some(blocked)) => format!(
                 " Decoded context · blocking layer: {} ",
-                layers.first().map_or("", String::as_str)
+                blocked
+                    .blockers
+                    .first()
+                    .map(|b| b.label())
+                    .unwrap_or_default()
             ),
             (false, _) => format!(" Decoded context /{} ", app.tree_filter),
         });

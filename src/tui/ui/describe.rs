@@ -95,7 +95,11 @@ fn lines(app: &App, describe: &DescribeModal) -> Vec<Line<'static>> {
             lines.push(Line::from(format!("decode failed: {reason}")).red())
         }
         Some(DecodeState::Done(decoded)) => {
-            tree_lines(&tree::nodes(&decoded.0, &decoded.1), 0, &mut lines);
+            tree_lines(
+                &tree::nodes(&decoded.0, &decoded.1, &app.case_note_of(job)),
+                0,
+                &mut lines,
+            );
         }
     }
     lines.push(Line::from(""));

@@ -25,6 +25,9 @@ fn badge_style(badge: &Badge) -> Style {
         Badge::NoEncodedMessage | Badge::NotFailed => Style::new().fg(Color::Gray),
         Badge::DecodeFailed(_) => Style::new().fg(Color::Red),
         Badge::Allowed | Badge::MissingAllow(_) => Style::new().fg(Color::Yellow),
+        Badge::Blocked { .. } => Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        Badge::PermissionSet(_) => Style::new().fg(Color::Cyan),
+        Badge::NoFix(_) => Style::new().fg(Color::Gray),
     }
 }
 

@@ -91,7 +91,13 @@ pub fn render(app: &App, progress: &ProgressModal, frame: &mut Frame, area: Rect
         .borders(Borders::ALL)
         .border_style(Style::new().fg(Color::Cyan))
         .title(" Re-run ")
-        .title_bottom(" Esc close (the job keeps running) ");
+        .title_bottom(match &progress.progress {
+            // A job runs only once one was started, and until it ends.
+            Some(p) if p.is_terminal() => " Esc close ",
+            _ if progress.new_job.is_some() => " Esc close (the job keeps running) ",
+            _ if progress.error.is_some() => " Esc close (no restore was started) ",
+            _ => " Esc close (the re-run goes on) ",
+        });
     frame.render_widget(Clear, modal);
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }).block(block),

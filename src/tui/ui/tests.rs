@@ -138,6 +138,9 @@ fn applied_message() {
             verification: crate::workflow::Verification::Allowed,
         }),
     });
+    // The job's case, read again after the write: IAM holds the fix.
+    let job = app.jobs[0].job.clone();
+    fixtures::deliver_case(&mut app, &job, fixtures::identity_case(true));
     insta::assert_snapshot!(draw(&app));
 }
 

@@ -30,7 +30,13 @@ pub(super) async fn plan_write(
     };
     let fix = &report.fix;
     let statements: Vec<&Value> = statements.iter().collect();
-    let (target, name) = (fix.target.kind, fix.target.name.as_str());
+    let Some(target) = fix.target.kind.iam() else {
+        return Ok(Err(format!(
+            "the fix goes into IAM Identity Center permission set {}, which restore-doctor does not write",
+            fix.target.name
+        )));
+    };
+    let name = fix.target.name.as_str();
     let (policy_name, current, merged, managed) = match merge::merge_all(
         reading.current.as_ref(),
         &statements,

@@ -97,7 +97,11 @@ pub(super) async fn read(
     };
     let fix = &report.fix;
     let account = principal_account.unwrap_or_default();
-    let (target, name) = (fix.target.kind, fix.target.name.as_str());
+    // A permission set's change is not read or written through IAM.
+    let Some(target) = fix.target.kind.iam() else {
+        return Ok(reading);
+    };
+    let name = fix.target.name.as_str();
     let boundary_arn = match target {
         TargetType::Role => {
             let role = session.get_role(name).await?;
