@@ -238,14 +238,16 @@ pub async fn fix(
         global.since,
     )
     .await?;
-    let plan = match workflow::preview_fix(
+    let case = workflow::build_case(
         &connection.session,
         &message,
         args.scope.into(),
         job.as_ref(),
     )
-    .await
-    {
+    .await?;
+    // What the case concludes, as the UI shows it for the same job.
+    let summary = case.summary();
+    let plan = match case.into_plan() {
         Ok(plan) => plan,
         // An Identity Center role: the change is shown where it belongs, and nothing is written.
         Err(workflow::WorkflowError::Protected {
@@ -253,7 +255,7 @@ pub async fn fix(
             change: Some(change),
         }) => {
             if global.output == OutputFormat::Json {
-                let value = serde_json::json!({"plan": null, "permission_set_change": change, "refused": sentence});
+                let value = serde_json::json!({"plan": null, "case": summary, "permission_set_change": change, "refused": sentence});
                 println!(
                     "{}",
                     serde_json::to_string_pretty(&value).unwrap_or_default()
@@ -275,6 +277,7 @@ pub async fn fix(
             if global.output == OutputFormat::Json {
                 let value = serde_json::json!({
                     "plan": null,
+                    "case": summary,
                     "refused": sentence,
                     "blocking_layers": blockers,
                     "owner_change": owner_change,
@@ -297,7 +300,16 @@ pub async fn fix(
             }
             return Err(AppError::refused(sentence));
         }
-        Err(error) => return Err(error.into()),
+        Err(error) => {
+            if global.output == OutputFormat::Json {
+                let value = serde_json::json!({"plan": null, "case": summary, "refused": error.to_string()});
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&value).unwrap_or_default()
+                );
+            }
+            return Err(error.into());
+        }
     };
     let json = global.output == OutputFormat::Json;
     if !json {
@@ -320,7 +332,7 @@ pub async fn fix(
         None
     } else {
         let Some(writer) = connection.session.writer() else {
-            emit_json(json, &plan, None)?;
+            emit_json(json, &summary, &plan, None)?;
             return Err(AppError::refused(
                 "read-only mode: nothing was written (drop --read-only to apply)",
             ));
@@ -337,7 +349,7 @@ pub async fn fix(
             ),
         };
         if let Err(refusal) = confirm(&question, args.yes) {
-            emit_json(json, &plan, None)?;
+            emit_json(json, &summary, &plan, None)?;
             return Err(refusal);
         }
         let journal = journal(global)?;
@@ -361,7 +373,7 @@ pub async fn fix(
         }
         Some(outcome)
     };
-    emit_json(json, &plan, outcome.as_ref())?;
+    emit_json(json, &summary, &plan, outcome.as_ref())?;
     if !json && args.dry_run && !plan.already_in_place {
         println!("Dry run: nothing was written.");
     }
@@ -378,11 +390,12 @@ pub async fn fix(
 
 fn emit_json(
     json: bool,
+    summary: &workflow::CaseSummary,
     plan: &FixPlan,
     outcome: Option<&workflow::ApplyOutcome>,
 ) -> Result<(), AppError> {
     if json {
-        let value = serde_json::json!({"plan": plan, "outcome": outcome});
+        let value = serde_json::json!({"plan": plan, "case": summary, "outcome": outcome});
         println!(
             "{}",
             serde_json::to_string_pretty(&value).map_err(|e| AppError::aws(e.to_string()))?

@@ -165,27 +165,36 @@ pub async fn rerun(
         ),
         args.yes,
     )?;
-    if !(args.force || args.without_instance_profile) {
-        let waited = workflow::wait_until_allowed(
-            &connection.session,
-            &args.job,
-            args.propagation_timeout,
-            |elapsed| {
-                if !json {
-                    eprintln!(
-                        "  waiting for IAM to allow the failed request ({}s of {}s)…",
-                        elapsed.as_secs(),
-                        args.propagation_timeout.as_secs()
-                    );
-                }
-            },
-        )
-        .await?;
-        if !json && let workflow::Propagation::Unavailable { reason } = &waited {
-            eprintln!("  not waiting for IAM: the simulator could not be asked ({reason})");
-        }
+    // IAM has something to propagate only when a fix for the job's cause was written.
+    let journal = journal(global)?;
+    let (account, _) = connection
+        .session
+        .caller_identity()
+        .await
+        .map_err(workflow::WorkflowError::from)?;
+    let fixed = workflow::fix_written_for(&journal, &account, &args.job, &plan.iam_role_arn)?;
+    let wait = (!(args.force || args.without_instance_profile) && fixed)
+        .then_some(args.propagation_timeout);
+    if wait.is_none() && !args.force && !args.without_instance_profile && !json {
+        eprintln!(
+            "  not waiting for IAM: the journal holds no fix for this job or its role ({}), so there is nothing to propagate",
+            journal.path().display()
+        );
     }
-    let new_id = workflow::start_rerun(&writer, &plan).await?;
+    let (new_id, waited) =
+        workflow::start_planned(&connection.session, &writer, &plan, wait, |elapsed| {
+            if !json {
+                eprintln!(
+                    "  waiting for IAM to allow the failed request ({}s of {}s)…",
+                    elapsed.as_secs(),
+                    args.propagation_timeout.as_secs()
+                );
+            }
+        })
+        .await?;
+    if !json && let Some(workflow::Propagation::Unavailable { reason }) = &waited {
+        eprintln!("  not waiting for IAM: the simulator could not be asked ({reason})");
+    }
     let started = workflow::job_progress(&connection.session, &new_id).await?;
     if started.is_terminal() {
         // The idempotency token found a re-run started before (its reply may have been lost).

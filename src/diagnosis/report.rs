@@ -58,8 +58,9 @@ pub struct FixReport {
     /// The fix itself.
     #[serde(flatten)]
     pub fix: Fix,
-    /// The decoded request would be allowed by the fixed policy.
-    pub verified: bool,
+    /// The decoded request would be allowed by the fixed policy; null when it could not be
+    /// evaluated (a redacted account ID): not done, never `false`.
+    pub verified: Option<bool>,
     /// The local verification in full: allowed, not allowed, or not done (and why), so a
     /// request that cannot be evaluated is not reported as one the fix does not allow.
     pub local_verification: LocalVerification,
@@ -249,7 +250,11 @@ pub fn diagnose(message: &DecodedMessage, scope: Scope) -> Diagnosis {
                             document,
                         }],
                     );
-                    let verified = local_verification == LocalVerification::Allowed;
+                    let verified = match local_verification {
+                        LocalVerification::Allowed => Some(true),
+                        LocalVerification::NotAllowed => Some(false),
+                        LocalVerification::NotDone { .. } => None,
+                    };
                     (
                         Some(FixReport {
                             fix,

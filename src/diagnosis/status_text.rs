@@ -77,6 +77,12 @@ impl StatusMessage {
         }
     }
 
+    /// The message's words without its token (shared by the jobs whose messages differ only
+    /// in their tokens): looked at without rebuilding the whole message.
+    pub fn words(&self) -> &str {
+        &self.around
+    }
+
     /// The encoded message in it (after AWS's "Encoded authorization failure message:").
     pub fn token(&self) -> Option<&Token> {
         self.token.as_ref()

@@ -373,42 +373,39 @@ impl Runtime {
                             result: Err("this session is read-only: no restore was started".into()),
                         });
                     };
-                    // The CLI's `rerun` path: plan (refuses a job that did not fail, normalises
-                    // the metadata, derives the idempotency token), wait (bounded) until IAM's
-                    // simulator allows the request the job failed on, then start.
+                    // The re-run sequence the CLI's `rerun` runs too: plan (refuses a job that
+                    // did not fail, normalises the metadata, derives the idempotency token),
+                    // wait for IAM only when a fix for the job's cause was written (without the
+                    // instance profile no PassRole is needed either), then start.
                     let started = async {
                         let options = workflow::RerunOptions {
                             force: false,
                             without_instance_profile,
                         };
                         let plan = workflow::plan_rerun(&session, &job_id, options).await?;
-                        // Without the instance profile no PassRole is needed, and without a
-                        // fix written for the job's cause IAM has nothing to propagate: nothing
-                        // to wait for.
-                        if without_instance_profile || !wait_for_propagation {
-                            return workflow::start_rerun(&writer, &plan).await;
+                        let wait = (wait_for_propagation && !without_instance_profile)
+                            .then_some(workflow::PROPAGATION_TIMEOUT);
+                        if wait.is_some() {
+                            let _ = actions.send(Action::RerunPhase {
+                                job_id: job_id.clone(),
+                                waiting: true,
+                            });
                         }
-                        let _ = actions.send(Action::RerunPhase {
-                            job_id: job_id.clone(),
-                            waiting: true,
-                        });
-                        let waited = workflow::wait_until_allowed(
-                            &session,
-                            &job_id,
-                            workflow::PROPAGATION_TIMEOUT,
-                            |_| {},
-                        )
-                        .await;
-                        let _ = actions.send(Action::RerunPhase {
-                            job_id: job_id.clone(),
-                            waiting: false,
-                        });
-                        if let workflow::Propagation::Unavailable { reason } = waited? {
+                        let started =
+                            workflow::start_planned(&session, &writer, &plan, wait, |_| {}).await;
+                        if wait.is_some() {
+                            let _ = actions.send(Action::RerunPhase {
+                                job_id: job_id.clone(),
+                                waiting: false,
+                            });
+                        }
+                        let (id, waited) = started?;
+                        if let Some(workflow::Propagation::Unavailable { reason }) = waited {
                             tracing::warn!(
                                 "not waiting for IAM: the simulator could not be asked ({reason})"
                             );
                         }
-                        workflow::start_rerun(&writer, &plan).await
+                        Ok::<_, workflow::WorkflowError>(id)
                     };
                     let new_job = match started.await {
                         Ok(id) => id,

@@ -143,30 +143,42 @@ pub fn decode_jobs_in_order(
                 };
                 let mut row = DecodedJob::undecoded(job);
                 let status = row.job.status_message.as_ref().map(|m| m.text());
-                let denial = status.as_deref().map(denial::parse_denial);
-                match (outcome, denial) {
-                    // A hybrid: the token gives the context, the text the policy type and ARN.
-                    (
-                        Some(Ok(decoded)),
-                        Some(Ok(Denial::Encoded {
-                            text: Some(text), ..
-                        })),
-                    ) => {
-                        let message = decoded.0.clone().decoded_from_token(Some(text));
-                        row.diagnosis = Some(diagnose(&message, Scope::Exact));
+                match outcome {
+                    Some(Ok(decoded)) => {
+                        let decoded =
+                            with_status_text(&decoded, status.as_deref()).unwrap_or(decoded);
+                        row.diagnosis = Some(decoded.1.clone());
                     }
-                    (Some(Ok(decoded)), _) => row.diagnosis = Some(decoded.1.clone()),
-                    (Some(Err(reason)), _) => row.decode_error = Some(reason),
+                    Some(Err(reason)) => row.decode_error = Some(reason),
                     // No token: a plain-text denial is diagnosed without STS.
-                    (None, Some(Ok(Denial::PlainText(message)))) => {
-                        row.diagnosis = Some(diagnose(&message, Scope::Exact));
+                    None => {
+                        if let Some(Ok(Denial::PlainText(message))) =
+                            status.as_deref().map(denial::parse_denial)
+                        {
+                            row.diagnosis = Some(diagnose(&message, Scope::Exact));
+                        }
                     }
-                    (None, _) => {}
                 }
                 row
             }
         })
         .buffered(concurrency.max(1))
+}
+
+/// A decoded token's message merged with the words around it in its job's status message,
+/// when that message is a hybrid (IAM's sentence and the token): the token gives the context,
+/// the text the policy type and the denying policy's ARN. None when the status message holds
+/// the token alone. Every view of a job (`list --decode`, `fix --job`, the UI) reads the merge.
+pub fn with_status_text(decoded: &Decoded, status_message: Option<&str>) -> Option<Decoded> {
+    let Ok(Denial::Encoded {
+        text: Some(text), ..
+    }) = denial::parse_denial(status_message?)
+    else {
+        return None;
+    };
+    let message = decoded.0.clone().decoded_from_token(Some(text));
+    let diagnosis = diagnose(&message, Scope::Exact);
+    Some(Arc::new((message, diagnosis)))
 }
 
 /// [`decode_jobs_in_order`], collected.

@@ -18,10 +18,10 @@ mod undo;
 
 pub use crate::diagnosis::token::encoded_message_in;
 pub use apply::{apply_fix, prove, verify};
-pub use case::{Case, CaseTarget, build_case, preview_fix};
+pub use case::{Case, CaseSummary, CaseTarget, build_case, preview_fix};
 pub use decode::{
     DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
-    list_failed_jobs,
+    list_failed_jobs, with_status_text,
 };
 pub use digest::sha256_hex;
 pub use error::{WorkflowError, WorkflowErrorKind};
@@ -35,8 +35,9 @@ pub use managed::{MANAGED_POLICY_QUOTA, managed_policy_name};
 pub use policy_checks::PolicyChecks;
 pub use reconcile::{Reconciled, Resolution, reconcile};
 pub use restore::{
-    MetadataChange, PROPAGATION_TIMEOUT, Propagation, RerunOptions, RerunPlan, follow_job,
-    job_progress, normalise_metadata, plan_rerun, rerun, start_rerun, wait_until_allowed,
+    MetadataChange, PROPAGATION_TIMEOUT, Propagation, RerunOptions, RerunPlan, fix_written_for,
+    follow_job, job_progress, normalise_metadata, plan_rerun, start_planned, start_rerun,
+    wait_until_allowed,
 };
 pub use types::*;
 pub use undo::{undo, undo_target, undo_target_where};

@@ -161,15 +161,42 @@ pub async fn start_rerun(writer: &Writer, plan: &RerunPlan) -> Result<String, Wo
         .await?)
 }
 
-/// Starts a new restore with the failed job's recovery point, role, resource type and
-/// (normalised) metadata.
-pub async fn rerun(
+/// The re-run sequence once it is planned and confirmed, for the CLI and the UI alike: wait
+/// (bounded by `wait`) until IAM's simulator allows the request the job failed on, but only
+/// when a fix for the job's cause was written (otherwise IAM has nothing to propagate and
+/// `wait` is None), then start the restore. `on_wait` hears each poll's elapsed time. Returns
+/// the new job's ID and what the wait found.
+pub async fn start_planned(
     session: &Session,
     writer: &Writer,
+    plan: &RerunPlan,
+    wait: Option<Duration>,
+    on_wait: impl FnMut(Duration),
+) -> Result<(String, Option<Propagation>), WorkflowError> {
+    let waited = match wait {
+        Some(timeout) => {
+            Some(wait_until_allowed(session, &plan.source_job_id, timeout, on_wait).await?)
+        }
+        None => None,
+    };
+    Ok((start_rerun(writer, plan).await?, waited))
+}
+
+/// True when the journal holds a fix, applied and not undone, for restore job `job_id` or for
+/// role `role_arn` in `account`: a re-run then waits for IAM to propagate it.
+pub fn fix_written_for(
+    journal: &super::Journal,
+    account: &str,
     job_id: &str,
-) -> Result<String, WorkflowError> {
-    let plan = plan_rerun(session, job_id, RerunOptions::default()).await?;
-    start_rerun(writer, &plan).await
+    role_arn: &str,
+) -> Result<bool, WorkflowError> {
+    let role = role_arn.rsplit('/').next().unwrap_or_default();
+    Ok(journal
+        .last_undoable_where(|entry| {
+            entry.site.account == account
+                && (entry.job_id.as_deref() == Some(job_id) || entry.target_name == role)
+        })?
+        .is_some())
 }
 
 /// What waiting for IAM's propagation found.
@@ -227,7 +254,7 @@ pub async fn wait_until_allowed(
             Ok(result) if result.decision == Decision::Allowed => return Ok(Propagation::Allowed),
             Ok(result) if started.elapsed() >= timeout => {
                 return Err(WorkflowError::Refused(format!(
-                    "IAM still answers {} for {} on {} after {}s: no restore started; fix it first (`restore-doctor fix --job {job_id}`) or re-run with --force",
+                    "IAM still answers {} for {} on {} after {}s although a fix was written: no restore started; preview the job's fix again (`restore-doctor fix --job {job_id}`) to see which layer still denies it",
                     result.decision,
                     request.action,
                     request.resource,

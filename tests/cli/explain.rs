@@ -163,3 +163,37 @@ fn help_documents_exit_codes() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("3  nothing applied"), "{text}");
 }
+
+/// An IAM Identity Center role's denial: the fix's target is its permission set (IAM refuses
+/// any change to the role itself), never the `AWSReservedSSO_…` role.
+#[test]
+fn an_identity_center_role_is_fixed_in_its_permission_set() {
+    let article = std::fs::read_to_string(ARTICLE).expect("article");
+    let sso = article.replace(
+        "AWSBackupDefaultServiceRole",
+        "AWSReservedSSO_BackupOperators_0a1b2c3d4e5f6a7b",
+    );
+    let out = run(&["explain", "-", "--output", "json"], Some(sso.as_bytes()));
+    assert_exit(&out, 0);
+    let d = json(&out);
+    assert_eq!(d["fix"]["target"]["type"], "permission_set", "{d:#}");
+    assert_eq!(d["fix"]["target"]["name"], "BackupOperators");
+    assert_eq!(
+        d["fix"]["target"]["role"],
+        "AWSReservedSSO_BackupOperators_0a1b2c3d4e5f6a7b"
+    );
+    assert!(
+        !d["fix"].to_string().contains("\"type\":\"role\""),
+        "no role target: {d:#}"
+    );
+    // A verification that cannot be done is null ("not done"), never false.
+    let redacted = article.replace("111122223333", "<account>");
+    let out = run(
+        &["explain", "-", "--output", "json"],
+        Some(redacted.as_bytes()),
+    );
+    assert_exit(&out, 0);
+    let d = json(&out);
+    assert_eq!(d["fix"]["verified"], serde_json::Value::Null, "{d:#}");
+    assert_eq!(d["fix"]["local_verification"]["result"], "not_done");
+}

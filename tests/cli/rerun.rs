@@ -130,3 +130,45 @@ fn restoring_without_the_instance_profile_completes_without_an_iam_change() {
         sandbox.audit()
     );
 }
+
+/// A re-run waits for IAM's propagation only after a fix for the job's cause was written:
+/// without one in the journal there is nothing to propagate, and it says so; with one (for the
+/// job, or for its role) it asks IAM's simulator first.
+#[test]
+fn a_rerun_waits_for_iam_only_after_a_fix_for_its_cause() {
+    let sandbox = SandboxProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.jsonl");
+    let job = article_job(&sandbox, &journal);
+    let simulations = |sandbox: &SandboxProcess| {
+        sandbox.stats()["served"]["SimulatePrincipalPolicy"]
+            .as_u64()
+            .unwrap_or(0)
+    };
+    let before = simulations(&sandbox);
+    let unfixed = sandbox.run(&["rerun", "--job", &job, "--yes", "--no-wait"], &journal);
+    assert_exit(&unfixed, 0);
+    assert!(
+        stderr(&unfixed).contains("not waiting for IAM: the journal holds no fix"),
+        "{}",
+        stderr(&unfixed)
+    );
+    assert_eq!(simulations(&sandbox), before, "no wait, no simulation");
+
+    let sandbox = SandboxProcess::start(&[]);
+    let journal = dir.path().join("fixed.jsonl");
+    let job = article_job(&sandbox, &journal);
+    assert_exit(&sandbox.run(&["fix", "--job", &job, "--yes"], &journal), 0);
+    let before = simulations(&sandbox);
+    let fixed = sandbox.run(&["rerun", "--job", &job, "--yes", "--no-wait"], &journal);
+    assert_exit(&fixed, 0);
+    assert!(
+        !stderr(&fixed).contains("not waiting"),
+        "{}",
+        stderr(&fixed)
+    );
+    assert!(
+        simulations(&sandbox) > before,
+        "the wait asked IAM's simulator"
+    );
+}

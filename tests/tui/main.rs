@@ -8,6 +8,7 @@ mod tui_headless;
 #[path = "../tui_support/mod.rs"]
 mod tui_support;
 
+mod agreement;
 mod backpressure;
 mod e2e;
 mod layers;

@@ -19,7 +19,7 @@ fn article_is_missing_allow_with_verified_fix() {
     ));
     assert_eq!(d.verdict, Verdict::MissingAllow);
     let fix = d.fix.as_ref().unwrap();
-    assert!(fix.verified);
+    assert_eq!(fix.verified, Some(true));
     assert_eq!(fix.fix.target.name, "AWSBackupDefaultServiceRole");
     assert!(d.summary.contains("iam:PassRole"), "{}", d.summary);
     let json = serde_json::to_value(&d).unwrap();
@@ -110,7 +110,7 @@ fn china_passrole_condition_and_user_with_path() {
         fix.fix.statement["Condition"]["StringEquals"]["iam:PassedToService"],
         "ec2.amazonaws.com.cn"
     );
-    assert!(fix.verified);
+    assert_eq!(fix.verified, Some(true));
 }
 
 #[test]
@@ -160,7 +160,7 @@ fn plain_text_identity_implicit_deny_gets_the_decoded_fix() {
         "{:?}",
         d.notes
     );
-    assert!(d.fix.unwrap().verified);
+    assert_eq!(d.fix.unwrap().verified, Some(true));
     let json = serde_json::to_value(plain(PLAIN_ARTICLE)).unwrap();
     assert_eq!(json["source"], "plain_text");
     assert_eq!(json["policy_type"], "identity_based");
@@ -179,8 +179,9 @@ fn plain_text_create_grant_verifies_with_its_assumed_condition() {
         fix.fix.statement["Condition"]["Bool"]["kms:GrantIsForAWSResource"],
         "true"
     );
-    assert!(
+    assert_eq!(
         fix.verified,
+        Some(true),
         "unknown conditions must not make the fix look wrong"
     );
 }
@@ -294,7 +295,12 @@ fn a_redacted_account_id_makes_verification_not_done_rather_than_failed() {
     for redacted in ["1111-2222-3333", "<account>", "XXXXXXXXXXXX"] {
         let d = diag(&article.replace("111122223333", redacted));
         let fix = d.fix.as_ref().unwrap();
-        assert!(!fix.verified, "{redacted}");
+        assert_eq!(fix.verified, None, "{redacted}: not done, never false");
+        assert_eq!(
+            serde_json::to_value(fix).unwrap()["verified"],
+            serde_json::Value::Null,
+            "{redacted}"
+        );
         let LocalVerification::NotDone { reason } = &fix.local_verification else {
             panic!("{redacted}: {:?}", fix.local_verification);
         };

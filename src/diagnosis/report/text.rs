@@ -47,8 +47,13 @@ pub fn render_text(d: &Diagnosis) -> String {
     }
     if let Some(report) = &d.fix {
         let kind = report.fix.target.kind;
+        let into = match kind.iam() {
+            Some(_) => format!("inline policy {}", report.fix.policy_name),
+            // The permission set's own inline policy, changed by its administrator.
+            None => "inline policy (IAM Identity Center administrator rights needed)".into(),
+        };
         out.push_str(&format!(
-            "\nFix ({} scope{}): add to {kind} {} inline policy {}:\n",
+            "\nFix ({} scope{}): add to {kind} {} {into}:\n",
             report.fix.scope.as_str(),
             if report.fix.wider {
                 ", WIDER than the request"
@@ -56,7 +61,6 @@ pub fn render_text(d: &Diagnosis) -> String {
                 ""
             },
             report.fix.target.name,
-            report.fix.policy_name
         ));
         let pretty = serde_json::to_string_pretty(&report.fix.statement).unwrap_or_default();
         out.push_str(&pretty);

@@ -97,6 +97,18 @@ pub fn case_badge(case: &Case) -> Badge {
 }
 
 impl App {
+    /// The status message of the job holding `token`, when it says more than the token (a
+    /// hybrid: IAM's sentence beside it).
+    pub(super) fn hybrid_text_of(&self, token: &str) -> Option<String> {
+        let index = *self.rows_by_token.get(token)?.indices().first()?;
+        let message = self.jobs.get(index)?.job.status_message.as_ref()?;
+        // Only a message with IAM's words beside the token is worth reading again (most are
+        // Backup's sentence and the token alone).
+        let words = message.words();
+        (words.contains("is not authorized to perform") || words.contains("explicit deny"))
+            .then(|| message.text().into_owned())
+    }
+
     /// The case of `job`, if one was asked for.
     pub fn case_of(&self, job: &JobSummary) -> Option<&CaseState> {
         self.cases.get(job)

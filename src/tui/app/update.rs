@@ -185,7 +185,15 @@ impl App {
                     return Vec::new();
                 }
                 let state = match result {
-                    Ok(decoded) => DecodeState::Done(decoded),
+                    // A hybrid status message (IAM's sentence and the token): the job's message
+                    // is the merge, as `list --decode` and `fix --job` read it.
+                    Ok(decoded) => DecodeState::Done(
+                        self.hybrid_text_of(&token)
+                            .and_then(|text| {
+                                crate::workflow::with_status_text(&decoded, Some(&text))
+                            })
+                            .unwrap_or(decoded),
+                    ),
                     Err(reason) => DecodeState::Failed(reason),
                 };
                 let done = matches!(state, DecodeState::Done(_));

@@ -39,6 +39,27 @@ pub enum CaseTarget {
     None,
 }
 
+/// What a case concludes, as `fix --output json` prints it (`"case"`) and every view of the UI
+/// shows it: the site, the verdict, the remedy, the blocking layers and whose policy changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseSummary {
+    /// Where the target is.
+    pub site: Site,
+    /// The job, when the case is a job's.
+    pub job_id: Option<String>,
+    /// The decoded message's verdict.
+    pub verdict: Verdict,
+    /// `identity` (a write fixes it), `fixed` (IAM holds the fix), `blocked` (another layer's
+    /// owner must change it), `permission_set`, or `refused` (nothing can be written).
+    pub remedy: &'static str,
+    /// The layers that block, other than a missing identity allow.
+    pub blocking_layers: Vec<Blocker>,
+    /// Whose policy the remedy changes.
+    pub target: CaseTarget,
+    /// Why nothing is written, when nothing is.
+    pub refused: Option<String>,
+}
+
 /// One job's (or one message's) case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Case {
@@ -61,6 +82,28 @@ pub struct Case {
 }
 
 impl Case {
+    /// What the case concludes.
+    pub fn summary(&self) -> CaseSummary {
+        CaseSummary {
+            site: self.site.clone(),
+            job_id: self.job_id.clone(),
+            verdict: self.verdict(),
+            remedy: match &self.remedy {
+                Remedy::Identity if self.fixed() => "fixed",
+                Remedy::Identity => "identity",
+                Remedy::Blocked(_) => "blocked",
+                Remedy::PermissionSet { .. } => "permission_set",
+                Remedy::Refused(_) => "refused",
+            },
+            blocking_layers: self
+                .blocked()
+                .map(|b| b.blockers.clone())
+                .unwrap_or_default(),
+            target: self.target(),
+            refused: self.refusal_sentence(),
+        }
+    }
+
     /// The verdict of the decoded message.
     pub fn verdict(&self) -> Verdict {
         self.diagnosis.verdict
