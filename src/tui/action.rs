@@ -143,7 +143,7 @@ pub enum Action {
         /// Which listing asked (older ones are ignored).
         generation: u64,
         /// The job.
-        key: crate::tui::app::JobKey,
+        key: crate::workflow::JobKey,
         /// The case, or the one-line reason it could not be built.
         result: Result<std::sync::Arc<crate::workflow::Case>, String>,
     },

@@ -5,24 +5,19 @@
 //! carries and every statement IAM held just before it are still there, re-merging (bounded,
 //! journalled) when another writer elsewhere raced us.
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use super::digest::{fingerprint, sha256_hex};
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
-use super::{ApplyOutcome, FixPlan, Verification, WorkflowError};
-use crate::aws::{AwsErrorKind, LayeredSimulation, Session, Writer};
-use crate::diagnosis::evaluate::{Decision, statements_of};
+use super::verify::{refuse_unless_proven, verify};
+use super::write_ahead::{SETTLE, describe, missing_statements, write_inline};
+use super::{ApplyOutcome, FixPlan, WorkflowError};
+use crate::aws::{Session, Writer};
+use crate::diagnosis::evaluate::statements_of;
 use crate::diagnosis::merge::{self, equivalent};
-use crate::diagnosis::report::diagnosis_request_context;
 
 /// How many extra writes a writer makes to put back statements a concurrent writer dropped.
 const CONVERGE_ROUNDS: usize = 4;
-/// How long after a write its document is read again: long enough for a write another machine
-/// sent at the same moment to have landed, so the check sees it.
-pub(crate) const SETTLE: Duration = Duration::from_millis(400);
-
 /// Applies exactly the previewed document. Nothing is written when the fix is already in
 /// place; the write aborts if the policy changed since the preview.
 pub async fn apply_fix(
@@ -87,8 +82,7 @@ pub async fn apply_fix(
         reconciled: None,
         managed: None,
     };
-    let mut last_entry =
-        write_journalled(session, writer, journal, entry, &plan.proposed_text).await?;
+    let mut last_entry = write_inline(session, writer, journal, entry, &plan.proposed_text).await?;
     // Every statement that must survive: what IAM held before our write, and what we added.
     let mut must_hold: Vec<Value> = now.as_ref().map(owned_statements).unwrap_or_default();
     must_hold.extend(owned_statements(&after));
@@ -132,7 +126,7 @@ pub async fn apply_fix(
             reconciled: None,
             ..last_entry.clone()
         };
-        last_entry = write_journalled(session, writer, journal, entry, &text).await?;
+        last_entry = write_inline(session, writer, journal, entry, &text).await?;
         for statement in owned_statements(&remerged) {
             if !must_hold.iter().any(|s| equivalent(s, &statement)) {
                 must_hold.push(statement);
@@ -146,31 +140,6 @@ pub async fn apply_fix(
     })
 }
 
-/// Proven before the write: IAM's simulator with the proposed document and the boundary. A
-/// denial (with every context key given) refuses the write, naming the layer that blocks.
-pub(crate) async fn refuse_unless_proven(
-    session: &Session,
-    plan: &FixPlan,
-) -> Result<(), WorkflowError> {
-    if let Ok(proof) = simulate_plan(session, plan).await
-        && proof.decision != Decision::Allowed
-        && proof.missing_context_values.is_empty()
-    {
-        let layer = if proof.allowed_by_boundary == Some(false) {
-            ": the permissions boundary does not allow it, so its owner must change the boundary"
-        } else if proof.allowed_by_organizations == Some(false) {
-            ": a service control policy denies it, so the organization's administrator must change it"
-        } else {
-            "; nothing was written"
-        };
-        return Err(WorkflowError::Refused(format!(
-            "not writing: IAM's policy simulator says the request would still be denied ({}) with the proposed document{layer}",
-            proof.decision
-        )));
-    }
-    Ok(())
-}
-
 /// The plan's inline policy as IAM holds it now.
 async fn read_policy(session: &Session, plan: &FixPlan) -> Result<Option<Value>, WorkflowError> {
     Ok(session
@@ -180,16 +149,6 @@ async fn read_policy(session: &Session, plan: &FixPlan) -> Result<Option<Value>,
 
 fn owned_statements(document: &Value) -> Vec<Value> {
     statements_of(document).into_iter().cloned().collect()
-}
-
-/// The statements of `must_hold` that `current` lacks.
-pub(crate) fn missing_statements(must_hold: &[Value], current: Option<&Value>) -> Vec<Value> {
-    let present: Vec<&Value> = current.map(statements_of).unwrap_or_default();
-    must_hold
-        .iter()
-        .filter(|s| !present.iter().any(|p| equivalent(p, s)))
-        .cloned()
-        .collect()
 }
 
 /// `current` with `missing` added back.
@@ -211,177 +170,4 @@ fn remerge(
         document = Some(merged.document);
     }
     document.ok_or_else(|| WorkflowError::Refused("nothing to re-merge".into()))
-}
-
-/// The Sids (or actions) of statements, for a message.
-pub(crate) fn describe(statements: &[Value]) -> String {
-    statements
-        .iter()
-        .map(|s| {
-            s.get("Sid")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .unwrap_or_else(|| s.get("Action").map(Value::to_string).unwrap_or_default())
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Journals `entry` as pending, writes `text`, and journals the outcome: `applied`, `failed`
-/// when IAM rejected the call, or `unknown` when no answer says what happened (then a re-read
-/// decides at once where it can, and otherwise the entry waits for `reconcile`).
-pub(crate) async fn write_journalled(
-    session: &Session,
-    writer: &Writer,
-    journal: &Journal,
-    mut entry: JournalEntry,
-    text: &str,
-) -> Result<JournalEntry, WorkflowError> {
-    journal.append(&entry)?;
-    let result = match &entry.after {
-        Some(_) => {
-            writer
-                .put_inline_policy(
-                    entry.target_type,
-                    &entry.target_name,
-                    &entry.policy_name,
-                    text,
-                )
-                .await
-        }
-        None => {
-            writer
-                .delete_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
-                .await
-        }
-    };
-    entry.time = now_rfc3339();
-    match result {
-        Ok(()) => {
-            entry.phase = Phase::Applied;
-            record_after_write(journal, &entry)?;
-            Ok(entry)
-        }
-        Err(error) if error.rejected => {
-            entry.phase = Phase::Failed;
-            entry.error = Some(error.to_string());
-            journal.append(&entry)?;
-            Err(error.into())
-        }
-        Err(error) => {
-            // The call may have reached IAM. Look once; if the document is there, it applied.
-            let landed = session
-                .get_inline_policy(entry.target_type, &entry.target_name, &entry.policy_name)
-                .await
-                .ok()
-                .map(|now| now == entry.after);
-            entry.error = Some(error.to_string());
-            if landed == Some(true) {
-                entry.phase = Phase::Applied;
-                entry.reconciled = Some("the reply was lost; IAM holds the document".into());
-                record_after_write(journal, &entry)?;
-                return Ok(entry);
-            }
-            entry.phase = Phase::Unknown;
-            journal.append(&entry)?;
-            Err(WorkflowError::Unknown {
-                what: format!(
-                    "the write of policy {} on {} {} (journal entry {})",
-                    entry.policy_name, entry.target_type, entry.target_name, entry.id
-                ),
-                cause: error.to_string(),
-                journal: journal.path().display().to_string(),
-            })
-        }
-    }
-}
-
-/// Journals a write that happened; if that fails, says so truthfully (IAM was changed).
-pub(crate) fn record_after_write(
-    journal: &Journal,
-    entry: &JournalEntry,
-) -> Result<(), WorkflowError> {
-    journal
-        .append(entry)
-        .map_err(|error| WorkflowError::JournalAfterWrite {
-            path: journal.path().display().to_string(),
-            error: error.to_string(),
-            before: entry
-                .before
-                .as_ref()
-                .map(Value::to_string)
-                .unwrap_or_else(|| format!("none (policy {} did not exist)", entry.policy_name)),
-        })
-}
-
-/// IAM's simulator on the decoded request with the proposed document added
-/// (`PolicyInputList`) and the principal's boundary (`PermissionsBoundaryPolicyInputList`),
-/// before anything is written; where it cannot run, says why (the local check stands).
-pub async fn prove(session: &Session, plan: &FixPlan) -> Verification {
-    match simulate_plan(session, plan).await {
-        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
-        Ok(result) => Verification::Denied {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
-        },
-        Err(error) => Verification::Unavailable {
-            reason: unavailable_reason(&error),
-        },
-    }
-}
-
-async fn simulate_plan(
-    session: &Session,
-    plan: &FixPlan,
-) -> Result<LayeredSimulation, crate::aws::AwsError> {
-    let request = diagnosis_request_context(&plan.diagnosis);
-    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
-    let boundary = plan.boundary_document.as_ref().map(Value::to_string);
-    session
-        .simulate_with(
-            &plan.target_arn,
-            &request.action,
-            &request.resource,
-            &context,
-            std::slice::from_ref(&plan.proposed_text),
-            boundary.as_deref(),
-        )
-        .await
-}
-
-fn unavailable_reason(error: &crate::aws::AwsError) -> String {
-    match error.kind {
-        AwsErrorKind::AccessDenied => {
-            "you lack iam:SimulatePrincipalPolicy; the local verification stands".into()
-        }
-        AwsErrorKind::NotImplemented => {
-            "the endpoint does not offer SimulatePrincipalPolicy; the local verification stands"
-                .into()
-        }
-        _ => format!("{error}; the local verification stands"),
-    }
-}
-
-/// IAM's simulator on the decoded request; where it cannot run, say why (the local check stands).
-pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
-    let request = diagnosis_request_context(&plan.diagnosis);
-    let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
-    match session
-        .simulate_principal_policy(
-            &plan.target_arn,
-            &request.action,
-            &request.resource,
-            &context,
-        )
-        .await
-    {
-        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
-        Ok(result) => Verification::Denied {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
-        },
-        Err(error) => Verification::Unavailable {
-            reason: unavailable_reason(&error),
-        },
-    }
 }

@@ -6,17 +6,14 @@
 //! whether it was attached), so undo detaches it and deletes what the fix created or sets the
 //! previous default version back, and reconcile can tell whether a step took effect.
 
-use std::future::Future;
-
 use serde_json::Value;
 
-use super::apply::{
-    SETTLE, describe, missing_statements, record_after_write, refuse_unless_proven, verify,
-};
 use super::digest::fingerprint;
 use super::journal::{
     Journal, JournalEntry, ManagedStep, Operation, Phase, new_entry_id, now_rfc3339,
 };
+use super::verify::{refuse_unless_proven, verify};
+use super::write_ahead::{SETTLE, describe, journalled, missing_statements, not_checked};
 use super::{ApplyOutcome, FixPlan, ManagedPlan, WorkflowError};
 use crate::aws::{AwsError, ManagedPolicyState, Session, Writer};
 use crate::diagnosis::TargetType;
@@ -148,28 +145,41 @@ pub(crate) async fn apply(
     let text = plan.proposed_text.as_str();
     if let Some(oldest) = now.as_ref().and_then(oldest_to_delete) {
         let entry = step_entry(&base, Operation::DeletePolicyVersion, Some(oldest.clone()));
-        journalled(journal, entry, async {
-            writer
-                .delete_policy_version(arn, &oldest)
-                .await
-                .map(|()| None)
-        })
+        journalled(
+            journal,
+            entry,
+            async {
+                writer
+                    .delete_policy_version(arn, &oldest)
+                    .await
+                    .map(|()| None)
+            },
+            not_checked,
+        )
         .await?;
     }
     let mut last = if now.is_some() {
         let entry = step_entry(&base, Operation::CreatePolicyVersion, None);
-        journalled(journal, entry, async {
-            writer.create_policy_version(arn, text).await.map(Some)
-        })
+        journalled(
+            journal,
+            entry,
+            async { writer.create_policy_version(arn, text).await.map(Some) },
+            not_checked,
+        )
         .await?
     } else {
         let entry = step_entry(&base, Operation::CreatePolicy, Some("v1".into()));
-        journalled(journal, entry, async {
-            writer
-                .create_policy(&plan.policy_name, text)
-                .await
-                .map(|_| None)
-        })
+        journalled(
+            journal,
+            entry,
+            async {
+                writer
+                    .create_policy(&plan.policy_name, text)
+                    .await
+                    .map(|_| None)
+            },
+            not_checked,
+        )
         .await?
     };
     // Another writer elsewhere may have made its own version the default at the same moment:
@@ -193,12 +203,17 @@ pub(crate) async fn apply(
     }
     if !attached {
         let entry = step_entry(&base, Operation::AttachPolicy, None);
-        let entry = journalled(journal, entry, async {
-            writer
-                .attach_policy(plan.target_type, &plan.target_name, arn)
-                .await
-                .map(|()| None)
-        })
+        let entry = journalled(
+            journal,
+            entry,
+            async {
+                writer
+                    .attach_policy(plan.target_type, &plan.target_name, arn)
+                    .await
+                    .map(|()| None)
+            },
+            not_checked,
+        )
         .await?;
         last = entry;
     }
@@ -218,55 +233,6 @@ fn step_entry(base: &JournalEntry, operation: Operation, version: Option<String>
         step.version_id = version;
     }
     entry
-}
-
-/// Journals `entry` as pending (each step gets a fresh ID), makes the call, and journals its
-/// outcome: `applied` (with the version IAM created, if it says), `failed` when IAM refused,
-/// `unknown` when no answer says what happened (reconcile settles it).
-async fn journalled(
-    journal: &Journal,
-    mut entry: JournalEntry,
-    call: impl Future<Output = Result<Option<String>, AwsError>>,
-) -> Result<JournalEntry, WorkflowError> {
-    if journal.find(&entry.id)?.is_some() {
-        entry.id = new_entry_id();
-    }
-    journal.append(&entry)?;
-    let result = call.await;
-    entry.time = now_rfc3339();
-    match result {
-        Ok(version) => {
-            if let (Some(version), Some(step)) = (version, entry.managed.as_mut()) {
-                step.version_id = Some(version);
-            }
-            entry.phase = Phase::Applied;
-            record_after_write(journal, &entry)?;
-            Ok(entry)
-        }
-        Err(error) if error.rejected => {
-            entry.phase = Phase::Failed;
-            entry.error = Some(error.to_string());
-            journal.append(&entry)?;
-            Err(error.into())
-        }
-        Err(error) => {
-            entry.phase = Phase::Unknown;
-            entry.error = Some(error.to_string());
-            journal.append(&entry)?;
-            Err(WorkflowError::Unknown {
-                what: format!(
-                    "step {} on managed policy {} for {} {} (journal entry {})",
-                    entry.operation.name(),
-                    entry.policy_name,
-                    entry.target_type,
-                    entry.target_name,
-                    entry.id
-                ),
-                cause: error.to_string(),
-                journal: journal.path().display().to_string(),
-            })
-        }
-    }
 }
 
 /// Undoes the managed-policy fix `entry` belongs to: detaches the policy if the fix attached
@@ -326,12 +292,17 @@ pub(crate) async fn undo(
         .find(|e| e.operation == Operation::AttachPolicy)
     {
         let record = undo_entry(attach, Operation::DetachPolicy, None);
-        journalled(journal, record, async {
-            writer
-                .detach_policy(entry.target_type, &entry.target_name, arn)
-                .await
-                .map(|()| None)
-        })
+        journalled(
+            journal,
+            record,
+            async {
+                writer
+                    .detach_policy(entry.target_type, &entry.target_name, arn)
+                    .await
+                    .map(|()| None)
+            },
+            not_checked,
+        )
         .await?;
     }
     let Some(created) = created else {
@@ -348,12 +319,17 @@ pub(crate) async fn undo(
                 Some(previous.clone()),
             );
             record.undoes = None;
-            journalled(journal, record, async {
-                writer
-                    .set_default_policy_version(arn, previous)
-                    .await
-                    .map(|()| None)
-            })
+            journalled(
+                journal,
+                record,
+                async {
+                    writer
+                        .set_default_policy_version(arn, previous)
+                        .await
+                        .map(|()| None)
+                },
+                not_checked,
+            )
             .await?;
             let version = now.default_version;
             let record = undo_entry(
@@ -361,12 +337,17 @@ pub(crate) async fn undo(
                 Operation::DeletePolicyVersion,
                 Some(version.clone()),
             );
-            journalled(journal, record, async {
-                writer
-                    .delete_policy_version(arn, &version)
-                    .await
-                    .map(|()| None)
-            })
+            journalled(
+                journal,
+                record,
+                async {
+                    writer
+                        .delete_policy_version(arn, &version)
+                        .await
+                        .map(|()| None)
+                },
+                not_checked,
+            )
             .await?;
             Ok(format!(
                 "Managed policy {} is back at version {previous}; version {version} deleted",
@@ -375,9 +356,12 @@ pub(crate) async fn undo(
         }
         _ => {
             let record = undo_entry(created, Operation::DeletePolicy, None);
-            journalled(journal, record, async {
-                writer.delete_policy(arn).await.map(|()| None)
-            })
+            journalled(
+                journal,
+                record,
+                async { writer.delete_policy(arn).await.map(|()| None) },
+                not_checked,
+            )
             .await?;
             Ok(format!(
                 "Detached and deleted managed policy {} from {} {}: it did not exist before {}",

@@ -15,9 +15,11 @@ mod reconcile;
 mod restore;
 mod types;
 mod undo;
+mod verify;
+mod write_ahead;
 
 pub use crate::diagnosis::token::encoded_message_in;
-pub use apply::{apply_fix, prove, verify};
+pub use apply::apply_fix;
 pub use case::{Case, CaseSummary, CaseTarget, build_case, preview_fix};
 pub use decode::{
     DecodeOutcome, Decoded, decode_jobs, decode_jobs_in_order, decode_token, decode_tokens,
@@ -41,3 +43,4 @@ pub use restore::{
 };
 pub use types::*;
 pub use undo::{undo, undo_target, undo_target_where};
+pub use verify::{prove, verify};

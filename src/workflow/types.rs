@@ -11,6 +11,9 @@ use crate::diagnosis::evaluate::Decision;
 use crate::diagnosis::{Diagnosis, RestoreJobStatus, Scope, TargetType};
 use crate::diagnosis::{Site, StatusMessage, Token};
 
+/// A job is known by its site and its ID (IDs are unique only within a site).
+pub type JobKey = (Arc<Site>, String);
+
 /// One restore job as listed (the `list --output json` contract; add fields, never rename).
 /// A job is known by its site and its ID.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -248,8 +251,8 @@ impl JobSummary {
     }
 
     /// The key a job is known by: its site and its ID.
-    pub fn key(&self) -> (&Site, &str) {
-        (&self.site, &self.restore_job_id)
+    pub fn key(&self) -> JobKey {
+        (self.site.clone(), self.restore_job_id.clone())
     }
 }
 

@@ -2,8 +2,8 @@
 //! a managed-policy fix is undone by `managed.rs`.
 
 use super::WorkflowError;
-use super::apply::write_journalled;
 use super::journal::{Journal, JournalEntry, Operation, Phase, new_entry_id, now_rfc3339};
+use super::write_ahead::write_inline;
 use crate::aws::{Session, Writer};
 
 /// Which entry to undo: `entry` by ID, else the newest undoable entry of `account` (the
@@ -100,7 +100,7 @@ pub async fn undo(
         .as_ref()
         .map(|before| serde_json::to_string_pretty(before).unwrap_or_default())
         .unwrap_or_default();
-    write_journalled(session, writer, journal, record, &text).await?;
+    write_inline(session, writer, journal, record, &text).await?;
     Ok(match entry.before {
         Some(_) => format!(
             "Policy {} on {} {} is back as it was before {}",

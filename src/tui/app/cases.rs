@@ -14,13 +14,10 @@ use super::{App, Badge, DecodeState};
 use crate::diagnosis::Site;
 use crate::diagnosis::judge::{Refusal, Remedy};
 use crate::tui::action::{CaseRequest, Effect};
-use crate::workflow::{Case, JobSummary};
+use crate::workflow::{Case, JobKey, JobSummary};
 
 /// Cases built without the job being selected, per listing.
 pub const CASE_BUDGET: usize = 300;
-
-/// A job is known by its site and its ID.
-pub type JobKey = (Arc<Site>, String);
 
 /// The cases asked for, by site and job ID (looked up without copying a key: the badge of
 /// every row asks, 100,000 times on a new listing).
@@ -73,7 +70,7 @@ pub enum CaseState {
 
 /// The key of `job`.
 pub fn job_key(job: &JobSummary) -> JobKey {
-    (job.site.clone(), job.restore_job_id.clone())
+    job.key()
 }
 
 /// The badge a built case gives its row.

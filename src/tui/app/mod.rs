@@ -49,8 +49,9 @@ use super::keymap::Context;
 use crate::diagnosis::Token;
 use crate::workflow::JobSummary;
 
+pub use crate::workflow::JobKey;
 pub use badge::Badge;
-pub use cases::{CASE_BUDGET, CaseState, Cases, JobKey, case_badge, job_key};
+pub use cases::{CASE_BUDGET, CaseState, Cases, case_badge, job_key};
 pub use confirmations::{plan_grant, scope_text};
 pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
 pub use labels::BadgeLabels;
