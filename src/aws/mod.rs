@@ -9,6 +9,7 @@ pub mod error;
 mod guardrails;
 mod layers;
 mod managed;
+mod pool;
 pub mod profiles;
 mod reader;
 pub mod retries;
@@ -26,6 +27,7 @@ pub use error::{AwsError, AwsErrorKind};
 pub use guardrails::{KeyPolicy, OrgPolicy, OrgPolicyType, Organization};
 pub use layers::LayeredSimulation;
 pub use managed::ManagedPolicyState;
+pub use pool::SessionPool;
 pub use reader::{RestoreJob, RoleInfo, SimulationResult};
 pub use writer::Writer;
 

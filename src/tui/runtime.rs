@@ -56,6 +56,9 @@ pub enum Clipboard {
 /// Executes effects.
 pub struct Runtime {
     session: Session,
+    /// Sessions by site, for work on a job (its case, its preview): the current session's
+    /// credentials, in the job's region.
+    pool: crate::aws::SessionPool,
     journal: Journal,
     since: Duration,
     limit: Option<usize>,
@@ -81,6 +84,7 @@ impl Runtime {
         clipboard: Clipboard,
     ) -> Runtime {
         Runtime {
+            pool: crate::aws::SessionPool::new(session.clone()),
             session,
             journal: options.journal.clone(),
             since: options.since,
@@ -230,6 +234,7 @@ impl Runtime {
                 self.abort(Group::Listing);
                 self.abort(Group::Preview);
                 self.session = (*handle.0).clone();
+                self.pool = crate::aws::SessionPool::new(self.session.clone());
                 self.forward_retries();
             }
             Effect::Decode { generation, tokens } => {
@@ -260,17 +265,22 @@ impl Runtime {
                 requests,
             } => {
                 let actions = self.actions.clone();
+                let pool = self.pool.clone();
                 let mut built = futures_util::stream::iter(requests)
                     .map(move |request| {
-                        let session = session.clone();
+                        let pool = pool.clone();
                         async move {
                             let key = crate::tui::app::job_key(&request.job);
-                            let result = workflow::build_case(
-                                &session,
-                                &request.message,
-                                crate::diagnosis::Scope::Exact,
-                                Some(&request.job),
-                            )
+                            let result = async {
+                                let session = pool.session_for(&request.job.site).await?;
+                                workflow::build_case(
+                                    &session,
+                                    &request.message,
+                                    crate::diagnosis::Scope::Exact,
+                                    Some(&request.job),
+                                )
+                                .await
+                            }
                             .await
                             .map(Arc::new)
                             .map_err(|e| e.to_string());
@@ -301,8 +311,14 @@ impl Runtime {
             } => {
                 self.abort(Group::Preview);
                 let actions = self.actions.clone();
+                let pool = self.pool.clone();
                 self.spawn(Group::Preview, async move {
-                    let case = workflow::build_case(&session, &message, scope, Some(&job)).await;
+                    let case = match pool.session_for(&job.site).await {
+                        Ok(session) => {
+                            workflow::build_case(&session, &message, scope, Some(&job)).await
+                        }
+                        Err(error) => Err(error.into()),
+                    };
                     // The exact-scope preview reads every layer afresh: the job's case is this.
                     if scope == crate::diagnosis::Scope::Exact {
                         let _ = actions.send(Action::CaseBuilt {

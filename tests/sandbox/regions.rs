@@ -110,3 +110,43 @@ async fn each_region_lists_and_describes_only_its_own_jobs() {
         .unwrap_err();
     assert_eq!(error.code(), Some("ResourceNotFoundException"));
 }
+
+/// Sessions come from one pool keyed by site: the credentials' own account in another region
+/// gets a session of that region (opened once, its jobs carry that site), and another account
+/// is refused in one line naming both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_pool_serves_sites_of_the_credentials_account() {
+    use restore_doctor::aws::{Session, SessionPool};
+    use restore_doctor::diagnosis::Site;
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let home = Session::connect(&restore_doctor::cli::sandbox_options(&sandbox, true))
+        .await
+        .unwrap();
+    let pool = SessionPool::new(home);
+    let site = pool.home_site().await.unwrap();
+    assert_eq!(site, Site::new("111122223333", "us-east-1"));
+    let west = pool
+        .session_for(&site.in_region("us-west-2"))
+        .await
+        .unwrap();
+    assert_eq!(west.region(), "us-west-2");
+    let jobs = restore_doctor::workflow::list_failed_jobs(
+        &west,
+        std::time::Duration::from_secs(30 * 86_400),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(!jobs.is_empty());
+    assert!(jobs.iter().all(|j| *j.site == site.in_region("us-west-2")));
+    let other = pool
+        .session_for(&Site::new("444455556666", "us-east-1"))
+        .await
+        .expect_err("another account is not reachable with these credentials");
+    let said = other.to_string();
+    assert!(
+        said.contains("444455556666") && said.contains("111122223333"),
+        "{said}"
+    );
+    sandbox.shutdown().await;
+}
