@@ -39,11 +39,20 @@ pub(crate) async fn refuse_unless_proven(
 /// (`PolicyInputList`) and the principal's boundary (`PermissionsBoundaryPolicyInputList`),
 /// before anything is written; where it cannot run, says why (the local check stands).
 pub async fn prove(session: &Session, plan: &FixPlan) -> Verification {
-    match simulate_plan(session, plan).await {
-        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
-        Ok(result) => Verification::Denied {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
+    verification(
+        simulate_plan(session, plan)
+            .await
+            .map(|r| (r.decision, r.missing_context_values)),
+    )
+}
+
+/// What the simulator's answer (decision, missing context keys) says of a fix.
+fn verification(answer: Result<(Decision, Vec<String>), crate::aws::AwsError>) -> Verification {
+    match answer {
+        Ok((Decision::Allowed, _)) => Verification::Allowed,
+        Ok((decision, missing_context_values)) => Verification::Denied {
+            decision,
+            missing_context_values,
         },
         Err(error) => Verification::Unavailable {
             reason: unavailable_reason(&error),
@@ -87,22 +96,15 @@ fn unavailable_reason(error: &crate::aws::AwsError) -> String {
 pub async fn verify(session: &Session, plan: &FixPlan) -> Verification {
     let request = diagnosis_request_context(&plan.diagnosis);
     let context: Vec<(String, Vec<String>)> = request.conditions.into_iter().collect();
-    match session
-        .simulate_principal_policy(
-            &plan.target_arn,
-            &request.action,
-            &request.resource,
-            &context,
-        )
-        .await
-    {
-        Ok(result) if result.decision == Decision::Allowed => Verification::Allowed,
-        Ok(result) => Verification::Denied {
-            decision: result.decision,
-            missing_context_values: result.missing_context_values,
-        },
-        Err(error) => Verification::Unavailable {
-            reason: unavailable_reason(&error),
-        },
-    }
+    verification(
+        session
+            .simulate_principal_policy(
+                &plan.target_arn,
+                &request.action,
+                &request.resource,
+                &context,
+            )
+            .await
+            .map(|r| (r.decision, r.missing_context_values)),
+    )
 }
