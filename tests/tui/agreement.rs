@@ -18,7 +18,9 @@ use restore_doctor::sandbox::{
     SANDBOX_ACCESS_KEY_ID, SANDBOX_SECRET_ACCESS_KEY, Sandbox, SandboxConfig,
 };
 use restore_doctor::tui::Driver;
+use restore_doctor::tui::action::Action;
 use restore_doctor::tui::app::{App, Badge, CaseState, DiagnosisLine, ListState, Modal};
+use restore_doctor::tui::keymap::Context;
 use serde_json::Value;
 
 /// The real binary against the in-process sandbox.
@@ -148,6 +150,12 @@ async fn every_demo_job_says_the_same_in_the_ui_and_the_cli() {
             ),
             "fixed" => assert_eq!(badge, Badge::Fixed),
             "blocked" => {
+                // No re-run while another layer blocks: it would fail again the same way.
+                assert!(
+                    !app.offers(Context::Jobs, &Action::AskRerun),
+                    "job {job} ({role}) offers a re-run"
+                );
+                assert!(!app.offers(Context::Jobs, &Action::Preview));
                 let layer = case.blocked().unwrap().blockers[0].layer_name();
                 assert_eq!(badge.label(), format!("{layer}: {}", case.diagnosis.action));
                 assert!(
@@ -242,5 +250,56 @@ async fn every_demo_job_says_the_same_in_the_ui_and_the_cli() {
     );
     assert!(compared >= 12, "{compared} jobs compared");
     assert!(sandbox.audit().is_empty(), "nothing was written");
+    sandbox.shutdown().await;
+}
+
+/// After one fix, every listed job with the same cause (the same role, action and resource)
+/// shows fixed at once: the write reads their cases again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_one_fix_every_job_with_the_same_cause_shows_fixed() {
+    let sandbox = Sandbox::start(SandboxConfig::default())
+        .await
+        .expect("sandbox");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, mut driver) = tui_headless::driver(&sandbox, &dir, false, (160, 45)).await;
+    assert!(
+        driver
+            .settle_app(every_case_read, Duration::from_secs(90))
+            .await
+    );
+    // The demo's two EC2 restores as AWSBackupDefaultServiceRole denied the same iam:PassRole.
+    let same_cause = |app: &App| -> Vec<String> {
+        app.jobs
+            .iter()
+            .filter(|row| {
+                matches!(app.case_of(&row.job), Some(CaseState::Ready(case))
+                    if case.diagnosis.action == "iam:PassRole"
+                        && case.diagnosis.principal.name.as_deref() == Some("AWSBackupDefaultServiceRole"))
+            })
+            .map(|row| row.job.restore_job_id.clone())
+            .collect()
+    };
+    let jobs = same_cause(driver.app());
+    assert_eq!(jobs.len(), 2, "two jobs share the cause: {jobs:?}");
+    driver.press(KeyCode::Char('g'));
+    driver.type_char('p');
+    tui_headless::wait_for(&mut driver, &["Fix preview", "Local verification"]).await;
+    driver.type_char('a');
+    tui_headless::wait_for(&mut driver, &["[ Cancel ]"]).await;
+    driver.type_char('y');
+    tui_headless::wait_for(&mut driver, &["Fix applied"]).await;
+    let fixed = |app: &App| {
+        app.jobs
+            .iter()
+            .filter(|row| jobs.contains(&row.job.restore_job_id))
+            .all(|row| app.badge(row) == Badge::Fixed)
+    };
+    assert!(
+        driver.settle_app(fixed, Duration::from_secs(30)).await,
+        "both jobs of the cause show fixed:\n{}",
+        driver.screen()
+    );
+    let writes = sandbox.audit();
+    assert_eq!(writes.len(), 1, "one write fixed both: {writes:?}");
     sandbox.shutdown().await;
 }
