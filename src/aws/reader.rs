@@ -62,8 +62,8 @@ pub struct RestoreJob {
     /// Percent done, when AWS reports it.
     pub percent_done: Option<String>,
     /// The account the job ran in (`AccountId`; a delegated administrator lists other
-    /// accounts' jobs).
-    pub account_id: Option<String>,
+    /// accounts' jobs), shared by the jobs of one listing.
+    pub account_id: Option<Arc<str>>,
 }
 
 fn status_of(status: Option<&aws_sdk_backup::types::RestoreJobStatus>) -> RestoreJobStatus {
@@ -137,7 +137,7 @@ impl Session {
                             .map(|m| StatusMessage::new(m, &mut interner)),
                         created_resource_arn: job.created_resource_arn().map(str::to_string),
                         percent_done: job.percent_done().map(str::to_string),
-                        account_id: job.account_id().map(str::to_string),
+                        account_id: job.account_id().map(|s| interner.intern(s)),
                     },
                 ));
             }
@@ -180,7 +180,7 @@ impl Session {
             status_message: out.status_message().map(StatusMessage::from),
             created_resource_arn: out.created_resource_arn().map(str::to_string),
             percent_done: out.percent_done().map(str::to_string),
-            account_id: out.account_id().map(str::to_string),
+            account_id: out.account_id().map(Arc::from),
         })
     }
 

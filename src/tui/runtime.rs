@@ -23,7 +23,7 @@ pub const DECODE_CONCURRENCY: usize = 8;
 
 /// At most this many cases read their policy layers at once (each reads several layers
 /// concurrently itself).
-pub const CASE_CONCURRENCY: usize = 4;
+pub const CASE_CONCURRENCY: usize = 2;
 
 /// At most this many decode results wait in the channel for the app: the decode tasks pause
 /// until the app has taken some, so when the app falls behind (a loaded machine, 100,000 jobs)

@@ -104,16 +104,18 @@ pub async fn list_jobs(
         .await?;
     // Backup names each job's account (`AccountId`); only a job without one is taken to be
     // the caller's. One site per account, shared by its jobs.
-    let mut sites: HashMap<String, Arc<Site>> = HashMap::new();
+    let mut sites: HashMap<Arc<str>, Arc<Site>> = HashMap::new();
     let mut listed = Vec::with_capacity(jobs.len());
     for mut job in jobs {
         let account = match job.account_id.take() {
             Some(account) => account,
-            None => session.caller_identity().await?.0,
+            None => Arc::from(session.caller_identity().await?.0),
         };
         let site = sites
             .entry(account)
-            .or_insert_with_key(|account| Arc::new(Site::new(account.clone(), session.region())))
+            .or_insert_with_key(|account| {
+                Arc::new(Site::new(account.to_string(), session.region()))
+            })
             .clone();
         listed.push(JobSummary::listed(job, site));
     }

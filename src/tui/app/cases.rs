@@ -16,8 +16,14 @@ use crate::diagnosis::judge::{Refusal, Remedy};
 use crate::tui::action::{CaseRequest, Effect};
 use crate::workflow::{Case, JobKey, JobSummary};
 
-/// Cases built without the job being selected, per listing.
-pub const CASE_BUDGET: usize = 300;
+/// Cases built without the job being selected, per listing: the newest jobs, a tall
+/// terminal's first screen of rows and some. Each case holds its plan (documents, diff,
+/// checks) and reading its layers costs some twenty requests: with 100,000 jobs, 300 cases
+/// took the UI from 136 to 178 MiB and doubled its CPU (`scripts/bench.py tui100k`).
+pub const CASE_BUDGET: usize = 40;
+
+/// Cases kept for jobs the user selected beyond the budget, the newest.
+pub const RECENT_CASES: usize = 100;
 
 /// The cases asked for, by site and job ID (looked up without copying a key: the badge of
 /// every row asks, 100,000 times on a new listing).
@@ -160,6 +166,33 @@ impl App {
         }]
     }
 
+    /// Forgets the oldest cases asked for by selection beyond [`RECENT_CASES`] (their jobs
+    /// read their layers again when selected again), so scrolling through 100,000 jobs keeps
+    /// memory bounded.
+    fn forget_old_selected_cases(&mut self) {
+        while self.recent_cases.len() > RECENT_CASES {
+            let Some((site, id)) = self.recent_cases.pop_front() else {
+                break;
+            };
+            let selected = self
+                .selected_row()
+                .is_some_and(|row| *row.job.site == *site && row.job.restore_job_id == id);
+            if selected {
+                self.recent_cases.push_back((site, id));
+                continue;
+            }
+            if let Some(index) = self
+                .jobs
+                .iter()
+                .position(|row| *row.job.site == *site && row.job.restore_job_id == id)
+            {
+                let job = self.jobs[index].job.clone();
+                self.cases.remove(&job);
+                self.row_changed(index);
+            }
+        }
+    }
+
     /// The selected job's case, when its message is decoded and none is asked for yet.
     pub(super) fn case_for_selected(&mut self) -> Vec<Effect> {
         // While a listing runs the rows are the old listing's: the new one asks.
@@ -169,7 +202,14 @@ impl App {
         let Some(index) = self.visible.get(self.selected) else {
             return Vec::new();
         };
-        self.want_cases(&[index], true)
+        let effects = self.want_cases(&[index], true);
+        if !effects.is_empty()
+            && let Some(row) = self.jobs.get(index)
+        {
+            self.recent_cases.push_back(job_key(&row.job));
+            self.forget_old_selected_cases();
+        }
+        effects
     }
 
     /// A case arrived: the row's badge, filter text and place follow it.

@@ -51,7 +51,7 @@ use crate::workflow::JobSummary;
 
 pub use crate::workflow::JobKey;
 pub use badge::Badge;
-pub use cases::{CASE_BUDGET, CaseState, Cases, case_badge, job_key};
+pub use cases::{CASE_BUDGET, CaseState, Cases, RECENT_CASES, case_badge, job_key};
 pub use confirmations::{plan_grant, scope_text};
 pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_name, format_name};
 pub use labels::BadgeLabels;
@@ -215,6 +215,8 @@ pub struct App {
     pub cases: Cases,
     /// Cases asked for in this listing without their job being selected ([`CASE_BUDGET`]).
     pub cases_asked: usize,
+    /// Cases asked for because their job was selected, oldest first ([`RECENT_CASES`] kept).
+    pub recent_cases: std::collections::VecDeque<crate::workflow::JobKey>,
     /// The targets (account, role or user name) a fix was written to in this session: a re-run
     /// of a job whose fix went there waits for IAM's propagation, no other.
     pub written: HashSet<(String, String)>,
@@ -282,6 +284,7 @@ impl App {
             tree_filter: String::new(),
             cases: Cases::default(),
             cases_asked: 0,
+            recent_cases: std::collections::VecDeque::new(),
             written: HashSet::new(),
             export_dir: std::path::PathBuf::from("."),
             job_status: crate::workflow::StatusFilter::default(),

@@ -108,3 +108,40 @@ fn a_filter_still_finds_rows_whose_results_were_dropped() {
     app.refilter();
     assert_eq!(app.visible.len(), RESIDENT_DECODES + 10);
 }
+
+/// Cases are asked for the first `CASE_BUDGET` decoded jobs without a key, and for each job
+/// the user selects; of the latter only the newest `RECENT_CASES` are kept, so moving through
+/// 100,000 jobs keeps memory bounded.
+#[test]
+fn cases_are_bounded_to_the_budget_and_the_recently_selected() {
+    let jobs = CASE_BUDGET + RECENT_CASES + 40;
+    let mut app = decoded_everything(jobs);
+    let asked = |app: &App| {
+        app.jobs
+            .iter()
+            .filter(|r| app.case_of(&r.job).is_some())
+            .count()
+    };
+    assert_eq!(asked(&app), CASE_BUDGET, "the budget, without a key");
+    // Moving down past the budget asks for each selected job's case.
+    let mut effects = Vec::new();
+    for _ in 0..(CASE_BUDGET + RECENT_CASES + 20) {
+        effects.extend(app.update(Action::MoveDown));
+    }
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, crate::tui::action::Effect::BuildCases { .. })),
+        "selected jobs ask for their cases"
+    );
+    assert!(
+        asked(&app) <= CASE_BUDGET + RECENT_CASES + 1,
+        "{} cases kept",
+        asked(&app)
+    );
+    let selected = app.selected_row().expect("a row").job.clone();
+    assert!(
+        app.case_of(&selected).is_some(),
+        "the selected job's case stays"
+    );
+}

@@ -22,6 +22,7 @@ impl App {
         // with the old one).
         self.cases.clear();
         self.cases_asked = 0;
+        self.recent_cases.clear();
         vec![Effect::LoadJobs {
             generation: self.generation,
             status: self.job_status.clone(),
