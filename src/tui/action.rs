@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::diagnosis::{DecodedMessage, Scope, Token};
 use crate::workflow::journal::JournalEntry;
-use crate::workflow::{ApplyOutcome, FixPlan, JobProgress, JobSummary, Reconciled};
+use crate::workflow::{ApplyOutcome, FixPlan, JobProgress, JobSummary, Reconciled, SharedError};
 
 /// A decoded message with its diagnosis, shared between rows with the same token.
 pub type Decoded = crate::workflow::Decoded;
@@ -71,7 +71,7 @@ pub enum Action {
         /// Which switch this answers (older ones are ignored).
         request: u64,
         /// The new session and who it is, or the one-line reason it cannot be used.
-        result: Result<Box<SessionSwitch>, String>,
+        result: Result<Box<SessionSwitch>, SharedError>,
     },
     /// Open the describe view of the selected job.
     Describe,
@@ -80,7 +80,7 @@ pub enum Action {
         /// The job.
         job_id: String,
         /// Its entries (final state of each), oldest first.
-        result: Result<Vec<JournalEntry>, String>,
+        result: Result<Vec<JournalEntry>, SharedError>,
     },
     /// Open the fix preview for the selected job.
     Preview,
@@ -121,13 +121,13 @@ pub enum Action {
     /// The mouse clicked at (column, row).
     Click(u16, u16),
     /// Who we are: (account, caller ARN), or why we cannot tell.
-    IdentityLoaded(Result<(String, String), String>),
+    IdentityLoaded(Result<(String, String), SharedError>),
     /// The failed jobs of listing `generation`.
     JobsLoaded {
         /// Which listing this answers (older ones are ignored).
         generation: u64,
         /// The jobs, or the one-line error.
-        result: Result<Vec<JobSummary>, String>,
+        result: Result<Vec<JobSummary>, SharedError>,
     },
     /// One token decoded (or not).
     TokenDecoded {
@@ -136,7 +136,7 @@ pub enum Action {
         /// The encoded message.
         token: Token,
         /// The decoded message and diagnosis, or why it failed.
-        result: Result<Decoded, String>,
+        result: Result<Decoded, SharedError>,
     },
     /// A job's case was built (its policy layers read and judged), or why it could not be.
     CaseBuilt {
@@ -145,14 +145,14 @@ pub enum Action {
         /// The job.
         key: crate::workflow::JobKey,
         /// The case, or the one-line reason it could not be built.
-        result: Result<std::sync::Arc<crate::workflow::Case>, String>,
+        result: Result<std::sync::Arc<crate::workflow::Case>, SharedError>,
     },
     /// A fix preview finished.
     PreviewReady {
         /// Which preview request this answers (older ones are ignored).
         request: u64,
         /// The plan, or why there is none.
-        result: Result<Box<FixPlan>, String>,
+        result: Result<Box<FixPlan>, SharedError>,
     },
     /// The confirmed fix was applied (and verified), or failed.
     Applied {
@@ -161,14 +161,14 @@ pub enum Action {
         /// The token it answers.
         token: Option<Token>,
         /// The outcome, or why it failed.
-        result: Result<ApplyOutcome, String>,
+        result: Result<ApplyOutcome, SharedError>,
     },
     /// The re-run started a new restore job, or failed to.
     RerunStarted {
         /// The failed job re-run.
         job_id: String,
         /// The new job, or why none started.
-        result: Result<String, String>,
+        result: Result<String, SharedError>,
     },
     /// A re-run began (`waiting`) or ended waiting for IAM to allow the request its job failed
     /// on, before it starts the restore.
@@ -190,14 +190,14 @@ pub enum Action {
         /// The failed job re-run.
         job_id: String,
         /// The new job's last status, or why following it stopped.
-        result: Result<JobProgress, String>,
+        result: Result<JobProgress, SharedError>,
     },
     /// The journal was reconciled with IAM at start-up: the entries it settled, or why not.
-    JournalReconciled(Result<Vec<Reconciled>, String>),
+    JournalReconciled(Result<Vec<Reconciled>, SharedError>),
     /// The journal entry `u` would undo, or why there is none.
-    UndoTargetFound(Result<Box<JournalEntry>, String>),
+    UndoTargetFound(Result<Box<JournalEntry>, SharedError>),
     /// The undo finished (its journal entry ID), or failed.
-    Undone(Result<String, String>),
+    Undone(Result<String, SharedError>),
     /// Saving the export to `path` finished.
     ExportSaved {
         /// Where.

@@ -190,7 +190,7 @@ impl Runtime {
         let session = self.session.clone();
         match effect {
             Effect::LoadIdentity => self.spawn(Group::Other, async move {
-                let result = session.caller_identity().await.map_err(|e| e.to_string());
+                let result = session.caller_identity().await.map_err(shared);
                 Some(Action::IdentityLoaded(result))
             }),
             Effect::ReconcileJournal => {
@@ -198,7 +198,7 @@ impl Runtime {
                 self.spawn(Group::Other, async move {
                     let result = workflow::reconcile(&session, &journal)
                         .await
-                        .map_err(|e| e.to_string());
+                        .map_err(shared);
                     Some(Action::JournalReconciled(result))
                 });
             }
@@ -208,7 +208,7 @@ impl Runtime {
                 self.spawn(Group::Listing, async move {
                     let result = workflow::list_jobs(&session, &status, since, limit)
                         .await
-                        .map_err(|e| e.to_string());
+                        .map_err(shared);
                     Some(Action::JobsLoaded { generation, result })
                 });
             }
@@ -283,7 +283,7 @@ impl Runtime {
                             }
                             .await
                             .map(Arc::new)
-                            .map_err(|e| e.to_string());
+                            .map_err(shared);
                             (key, result)
                         }
                     })
@@ -318,37 +318,19 @@ impl Runtime {
                             workflow::build_case(&session, &message, scope, Some(&job)).await
                         }
                         Err(error) => Err(error.into()),
-                    };
+                    }
+                    .map_err(shared);
                     // The exact-scope preview reads every layer afresh: the job's case is this.
                     if scope == crate::diagnosis::Scope::Exact {
                         let _ = actions.send(Action::CaseBuilt {
                             generation,
                             key: crate::tui::app::job_key(&job),
-                            result: case
-                                .as_ref()
-                                .map(|case| Arc::new(case.clone()))
-                                .map_err(|e| e.to_string()),
+                            result: case.clone().map(Arc::new),
                         });
                     }
                     let result = case
-                        .and_then(workflow::Case::into_plan)
-                        .map(Box::new)
-                        .map_err(|e| match e {
-                            // An Identity Center role: show the change its permission set needs.
-                            workflow::WorkflowError::Protected {
-                                sentence,
-                                change: Some(change),
-                            } => format!(
-                                "{sentence}\n\nThe change, for an IAM Identity Center administrator:\n{change}"
-                            ),
-                            // Another layer blocks: name it and its owner's change.
-                            workflow::WorkflowError::Blocked {
-                                sentence,
-                                owner_change,
-                                ..
-                            } => format!("{sentence}\n\nThe owner's change:\n{owner_change}"),
-                            other => other.to_string(),
-                        });
+                        .and_then(|case| case.into_plan().map_err(shared))
+                        .map(Box::new);
                     Some(Action::PreviewReady { request, result })
                 });
             }
@@ -357,7 +339,9 @@ impl Runtime {
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
                     let result = match writer {
-                        None => Err("this session is read-only: nothing was written".into()),
+                        None => Err(shared(workflow::WorkflowError::Refused(
+                            "this session is read-only: nothing was written".into(),
+                        ))),
                         Some(writer) => workflow::apply_fix(
                             &session,
                             &writer,
@@ -366,7 +350,7 @@ impl Runtime {
                             token.as_deref(),
                         )
                         .await
-                        .map_err(|e| e.to_string()),
+                        .map_err(shared),
                     };
                     Some(Action::Applied {
                         plan,
@@ -386,7 +370,9 @@ impl Runtime {
                     let Some(writer) = writer else {
                         return Some(Action::RerunStarted {
                             job_id,
-                            result: Err("this session is read-only: no restore was started".into()),
+                            result: Err(shared(workflow::WorkflowError::Refused(
+                                "this session is read-only: no restore was started".into(),
+                            ))),
                         });
                     };
                     // The re-run sequence the CLI's `rerun` runs too: plan (refuses a job that
@@ -428,7 +414,7 @@ impl Runtime {
                         Err(e) => {
                             return Some(Action::RerunStarted {
                                 job_id,
-                                result: Err(e.to_string()),
+                                result: Err(shared(e)),
                             });
                         }
                     };
@@ -451,7 +437,7 @@ impl Runtime {
                         },
                     )
                     .await
-                    .map_err(|e| e.to_string());
+                    .map_err(shared);
                     Some(Action::RerunFinished { job_id, result })
                 });
             }
@@ -468,10 +454,14 @@ impl Runtime {
                                     .filter(|e| e.job_id.as_deref() == Some(wanted.as_str()))
                                     .collect()
                             })
-                            .map_err(|e| e.to_string())
+                            .map_err(shared)
                     })
                     .await
-                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
+                    .unwrap_or_else(|e| {
+                        Err(shared(workflow::WorkflowError::BadInput(format!(
+                            "reading the journal failed: {e}"
+                        ))))
+                    });
                     Some(Action::JobJournal { job_id, result })
                 });
             }
@@ -491,17 +481,21 @@ impl Runtime {
                         None => match session.caller_identity().await {
                             Ok((account, _)) => account,
                             Err(error) => {
-                                return Some(Action::UndoTargetFound(Err(error.to_string())));
+                                return Some(Action::UndoTargetFound(Err(shared(error))));
                             }
                         },
                     };
                     let result = tokio::task::spawn_blocking(move || {
                         find_undo(&journal, &account, job_id.as_deref(), role.as_deref())
                             .map(Box::new)
-                            .map_err(|e| e.to_string())
+                            .map_err(shared)
                     })
                     .await
-                    .unwrap_or_else(|e| Err(format!("reading the journal failed: {e}")));
+                    .unwrap_or_else(|e| {
+                        Err(shared(workflow::WorkflowError::BadInput(format!(
+                            "reading the journal failed: {e}"
+                        ))))
+                    });
                     Some(Action::UndoTargetFound(result))
                 });
             }
@@ -510,13 +504,15 @@ impl Runtime {
                 let writer = self.writer();
                 self.spawn(Group::Other, async move {
                     let Some(writer) = writer else {
-                        return Some(Action::Undone(Err(
-                            "this session is read-only: nothing was written".into(),
-                        )));
+                        return Some(Action::Undone(Err(shared(
+                            workflow::WorkflowError::Refused(
+                                "this session is read-only: nothing was written".into(),
+                            ),
+                        ))));
                     };
                     let result = workflow::undo(&session, &writer, &journal, &entry)
                         .await
-                        .map_err(|e| e.to_string());
+                        .map_err(shared);
                     Some(Action::Undone(result))
                 });
             }
@@ -573,19 +569,29 @@ fn find_undo(
     )
 }
 
+/// A workflow error as the app's actions carry it (typed; drawn as a sentence by the UI).
+fn shared(error: impl Into<workflow::WorkflowError>) -> workflow::SharedError {
+    Arc::new(error.into())
+}
+
 /// Opens the session for `region`/`profile` and proves it usable: STS says who it is and
 /// Backup answers a listing in its region. Any failure is one line naming what was asked for.
 async fn open_session(
     current: &Session,
     region: Option<String>,
     profile: Option<String>,
-) -> Result<Box<SessionSwitch>, String> {
+) -> Result<Box<SessionSwitch>, workflow::SharedError> {
     let asked = match (&region, &profile) {
         (Some(region), _) => format!("region {region}"),
         (None, Some(profile)) => format!("profile {profile}"),
         (None, None) => "the session".to_string(),
     };
-    let cannot = |e: &dyn std::fmt::Display| format!("cannot use {asked}: {e}");
+    let cannot = |e: &crate::aws::AwsError| {
+        shared(crate::aws::AwsError::new(
+            e.kind,
+            format!("cannot use {asked}: {e}"),
+        ))
+    };
     let session = current
         .reconnect(region.as_deref(), profile.as_deref())
         .await

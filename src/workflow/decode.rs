@@ -64,8 +64,8 @@ pub async fn decode_token(
 /// A decoded message and its diagnosis, shared by every job that carries the same token.
 pub type Decoded = Arc<(DecodedMessage, Diagnosis)>;
 
-/// One token's outcome: the decoded message, or one line saying why it did not decode.
-pub type DecodeOutcome = Result<Decoded, String>;
+/// One token's outcome: the decoded message, or why it did not decode.
+pub type DecodeOutcome = Result<Decoded, super::SharedError>;
 
 /// One decode, with the transient-failure rounds, as a shareable future.
 fn decode_once(session: &Session, token: Token) -> Shared<BoxFuture<'static, DecodeOutcome>> {
@@ -74,7 +74,7 @@ fn decode_once(session: &Session, token: Token) -> Shared<BoxFuture<'static, Dec
         decode_token(&session, &token)
             .await
             .map(Arc::new)
-            .map_err(|e| e.to_string())
+            .map_err(Arc::new)
     }
     .boxed()
     .shared()
@@ -149,7 +149,7 @@ pub fn decode_jobs_in_order(
                             with_status_text(&decoded, status.as_deref()).unwrap_or(decoded);
                         row.diagnosis = Some(decoded.1.clone());
                     }
-                    Some(Err(reason)) => row.decode_error = Some(reason),
+                    Some(Err(reason)) => row.decode_error = Some(reason.to_string()),
                     // No token: a plain-text denial is diagnosed without STS.
                     None => {
                         if let Some(Ok(Denial::PlainText(message))) =

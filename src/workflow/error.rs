@@ -71,6 +71,10 @@ pub enum WorkflowError {
     },
 }
 
+/// A workflow error shared by whoever shows it (the UI's actions are cloned): typed across the
+/// boundary, rendered to a sentence only where it is drawn.
+pub type SharedError = std::sync::Arc<WorkflowError>;
+
 /// What kind of failure a [`WorkflowError`] is, for whoever decides exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkflowErrorKind {

@@ -26,7 +26,7 @@ pub use decode::{
     list_failed_jobs, with_status_text,
 };
 pub use digest::sha256_hex;
-pub use error::{WorkflowError, WorkflowErrorKind};
+pub use error::{SharedError, WorkflowError, WorkflowErrorKind};
 pub use export::{
     CaseExport, ExportTarget, export_case, export_fix, export_plan, export_target, fix_document,
     owner_change_text,

@@ -71,7 +71,7 @@ pub enum CaseState {
     /// Built.
     Ready(Arc<Case>),
     /// It could not be built (a read failed), and why.
-    Failed(String),
+    Failed(crate::workflow::SharedError),
 }
 
 /// The key of `job`.

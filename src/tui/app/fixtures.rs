@@ -234,3 +234,8 @@ pub fn journal_entry(before: bool) -> crate::workflow::journal::JournalEntry {
         managed: None,
     }
 }
+
+/// A workflow failure that reads exactly `text`, as an action carries it.
+pub fn failure(text: &str) -> crate::workflow::SharedError {
+    Arc::new(crate::workflow::WorkflowError::BadInput(text.to_string()))
+}

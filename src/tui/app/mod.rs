@@ -57,7 +57,7 @@ pub use export::{ExportModal, ExportSource, FORMATS, SavePrompt, export_file_nam
 pub use labels::BadgeLabels;
 pub use modal::{
     CONFIRM_LABEL_WIDTH, ConfirmField, ConfirmModal, ConfirmRow, DescribeModal, MessageModal,
-    Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal,
+    Modal, PendingWrite, PreviewModal, PreviewState, ProgressModal, failure_text,
 };
 pub use operations::{
     NOTICE_LIFE, Notice, Operation, OperationKind, QUIT_WARNING, elapsed_text, reconcile_sentence,

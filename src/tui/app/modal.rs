@@ -258,3 +258,23 @@ pub struct ProgressModal {
     /// The new failure's token, diagnosed in place.
     pub failure_token: Option<Token>,
 }
+
+/// A workflow error as the UI says it: one sentence, and where a permission set's change or a
+/// blocking layer's owner's change comes with it, that change below.
+pub fn failure_text(error: &crate::workflow::WorkflowError) -> String {
+    use crate::workflow::WorkflowError;
+    match error {
+        WorkflowError::Protected {
+            sentence,
+            change: Some(change),
+        } => {
+            format!("{sentence}\n\nThe change, for an IAM Identity Center administrator:\n{change}")
+        }
+        WorkflowError::Blocked {
+            sentence,
+            owner_change,
+            ..
+        } => format!("{sentence}\n\nThe owner's change:\n{owner_change}"),
+        other => other.to_string(),
+    }
+}

@@ -329,11 +329,12 @@ impl App {
 
     pub(super) fn jobs_loaded(
         &mut self,
-        result: Result<Vec<crate::workflow::JobSummary>, String>,
+        result: Result<Vec<crate::workflow::JobSummary>, crate::workflow::SharedError>,
     ) -> Vec<Effect> {
         let jobs = match result {
             Ok(jobs) => jobs,
             Err(reason) => {
+                let reason = reason.to_string();
                 self.list_state = ListState::Failed(reason.clone());
                 // The old rows stay, marked with when they stopped being current.
                 if !self.jobs.is_empty() && self.stale_since.is_none() {

@@ -60,7 +60,7 @@ impl App {
     pub(super) fn session_switched(
         &mut self,
         request: u64,
-        result: Result<Box<SessionSwitch>, String>,
+        result: Result<Box<SessionSwitch>, crate::workflow::SharedError>,
     ) -> Vec<Effect> {
         if request != self.session_request {
             self.dirty = false;
@@ -76,6 +76,7 @@ impl App {
                     self.header.region,
                     self.header.profile.as_deref().unwrap_or("default")
                 );
+                let reason = reason.to_string();
                 self.status = Some(match reason.split_once(": ") {
                     Some((head, why)) => format!("{head} ({still}): {why}"),
                     None => format!("{reason} ({still})"),

@@ -62,7 +62,9 @@ fn badges_follow_the_decode_results() {
     app.update(Action::TokenDecoded {
         generation,
         token: "tok-pending".into(),
-        result: Err("AccessDenied: grant sts:DecodeAuthorizationMessage".into()),
+        result: Err(crate::tui::app::fixtures::failure(
+            "AccessDenied: grant sts:DecodeAuthorizationMessage",
+        )),
     });
     assert_eq!(
         app.badge(&app.jobs[2]),
@@ -98,7 +100,7 @@ fn stale_results_are_ignored() {
     app.update(Action::TokenDecoded {
         generation: old,
         token: "tok-pending".into(),
-        result: Err("late".into()),
+        result: Err(crate::tui::app::fixtures::failure("late")),
     });
     assert!(!matches!(
         app.decodes.get("tok-pending"),

@@ -66,7 +66,9 @@ fn before_its_layers_are_read_a_job_exports_nothing_and_without_them_a_policy_of
     app.update(Action::CaseBuilt {
         generation,
         key: job_key(&job),
-        result: Err("AccessDenied: iam:GetRole".into()),
+        result: Err(crate::tui::app::fixtures::failure(
+            "AccessDenied: iam:GetRole",
+        )),
     });
     press(&mut app, KeyCode::Char('e'));
     let fix = fixtures::decoded(fixtures::PASSROLE)

@@ -148,7 +148,9 @@ fn start_reconciles_the_journal_and_says_what_it_settled() {
 #[test]
 fn notices_expire_after_their_life() {
     let mut app = app(false, (160, 45));
-    app.update(Action::JournalReconciled(Err("journal unreadable".into())));
+    app.update(Action::JournalReconciled(Err(
+        crate::tui::app::fixtures::failure("journal unreadable"),
+    )));
     assert_eq!(app.notices.len(), 1);
     app.update_at(Action::Tick, NOTICE_LIFE / 2);
     assert_eq!(app.notices.len(), 1);
@@ -197,7 +199,9 @@ fn a_failed_refresh_keeps_the_rows_marked_stale_since_when() {
     app.update_at(
         Action::JobsLoaded {
             generation,
-            result: Err("connection refused; check the endpoint".into()),
+            result: Err(crate::tui::app::fixtures::failure(
+                "connection refused; check the endpoint",
+            )),
         },
         std::time::Duration::from_secs(12),
     );

@@ -74,7 +74,7 @@ proptest! {
             let result = match outcome {
                 0 => Ok(fixtures::decoded(PASSROLE)),
                 1 => Ok(fixtures::decoded(EXPLICIT_DENY)),
-                _ => Err("AccessDenied: sts:DecodeAuthorizationMessage".to_string()),
+                _ => Err(fixtures::failure("AccessDenied: sts:DecodeAuthorizationMessage")),
             };
             app.update(Action::TokenDecoded { generation, token: format!("t{token}").into(), result });
             // Then, sometimes, a key: a character typed at the filter's end (narrowing), a

@@ -164,7 +164,7 @@ fn region_switch_rebuilds_the_session_and_drops_the_old_sessions_work() {
     app.update(Action::TokenDecoded {
         generation: old_generation,
         token: "tok-east".into(),
-        result: Err("late".into()),
+        result: Err(crate::tui::app::fixtures::failure("late")),
     });
     assert!(app.jobs.is_empty() && !app.decodes.contains_key("tok-east"));
     app.update(Action::JobsLoaded {
@@ -204,7 +204,9 @@ fn a_session_that_cannot_be_used_keeps_the_old_one_with_one_line() {
     };
     let effects = app.update(Action::SessionSwitched {
         request,
-        result: Err("cannot use profile broken: InvalidClientTokenId: the key is unknown".into()),
+        result: Err(crate::tui::app::fixtures::failure(
+            "cannot use profile broken: InvalidClientTokenId: the key is unknown",
+        )),
     });
     assert!(effects.is_empty());
     assert_eq!(app.header.profile, None);

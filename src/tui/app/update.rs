@@ -195,7 +195,7 @@ impl App {
                             })
                             .unwrap_or(decoded),
                     ),
-                    Err(reason) => DecodeState::Failed(reason),
+                    Err(reason) => DecodeState::Failed(reason.to_string()),
                 };
                 let done = matches!(state, DecodeState::Done(_));
                 self.decodes.insert(token.clone(), state);
@@ -230,7 +230,7 @@ impl App {
                     if let Modal::Describe(describe) = modal
                         && describe.job_id == job_id
                     {
-                        describe.journal = Some(result.clone());
+                        describe.journal = Some(result.clone().map_err(|e| e.to_string()));
                     }
                 }
                 Vec::new()
@@ -261,7 +261,7 @@ impl App {
                 if let Some(preview) = self.preview_mut() {
                     preview.state = match result {
                         Ok(plan) => PreviewState::Ready(plan),
-                        Err(reason) => PreviewState::Failed(reason),
+                        Err(reason) => PreviewState::Failed(super::failure_text(&reason)),
                     };
                 }
                 Vec::new()
@@ -298,7 +298,7 @@ impl App {
                         .push(Modal::Confirm(super::confirmations::undo(entry))),
                     Err(reason) => self.modals.push(Modal::Message(MessageModal::error(
                         "Nothing to undo",
-                        &reason,
+                        &reason.to_string(),
                     ))),
                 }
                 Vec::new()
@@ -336,7 +336,7 @@ impl App {
                 }
                 match (self.progress_for(&job_id), result) {
                     (Some(progress), Ok(job)) => progress.new_job = Some(job),
-                    (Some(progress), Err(reason)) => progress.error = Some(reason),
+                    (Some(progress), Err(reason)) => progress.error = Some(reason.to_string()),
                     (None, Ok(_)) => {}
                     (None, Err(reason)) => self.notify(
                         format!("re-run of restore job {job_id} did not start: {reason}"),
@@ -398,7 +398,7 @@ impl App {
                         "Fix undone",
                         vec![super::confirmations::undone(entry.as_deref())],
                     ),
-                    Err(reason) => MessageModal::error("Undo failed", &reason),
+                    Err(reason) => MessageModal::error("Undo failed", &reason.to_string()),
                 };
                 self.modals.push(Modal::Message(modal));
                 effects

@@ -318,7 +318,7 @@ impl App {
         &mut self,
         plan: &FixPlan,
         token: Option<Token>,
-        result: Result<ApplyOutcome, String>,
+        result: Result<ApplyOutcome, crate::workflow::SharedError>,
     ) -> Vec<Effect> {
         self.end(OperationKind::Apply, None);
         // The preview may have been closed while the write ran; the result still lands.
@@ -328,8 +328,10 @@ impl App {
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(reason) => {
-                self.modals
-                    .push(Modal::Message(MessageModal::error("Apply failed", &reason)));
+                self.modals.push(Modal::Message(MessageModal::error(
+                    "Apply failed",
+                    &reason.to_string(),
+                )));
                 return Vec::new();
             }
         };
@@ -356,7 +358,7 @@ impl App {
     pub(super) fn rerun_finished(
         &mut self,
         job_id: &str,
-        result: Result<crate::workflow::JobProgress, String>,
+        result: Result<crate::workflow::JobProgress, crate::workflow::SharedError>,
     ) -> Vec<Effect> {
         let generation = self.generation;
         let mut effects = Vec::new();
@@ -372,7 +374,7 @@ impl App {
                     progress.failure_token = new_token.clone();
                     progress.progress = Some(done);
                 }
-                Err(reason) => progress.error = Some(reason),
+                Err(reason) => progress.error = Some(reason.to_string()),
             },
             // Its window was closed: say how it ended wherever the user is now.
             None => match result {

@@ -158,9 +158,9 @@ fn error_message() {
     let generation = app.generation;
     app.update(Action::JobsLoaded {
         generation,
-        result: Err(
-            "ExpiredToken: your AWS session expired; run `aws sso login` and press Ctrl-r".into(),
-        ),
+        result: Err(crate::tui::app::fixtures::failure(
+            "ExpiredToken: your AWS session expired; run `aws sso login` and press Ctrl-r",
+        )),
     });
     insta::assert_snapshot!(draw(&app));
 }
@@ -290,9 +290,9 @@ fn screens_at_80x24() {
     let generation = error.generation;
     error.update(Action::JobsLoaded {
         generation,
-        result: Err(
-            "ExpiredToken: your AWS session expired; run `aws sso login` and press Ctrl-r".into(),
-        ),
+        result: Err(crate::tui::app::fixtures::failure(
+            "ExpiredToken: your AWS session expired; run `aws sso login` and press Ctrl-r",
+        )),
     });
     for (name, app) in [
         ("tree_80x24", tree),
