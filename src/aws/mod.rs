@@ -11,6 +11,7 @@ mod layers;
 mod managed;
 mod pool;
 pub mod profiles;
+mod read_cache;
 mod reader;
 pub mod retries;
 mod writer;
@@ -99,6 +100,8 @@ pub struct Session {
     sandbox: bool,
     /// Who the credentials are (account, caller ARN): asked of STS once per session.
     identity: std::sync::Arc<tokio::sync::OnceCell<(String, String)>>,
+    /// The cases' reads, shared by its clones ([`Session::cached`]).
+    reads: std::sync::Arc<read_cache::ReadCache>,
 }
 
 /// Proof that writes are allowed; only this module can make one.
@@ -159,6 +162,7 @@ impl Session {
             sandbox: options.sandbox,
             options: options.clone(),
             identity: Default::default(),
+            reads: Default::default(),
         })
     }
 
@@ -241,6 +245,7 @@ impl Session {
             read_only: true,
             sandbox: true,
             identity: Default::default(),
+            reads: Default::default(),
         }
     }
 

@@ -15,7 +15,7 @@ use crate::diagnosis::Site;
 #[derive(Clone, Debug)]
 pub struct SessionPool {
     home: Session,
-    regional: Arc<tokio::sync::Mutex<HashMap<String, Session>>>,
+    regional: Arc<std::sync::Mutex<HashMap<String, Session>>>,
 }
 
 impl SessionPool {
@@ -37,6 +37,19 @@ impl SessionPool {
         self.home.site().await
     }
 
+    /// Forgets the cached reads of every session of the pool (a write of ours, a refresh).
+    pub fn forget_reads(&self) {
+        self.home.forget_reads();
+        for session in self.regional().values() {
+            session.forget_reads();
+        }
+    }
+
+    /// The regional sessions (a poisoned lock still holds whole sessions).
+    fn regional(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        self.regional.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The session for `site`: the credentials' own account, in the site's region.
     pub async fn session_for(&self, site: &Site) -> Result<Session, AwsError> {
         let (account, _) = self.home.caller_identity().await?;
@@ -52,12 +65,15 @@ impl SessionPool {
         if site.region == self.home.region() {
             return Ok(self.home.clone());
         }
-        let mut regional = self.regional.lock().await;
-        if let Some(session) = regional.get(&site.region) {
+        if let Some(session) = self.regional().get(&site.region) {
             return Ok(session.clone());
         }
+        // Opened without the lock held; two at once both open one, and the first kept wins.
         let session = self.home.reconnect(Some(&site.region), None).await?;
-        regional.insert(site.region.clone(), session.clone());
-        Ok(session)
+        Ok(self
+            .regional()
+            .entry(site.region.clone())
+            .or_insert(session)
+            .clone())
     }
 }

@@ -106,9 +106,18 @@ impl Runtime {
         if matches!(action, Action::TokenDecoded { .. }) {
             self.decode_room.add_permits(1);
         }
+        // A write of ours changed IAM: the cases read again from IAM, not from the cache.
+        if matches!(action, Action::Applied { .. } | Action::Undone(_)) {
+            self.forget_reads();
+        }
         for effect in app.update_at(action, at) {
             self.execute(effect);
         }
+    }
+
+    /// Forgets every session's cached reads (a write of ours, a refresh, a preview).
+    fn forget_reads(&self) {
+        self.pool.forget_reads();
     }
 
     /// Forwards the current session's throttled-retry notices to the app (replacing the old
@@ -204,6 +213,8 @@ impl Runtime {
             }
             Effect::LoadJobs { generation, status } => {
                 self.abort(Group::Listing);
+                // A new listing reads the layers of its jobs' cases afresh.
+                self.forget_reads();
                 let (since, limit) = (self.since, self.limit);
                 self.spawn(Group::Listing, async move {
                     let result = workflow::list_jobs(&session, &status, since, limit)
@@ -310,6 +321,8 @@ impl Runtime {
                 generation,
             } => {
                 self.abort(Group::Preview);
+                // A preview reads every layer afresh (what it shows is what apply checks).
+                self.forget_reads();
                 let actions = self.actions.clone();
                 let pool = self.pool.clone();
                 self.spawn(Group::Preview, async move {

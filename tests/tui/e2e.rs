@@ -559,8 +559,13 @@ async fn keys_show_in_the_next_frame_while_the_fault_storm_runs() {
             .any(|row| driver.app().badge(row) == Badge::Decoding);
         driver.type_char('j');
         // The very next frame shows the selection one row lower.
-        let next = marked_line(&driver.screen()).expect("a selected row");
-        assert_eq!(next, line + 1, "the key press is in the next frame");
+        let screen = driver.screen();
+        let next = marked_line(&screen).expect("a selected row");
+        assert_eq!(
+            next,
+            line + 1,
+            "the key press is in the next frame:\n{screen}"
+        );
         line = next;
         if decoding {
             pressed_while_decoding += 1;

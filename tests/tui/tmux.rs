@@ -26,8 +26,14 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
     );
     tmux.keys(&[&command, "Enter"]);
     let started = Instant::now();
+    // The selected (newest) job decoded and its case read: its fix is in the pane.
     let screen = tmux.wait_for(
-        &["Failed restore jobs", "SANDBOX", "iam:PassRole"],
+        &[
+            "Failed restore jobs",
+            "SANDBOX",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
         Duration::from_secs(20),
     );
     // The issue asks for a second in a release build; a debug build on a busy CI box gets slack.
@@ -88,7 +94,11 @@ fn demo_in_tmux_shows_jobs_applies_and_restores_the_terminal() {
     tmux.keys(&["clear", "Enter"]);
     tmux.keys(&[&command, "Enter"]);
     tmux.wait_for(
-        &["Failed restore jobs", "iam:PassRole"],
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
         Duration::from_secs(20),
     );
     tmux.keys(&["C-c"]);
@@ -168,7 +178,11 @@ fn sigterm_and_panic_leave_the_terminal_usable() {
     // SIGTERM, as `kill` or a closing session sends it.
     tmux.keys(&[&command, "Enter"]);
     tmux.wait_for(
-        &["Failed restore jobs", "iam:PassRole"],
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
         Duration::from_secs(20),
     );
     let shell = tmux.run(&["display", "-p", "-t", "tui", "#{pane_pid}"]);
@@ -234,7 +248,11 @@ fn a_confirmation_hidden_by_a_too_small_terminal_cannot_be_answered() {
     );
     tmux.keys(&[&command, "Enter"]);
     tmux.wait_for(
-        &["Failed restore jobs", "iam:PassRole"],
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
         Duration::from_secs(20),
     );
     tmux.keys(&["p"]);

@@ -22,7 +22,14 @@ fn demo(name: &str, extra: &str) -> (Tmux, tempfile::TempDir) {
         dir = state.path().display()
     );
     tmux.keys(&[&command, "Enter"]);
-    tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
+    tmux.wait_for(
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
+        WAIT,
+    );
     (tmux, state)
 }
 

@@ -51,7 +51,14 @@ fn q_during_an_inflight_apply_asks_then_quits_and_the_next_run_reconciles() {
     let tmux = Tmux::new("inflight");
     let command = tui_command(&sandbox, state.path(), &journal);
     tmux.keys(&[&command, "Enter"]);
-    tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
+    tmux.wait_for(
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
+        WAIT,
+    );
     tmux.keys(&["p"]);
     tmux.wait_for(&["Fix preview", "Local verification"], WAIT);
     tmux.keys(&["a"]);
@@ -115,7 +122,14 @@ fn sigint_sigquit_and_sigusr_leave_the_terminal_as_stty_had_it() {
     for signal in ["INT", "QUIT", "USR1", "USR2"] {
         tmux.keys(&["clear", "Enter"]);
         tmux.keys(&[&format!("XDG_STATE_HOME={dir} {BIN} --demo"), "Enter"]);
-        tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
+        tmux.wait_for(
+            &[
+                "Failed restore jobs",
+                "iam:PassRole",
+                "Fix: add to role AWSBackupDefaultServiceRole",
+            ],
+            WAIT,
+        );
         let pid = tmux.child_pid();
         let sent = Command::new("kill")
             .args([&format!("-{signal}"), &pid])
@@ -170,7 +184,14 @@ fn a_slow_rerun_shows_a_spinner_with_elapsed_time_and_a_notice_when_it_ends_unse
         elapsed_of(&screen, "listing restore jobs").is_some(),
         "{screen}"
     );
-    tmux.wait_for(&["Failed restore jobs", "iam:PassRole"], WAIT);
+    tmux.wait_for(
+        &[
+            "Failed restore jobs",
+            "iam:PassRole",
+            "Fix: add to role AWSBackupDefaultServiceRole",
+        ],
+        WAIT,
+    );
 
     // A failure that is not a permissions problem: its re-run has no IAM propagation to wait
     // for (an unfixed denial would wait, then be refused, as `rerun` is).

@@ -82,8 +82,9 @@ impl App {
                 lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
                 lines.push((
                     DiagnosisLine::Sentence,
-                    "Reading policy layers… (the fix is shown once the identity policies, boundary, SCPs and RCPs and the resource's policy are read)".into(),
+                    "Reading policy layers… (the fix shows once they are read)".into(),
                 ));
+                reserve_fix_rows(diagnosis, &mut lines);
             }
             Some(CaseState::Failed(reason)) => {
                 lines.push((DiagnosisLine::Sentence, diagnosis.summary.clone()));
@@ -91,6 +92,7 @@ impl App {
                     DiagnosisLine::Sentence,
                     format!("The policy layers could not be read, so no fix is proposed: {reason}"),
                 ));
+                reserve_fix_rows(diagnosis, &mut lines);
             }
             Some(CaseState::Ready(case)) => case_lines(case, &mut lines),
         }
@@ -217,16 +219,9 @@ fn case_lines(case: &Case, lines: &mut Vec<(DiagnosisLine, String)>) {
                 ),
             ));
             statement_lines(lines, &fix.statement);
-            for also in &diagnosis.also_needed {
-                lines.push((
-                    DiagnosisLine::FixHeading,
-                    format!(
-                        "Also needed by this {} restore ({}):",
-                        also.restore_type, also.label
-                    ),
-                ));
-                statement_lines(lines, &also.statement);
-            }
+            // What the same restore also needs is in the preview (p), with each statement:
+            // here the pane keeps the height it had while the layers were read, so the table
+            // keeps its rows under the cursor.
         }
         Remedy::Blocked(blocked) => {
             for blocker in &blocked.blockers {
@@ -275,6 +270,23 @@ fn case_lines(case: &Case, lines: &mut Vec<(DiagnosisLine, String)>) {
         lines.push((
             DiagnosisLine::Sentence,
             format!("NOT read (so not checked): {unread}"),
+        ));
+    }
+}
+
+/// Blank rows where the proposed fix will show, so the panes keep their sizes (and the table
+/// its rows under the cursor) when the case arrives with an identity fix.
+fn reserve_fix_rows(
+    diagnosis: &crate::diagnosis::Diagnosis,
+    lines: &mut Vec<(DiagnosisLine, String)>,
+) {
+    if let Some(report) = &diagnosis.fix {
+        let statement = serde_json::to_string_pretty(&report.fix.statement).unwrap_or_default();
+        // The statement's lines (the line above takes the "Fix: …" heading's place).
+        let rows = statement.lines().count();
+        lines.extend(std::iter::repeat_n(
+            (DiagnosisLine::Sentence, String::new()),
+            rows,
         ));
     }
 }

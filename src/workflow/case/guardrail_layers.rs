@@ -72,7 +72,10 @@ pub async fn organization_layers(
     caller_account: &str,
     principal_arn: &str,
 ) {
-    let organization = match session.organization().await {
+    let organization = match session
+        .cached("DescribeOrganization".into(), session.organization())
+        .await
+    {
         Ok(Some(organization)) => organization,
         Ok(None) => {
             gathered
@@ -114,7 +117,13 @@ pub async fn organization_layers(
             )
         }
     };
-    let levels = match session.organization_levels(account).await {
+    let levels = match session
+        .cached(
+            format!("ListParents {account}"),
+            session.organization_levels(account),
+        )
+        .await
+    {
         Ok(mut levels) => {
             levels.push(account.to_string());
             levels
@@ -131,11 +140,12 @@ pub async fn organization_layers(
         (OrgPolicyType::ServiceControl, "SCPs"),
         (OrgPolicyType::ResourceControl, "RCPs"),
     ] {
-        let read = join_all(
-            levels
-                .iter()
-                .map(|level| session.organization_policies(level, kind)),
-        )
+        let read = join_all(levels.iter().map(|level| {
+            session.cached(
+                format!("ListPoliciesForTarget {level} {kind:?}"),
+                session.organization_policies(level, kind),
+            )
+        }))
         .await;
         let mut org_levels = Vec::new();
         let mut failure = None;
@@ -218,7 +228,10 @@ pub async fn resource_layer(
             });
             return;
         }
-        match session.key_policy(resource).await {
+        match session
+            .cached(format!("GetKeyPolicy {resource}"), session.key_policy(resource))
+            .await
+        {
             // An AWS managed key's policy is AWS's: it allows the account's principals through
             // the service that uses the key (kms:CallerAccount, kms:ViaService), never a layer
             // an owner can change (https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-key).
@@ -251,7 +264,13 @@ pub async fn resource_layer(
     } else if action.starts_with("backup:")
         && let Some(vault) = vault_of(resource)
     {
-        match session.vault_access_policy(vault).await {
+        match session
+            .cached(
+                format!("GetBackupVaultAccessPolicy {vault}"),
+                session.vault_access_policy(vault),
+            )
+            .await
+        {
             Ok(None) => gathered
                 .read
                 .push(format!("vault access policy of {vault} (none set)")),

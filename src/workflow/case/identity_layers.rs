@@ -34,8 +34,13 @@ pub async fn identity_layers(
     gathered.layers.identity = inline;
     match attached {
         Ok(arns) => {
-            let documents =
-                join_all(arns.iter().map(|arn| session.managed_policy_document(arn))).await;
+            let documents = join_all(arns.iter().map(|arn| {
+                session.cached(
+                    format!("GetPolicyVersion {arn}"),
+                    session.managed_policy_document(arn),
+                )
+            }))
+            .await;
             let mut read = 0;
             for (arn, document) in arns.iter().zip(documents) {
                 match document {
@@ -62,11 +67,24 @@ pub async fn identity_layers(
     }
     let boundary_arn = match (target, boundary_arn) {
         (TargetType::Role, arn) => Ok(arn.map(str::to_string)),
-        (TargetType::User, _) => session.user_permissions_boundary(name).await,
+        (TargetType::User, _) => {
+            session
+                .cached(
+                    format!("GetUser {name}"),
+                    session.user_permissions_boundary(name),
+                )
+                .await
+        }
     };
     match boundary_arn {
         Ok(None) => gathered.read.push("permissions boundary (none set)".into()),
-        Ok(Some(arn)) => match session.managed_policy_document(&arn).await {
+        Ok(Some(arn)) => match session
+            .cached(
+                format!("GetPolicyVersion {arn}"),
+                session.managed_policy_document(&arn),
+            )
+            .await
+        {
             Ok(document) => {
                 gathered.read.push(format!("permissions boundary {arn}"));
                 gathered.layers.boundary = Some(NamedPolicy {

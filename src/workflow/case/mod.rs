@@ -189,7 +189,9 @@ impl Case {
 }
 
 /// Builds the case of `message` (the job's, when `job` is given): read every layer that
-/// matters for it, judge, and plan the write when an identity statement is the remedy.
+/// matters for it (through the session's read cache, so cases sharing a principal, an action
+/// or a resource share each read), judge, and plan the write when an identity statement is
+/// the remedy.
 pub async fn build_case(
     session: &Session,
     message: &DecodedMessage,
@@ -232,7 +234,8 @@ pub async fn build_case(
     Ok(case)
 }
 
-/// The plan for fixing `message` (no writes): [`build_case`], then its plan, or its refusal as
+/// The plan for fixing `message` (no writes): [`build_case`] from fresh reads (a preview
+/// shows what IAM holds now, not what an earlier case read), then its plan, or its refusal as
 /// a workflow error.
 pub async fn preview_fix(
     session: &Session,
@@ -240,5 +243,6 @@ pub async fn preview_fix(
     scope: Scope,
     job: Option<&JobSummary>,
 ) -> Result<FixPlan, WorkflowError> {
+    session.forget_reads();
     build_case(session, message, scope, job).await?.into_plan()
 }

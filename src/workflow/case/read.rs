@@ -104,7 +104,9 @@ pub(super) async fn read(
     let name = fix.target.name.as_str();
     let boundary_arn = match target {
         TargetType::Role => {
-            let role = session.get_role(name).await?;
+            let role = session
+                .cached(format!("GetRole {name}"), session.get_role(name))
+                .await?;
             let boundary = role.permissions_boundary.clone();
             let target_role = TargetRole {
                 name: role.name,
@@ -130,7 +132,10 @@ pub(super) async fn read(
     };
     let (inline, attached) = tokio::join!(
         inline_policies(session, target, name),
-        session.list_attached_policies(target, name)
+        session.cached(
+            format!("ListAttached{target}Policies {name}"),
+            session.list_attached_policies(target, name)
+        )
     );
     let inline = inline?;
     for policy in &inline {
@@ -196,8 +201,20 @@ async fn inline_policies(
     name: &str,
 ) -> Result<Vec<NamedPolicy>, AwsError> {
     let mut policies = Vec::new();
-    for existing in session.list_inline_policies(target, name).await? {
-        if let Some(document) = session.get_inline_policy(target, name, &existing).await? {
+    let names = session
+        .cached(
+            format!("List{target}Policies {name}"),
+            session.list_inline_policies(target, name),
+        )
+        .await?;
+    for existing in names {
+        let document = session
+            .cached(
+                format!("Get{target}Policy {name} {existing}"),
+                session.get_inline_policy(target, name, &existing),
+            )
+            .await?;
+        if let Some(document) = document {
             policies.push(NamedPolicy {
                 name: format!("inline:{existing}"),
                 document,
@@ -219,24 +236,32 @@ async fn rerun_vault(
         job.recovery_point_arn.as_deref()?,
     );
     let vault = vault_of(vault_arn)?;
-    Some(match session.vault_access_policy(vault).await {
-        Ok(document) => (
-            Some(RerunVault {
-                vault_arn: vault_arn.to_string(),
-                recovery_point: point.to_string(),
-                document: document.clone(),
-            }),
-            Ok(match document {
-                Some(_) => format!("vault access policy of {vault}, for the re-run"),
-                None => format!("vault access policy of {vault}, for the re-run (none set)"),
-            }),
-        ),
-        Err(error) => (
-            None,
-            Err(format!(
-                "vault access policy of {vault}, for the re-run: {}",
-                error.unreadable_reason()
-            )),
-        ),
-    })
+    Some(
+        match session
+            .cached(
+                format!("GetBackupVaultAccessPolicy {vault}"),
+                session.vault_access_policy(vault),
+            )
+            .await
+        {
+            Ok(document) => (
+                Some(RerunVault {
+                    vault_arn: vault_arn.to_string(),
+                    recovery_point: point.to_string(),
+                    document: document.clone(),
+                }),
+                Ok(match document {
+                    Some(_) => format!("vault access policy of {vault}, for the re-run"),
+                    None => format!("vault access policy of {vault}, for the re-run (none set)"),
+                }),
+            ),
+            Err(error) => (
+                None,
+                Err(format!(
+                    "vault access policy of {vault}, for the re-run: {}",
+                    error.unreadable_reason()
+                )),
+            ),
+        },
+    )
 }

@@ -42,7 +42,19 @@ pub(crate) async fn restore_round(
     if !candidates.is_empty() {
         let context = restore_round::simulation_context(message, &candidates);
         match session
-            .simulate_principal_policy_actions(role_arn, &candidates, &message.resource, &context)
+            .cached(
+                format!(
+                    "SimulatePrincipalPolicy {role_arn} {} {} {context:?}",
+                    candidates.join(","),
+                    message.resource
+                ),
+                session.simulate_principal_policy_actions(
+                    role_arn,
+                    &candidates,
+                    &message.resource,
+                    &context,
+                ),
+            )
             .await
         {
             Ok(results) => {
