@@ -133,3 +133,75 @@ async fn read_only_sessions_have_no_writer_and_write_nothing() {
     assert!(sandbox.audit().is_empty());
     sandbox.shutdown().await;
 }
+
+/// What the in-process sandbox served, per operation (`GET /_sandbox/stats`).
+fn served(sandbox: &Sandbox, operation: &str) -> u64 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(sandbox.local_addr()).expect("connect");
+    write!(
+        stream,
+        "GET /_sandbox/stats HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = response.split("\r\n\r\n").nth(1).expect("body");
+    let stats: serde_json::Value = serde_json::from_str(body).expect("stats JSON");
+    stats["served"][operation].as_u64().unwrap_or(0)
+}
+
+/// Cases that share a principal share its reads: the two demo jobs of AWSBackupDefaultServiceRole
+/// denied iam:PassRole, built at once, read the role once; after `forget_reads` (a write of
+/// ours, a refresh) it is read again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_with_the_same_principal_share_their_reads() {
+    let sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let session = connect(&sandbox, true).await;
+    let jobs = workflow::decode_jobs(
+        &session,
+        workflow::list_failed_jobs(&session, Duration::from_secs(30 * 86_400), None)
+            .await
+            .unwrap(),
+        4,
+    )
+    .await;
+    let same: Vec<_> = jobs
+        .iter()
+        .filter(|row| {
+            row.diagnosis.as_ref().is_some_and(|d| {
+                d.action == "iam:PassRole"
+                    && d.principal.name.as_deref() == Some("AWSBackupDefaultServiceRole")
+            })
+        })
+        .collect();
+    assert_eq!(same.len(), 2, "the demo's two jobs of that cause");
+    let message = |row: &workflow::DecodedJob| {
+        let token = row.job.encoded_message.as_ref().expect("a token");
+        let session = session.clone();
+        let token = token.to_string();
+        async move { workflow::decode_token(&session, &token).await.unwrap().0 }
+    };
+    let (first, second) = (message(same[0]).await, message(same[1]).await);
+    let before = served(&sandbox, "GetRole");
+    let (a, b) = tokio::join!(
+        workflow::build_case(&session, &first, Scope::Exact, Some(&same[0].job)),
+        workflow::build_case(&session, &second, Scope::Exact, Some(&same[1].job))
+    );
+    assert_eq!(a.unwrap().summary().remedy, "identity");
+    assert_eq!(b.unwrap().summary().remedy, "identity");
+    assert_eq!(
+        served(&sandbox, "GetRole") - before,
+        1,
+        "one read of the role for both"
+    );
+    session.forget_reads();
+    workflow::build_case(&session, &first, Scope::Exact, Some(&same[0].job))
+        .await
+        .unwrap();
+    assert_eq!(
+        served(&sandbox, "GetRole") - before,
+        2,
+        "read again once forgotten"
+    );
+    sandbox.shutdown().await;
+}
